@@ -1,0 +1,49 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../shared/errors.ts';
+import { hasScope } from './scopes.ts';
+import { verifyToken } from './tokens.ts';
+
+const unauthorized = (message: string) =>
+  new AppError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="openib"' });
+
+/** Reads the bearer token of a request; undefined when there is none. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * Every route is authenticated unless it declares config.public. A route that forgets to declare
+ * a scope is refused to everyone but admins, so an omission fails closed.
+ */
+export function registerAuthGuard(app: FastifyInstance) {
+  const lastTouched = new Map<string, number>();
+  app.addHook('onRequest', async (request) => {
+    const routeConfig = request.routeOptions.config;
+    if (routeConfig?.public || request.is404) return;
+    const token = bearerToken(request);
+    if (!token) throw unauthorized('Send an access token in the Authorization header: "Bearer <token>" (POST /oauth/token issues one).');
+    const result = await verifyToken(app.ctx.signingKey, token);
+    if (!result.ok)
+      throw unauthorized(result.reason === 'expired' ? 'The access token has expired; request a new one.' : 'The access token is not valid.');
+    const { claims } = result;
+    const [client] = await app.ctx.db.query<{ revoked_at: string | null; scopes: string[] }>(
+      'SELECT revoked_at, scopes FROM api_clients WHERE client_id = $1',
+      [claims.clientId],
+    );
+    if (!client || client.revoked_at) throw unauthorized('The API client behind this token has been revoked.');
+    // A token never carries more than its client holds now, so narrowing a client's scopes takes effect at once.
+    const scopes = claims.scopes.filter((s) => client.scopes.includes(s) || client.scopes.includes('admin'));
+    request.caller = { clientId: claims.clientId, scopes, partnerId: claims.partnerId };
+    const required = routeConfig?.scope ?? 'admin';
+    if (!hasScope(scopes, required))
+      throw new AppError(403, 'insufficient_scope', `This operation needs the "${required}" scope, which this token does not carry.`);
+    const now = Date.now();
+    if ((lastTouched.get(claims.clientId) ?? 0) < now - 60_000) {
+      lastTouched.set(claims.clientId, now);
+      app.ctx.db.query('UPDATE api_clients SET last_used_at = now() WHERE client_id = $1', [claims.clientId]).catch(() => {});
+    }
+  });
+}

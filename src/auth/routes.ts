@@ -1,0 +1,187 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError } from '../shared/errors.ts';
+import { ErrorBody } from '../http/schemas.ts';
+import { createClient, getClient, listClients, revokeClient, verifyClientSecret } from './clients.ts';
+import { parseScopes, SCOPES } from './scopes.ts';
+import { issueToken } from './tokens.ts';
+
+const TokenRequest = Type.Object(
+  {
+    grant_type: Type.Optional(Type.String({ maxLength: 100 })),
+    client_id: Type.Optional(Type.String({ maxLength: 200 })),
+    client_secret: Type.Optional(Type.String({ maxLength: 500 })),
+    scope: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { description: 'RFC 6749 §4.4 client credentials request, form-encoded or JSON.' },
+);
+
+const TokenResponse = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ examples: [3600] }),
+  scope: Type.String({ examples: ['customers:write transactions:write activity:write'] }),
+});
+
+const OAuthError = Type.Object({
+  error: Type.String({ examples: ['invalid_client'] }),
+  error_description: Type.String(),
+});
+
+const ClientView = Type.Object({
+  client_id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Type.String()),
+  partner_id: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+const oauthError = (status: number, error: string, description: string, basic = false) =>
+  Object.assign(new Error(description), { oauth: { status, error, description, basic } });
+
+function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = header && /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
+  const safeDecode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch {
+      return s;
+    }
+  };
+  return { id: safeDecode(decoded.slice(0, colon)), secret: safeDecode(decoded.slice(colon + 1)) };
+}
+
+export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db, config } = app.ctx;
+
+  app.post(
+    '/oauth/token',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Exchange client credentials for an access token',
+        description:
+          'OAuth 2.0 client credentials grant. Send `grant_type=client_credentials` with `client_id` and `client_secret` in a form-encoded or JSON body, or the id and secret as HTTP Basic credentials. Optional `scope` narrows the token to a subset of the client\'s scopes. Tokens last `OPENIB_TOKEN_TTL_SECONDS` (3600 by default).',
+        body: Type.Optional(TokenRequest),
+        response: { 200: TokenResponse, 400: OAuthError, 401: OAuthError },
+      },
+      errorHandler(error, _request, reply) {
+        const oauth = (error as { oauth?: { status: number; error: string; description: string; basic: boolean } }).oauth;
+        if (oauth) {
+          if (oauth.basic) reply.header('WWW-Authenticate', 'Basic realm="openib"');
+          return reply.status(oauth.status as 400).send({ error: oauth.error, error_description: oauth.description });
+        }
+        throw error;
+      },
+    },
+    async (request, reply) => {
+      reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+      const body = (request.body ?? {}) as Record<string, string | undefined>;
+      const basic = basicCredentials(request.headers.authorization);
+      if (request.headers.authorization && !basic)
+        throw oauthError(401, 'invalid_client', 'The Authorization header is not valid HTTP Basic credentials.', true);
+      if (body.grant_type !== 'client_credentials')
+        throw oauthError(
+          400,
+          body.grant_type ? 'unsupported_grant_type' : 'invalid_request',
+          'grant_type must be "client_credentials".',
+        );
+      if (basic && (body.client_id || body.client_secret))
+        throw oauthError(400, 'invalid_request', 'Send the client credentials either as HTTP Basic or in the body, not both.');
+      const id = basic?.id ?? body.client_id;
+      const secret = basic?.secret ?? body.client_secret;
+      if (!id || !secret) throw oauthError(401, 'invalid_client', 'client_id and client_secret are required.', Boolean(basic));
+      const client = await verifyClientSecret(db, id, secret);
+      if (!client) throw oauthError(401, 'invalid_client', 'Unknown client or wrong secret.', Boolean(basic));
+      let scopes = client.scopes;
+      if (body.scope) {
+        const requested = parseScopes(body.scope);
+        const notHeld = [...requested.unknown, ...requested.scopes.filter((s) => !client.scopes.includes(s) && !client.scopes.includes('admin'))];
+        if (notHeld.length) throw oauthError(400, 'invalid_scope', `This client may not request: ${notHeld.join(' ')}.`);
+        scopes = requested.scopes;
+      }
+      const accessToken = await issueToken(app.ctx.signingKey, { clientId: client.client_id, scopes, partnerId: client.partner_id ?? undefined }, config.tokenTtlSeconds);
+      return { access_token: accessToken, token_type: 'Bearer' as const, expires_in: config.tokenTtlSeconds, scope: scopes.join(' ') };
+    },
+  );
+
+  app.post(
+    '/api/v1/clients',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['API clients'],
+        summary: 'Create an API client',
+        description: 'The secret is in this response only; OpenIB keeps just its hash.',
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
+          },
+          { additionalProperties: false, examples: [{ name: 'CRM push', scopes: ['customers:write', 'transactions:write'] }] },
+        ),
+        response: { 201: Type.Intersect([ClientView, Type.Object({ client_secret: Type.String() })]), 422: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const created = await createClient(db, { name: request.body.name, scopes: request.body.scopes });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get(
+    '/api/v1/clients',
+    {
+      config: { scope: 'admin' },
+      schema: { tags: ['API clients'], summary: 'List API clients', response: { 200: Type.Object({ data: Type.Array(ClientView) }) } },
+    },
+    async () => ({ data: await listClients(db) }),
+  );
+
+  app.get(
+    '/api/v1/clients/:client_id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['API clients'],
+        summary: 'Get one API client',
+        params: Type.Object({ client_id: Type.String({ maxLength: 200 }) }),
+        response: { 200: ClientView, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const client = await getClient(db, request.params.client_id);
+      if (!client) throw new AppError(404, 'not_found', 'No API client with this id.');
+      return client;
+    },
+  );
+
+  app.delete(
+    '/api/v1/clients/:client_id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['API clients'],
+        summary: 'Revoke an API client',
+        description: 'Tokens already issued to the client stop working on their next request.',
+        params: Type.Object({ client_id: Type.String({ maxLength: 200 }) }),
+        response: { 200: ClientView, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      if (request.caller?.clientId === request.params.client_id)
+        throw new AppError(409, 'cannot_revoke_self', 'A client cannot revoke itself; use another admin client.');
+      const client = await revokeClient(db, request.params.client_id);
+      if (!client) throw new AppError(404, 'not_found', 'No API client with this id.');
+      return client;
+    },
+  );
+};

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { createClient, listClients, revokeClient } from '../auth/clients.ts';
+import { parseScopes, SCOPES } from '../auth/scopes.ts';
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/index.ts';
+import { migrate } from '../db/migrate.ts';
+import { DEMO_CLIENT, demoLoaded, loadDemo } from '../demo/seed.ts';
+import { openPlatform } from '../platform.ts';
+import { startServer } from '../server.ts';
+
+const program = new Command('openib').description('OpenIB: partner platform for forex/CFD brokers').showHelpAfterError();
+
+function fail(err: unknown): never {
+  process.stderr.write(`openib: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+
+program
+  .command('start')
+  .description('Run the API server (migrations are applied first; demo data on first start unless OPENIB_DEMO=0)')
+  .addOption(new Option('--role <role>', 'which parts to run').choices(['api', 'worker', 'all']).default('all'))
+  .action(async () => {
+    const config = loadConfig();
+    const server = await startServer(config, { announce: true }).catch(fail);
+    let closing = false;
+    const shutdown = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      server.app.log.info({ signal }, 'shutting down');
+      await server.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations and exit')
+  .action(async () => {
+    const config = loadConfig();
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }).catch(fail);
+    try {
+      const { applied, total } = await migrate(db);
+      process.stdout.write(applied.length ? `Applied ${applied.join(', ')} (${total} in all).\n` : `Up to date (${total} migrations).\n`);
+    } finally {
+      await db.close();
+    }
+  });
+
+const clients = program.command('clients').description('Manage API clients');
+clients
+  .command('create')
+  .description('Create an API client; its secret is printed once')
+  .requiredOption('--name <name>', 'a name people recognise, e.g. "CRM push"')
+  .requiredOption('--scopes <scopes>', `space- or comma-separated: ${SCOPES.join(' ')}`)
+  .option('--json', 'print {client_id, client_secret, scopes} as JSON')
+  .action(async (opts: { name: string; scopes: string; json?: boolean }) => {
+    const { scopes, unknown } = parseScopes(opts.scopes);
+    if (unknown.length) fail(new Error(`unknown scope(s): ${unknown.join(', ')}. Known: ${SCOPES.join(' ')}`));
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      const client = await createClient(ctx.db, { name: opts.name, scopes });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ client_id: client.client_id, client_secret: client.client_secret, scopes: client.scopes })}\n`);
+      else
+        process.stdout.write(
+          `client_id:     ${client.client_id}\nclient_secret: ${client.client_secret}\nscopes:        ${client.scopes.join(' ')}\nThe secret is shown only now; store it safely.\n`,
+        );
+    } catch (err) {
+      fail(err);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+clients
+  .command('list')
+  .description('List API clients')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      const rows = await listClients(ctx.db);
+      if (opts.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else for (const c of rows) process.stdout.write(`${c.client_id}\t${c.revoked_at ? 'revoked' : 'active'}\t${c.scopes.join(' ')}\t${c.name}\n`);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+clients
+  .command('revoke <client_id>')
+  .description('Revoke an API client; its tokens stop working at once')
+  .action(async (clientId: string) => {
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      const client = await revokeClient(ctx.db, clientId);
+      if (!client) fail(new Error(`no API client ${clientId}`));
+      process.stdout.write(`Revoked ${clientId}.\n`);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+const demo = program.command('demo').description('Demo data');
+demo
+  .command('load')
+  .description('Load the small demo data set (once)')
+  .action(async () => {
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      if (await demoLoaded(ctx.db)) process.stdout.write('Demo data is already loaded.\n');
+      else {
+        await loadDemo(ctx.db);
+        process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
+      }
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+await program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,80 @@
+import { resolve } from 'node:path';
+
+/** Every setting OpenIB reads, from environment variables only. The README lists each one. */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl?: string;
+  dataDir: string;
+  dbPoolSize: number;
+  demo: boolean;
+  logLevel: string;
+  jwtSecret?: string;
+  tokenTtlSeconds: number;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  adminClientId?: string;
+  adminClientSecret?: string;
+  metricsToken?: string;
+  brokerTimeZone: string;
+  idempotencyTtlHours: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be 0 or 1, got "${raw}"`);
+}
+
+function timeZone(env: NodeJS.ProcessEnv): string {
+  const tz = env.OPENIB_BROKER_TIMEZONE || 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new Error(`OPENIB_BROKER_TIMEZONE must be an IANA time zone such as Europe/Nicosia, got "${tz}"`);
+  }
+  return tz;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = int(env, 'PORT', 3000);
+  const host = env.HOST || '127.0.0.1';
+  const adminClientId = env.OPENIB_ADMIN_CLIENT_ID || undefined;
+  const adminClientSecret = env.OPENIB_ADMIN_CLIENT_SECRET || undefined;
+  if (Boolean(adminClientId) !== Boolean(adminClientSecret))
+    throw new Error('Set both OPENIB_ADMIN_CLIENT_ID and OPENIB_ADMIN_CLIENT_SECRET, or neither.');
+  if (adminClientSecret && adminClientSecret.length < 24)
+    throw new Error('OPENIB_ADMIN_CLIENT_SECRET must be at least 24 characters.');
+  if (env.OPENIB_JWT_SECRET && env.OPENIB_JWT_SECRET.length < 32)
+    throw new Error('OPENIB_JWT_SECRET must be at least 32 characters.');
+  return {
+    port,
+    host,
+    publicUrl: (env.OPENIB_PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/$/, ''),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.OPENIB_DATA_DIR === 'memory://' ? 'memory://' : resolve(env.OPENIB_DATA_DIR || '.openib-data'),
+    dbPoolSize: int(env, 'OPENIB_DB_POOL_SIZE', 10, 1),
+    demo: bool(env, 'OPENIB_DEMO', true),
+    logLevel: env.OPENIB_LOG_LEVEL || 'info',
+    jwtSecret: env.OPENIB_JWT_SECRET || undefined,
+    tokenTtlSeconds: int(env, 'OPENIB_TOKEN_TTL_SECONDS', 3600, 60),
+    rateLimitPerMinute: int(env, 'OPENIB_RATE_LIMIT_PER_MINUTE', 1000, 1),
+    bodyLimitBytes: int(env, 'OPENIB_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
+    adminClientId,
+    adminClientSecret,
+    metricsToken: env.OPENIB_METRICS_TOKEN || undefined,
+    brokerTimeZone: timeZone(env),
+    idempotencyTtlHours: int(env, 'OPENIB_IDEMPOTENCY_TTL_HOURS', 24, 1),
+  };
+}

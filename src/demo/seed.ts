@@ -1,0 +1,88 @@
+import { ensureClient } from '../auth/clients.ts';
+import type { Database } from '../db/index.ts';
+import { upsertActivity } from '../ingest/activity.ts';
+import { upsertCustomers } from '../ingest/customers.ts';
+import { upsertTransactions } from '../ingest/transactions.ts';
+import { Dec } from '../shared/decimal.ts';
+
+/** Well-known credentials of the demo data set; only created when demo data is loaded. */
+export const DEMO_CLIENT = { id: 'demo-admin', secret: 'demo-secret-for-local-use-only' } as const;
+
+const INSTRUMENTS = ['EURUSD', 'GBPUSD', 'XAUUSD', 'USDJPY', 'US30'];
+
+/** Whether the demo set has been loaded into this database already. */
+export async function demoLoaded(db: Database): Promise<boolean> {
+  const rows = await db.query(`SELECT 1 FROM settings WHERE key = 'demo_loaded'`);
+  return rows.length > 0;
+}
+
+function day(offset: number): string {
+  const d = new Date(Date.UTC(2026, 0, 5));
+  d.setUTCDate(d.getUTCDate() + offset);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * A small broker: a few introducing brokers' clients, their deposits and two weeks of trading,
+ * written through the same functions as the data API.
+ */
+export async function loadDemo(db: Database): Promise<void> {
+  await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
+  await db.transaction(async (tx) => {
+    const affiliates = ['IB-1000', 'IB-1001', 'IB-1002', ''];
+    const customers = Array.from({ length: 12 }, (_, i) => ({
+      customer_id: `C-${2000 + i}`,
+      signup_date: `${day(i % 5)}T0${i % 10}:15:00.000Z`,
+      affiliate_id: affiliates[i % affiliates.length],
+      country_code: ['GB', 'AE', 'DE', 'TH', 'BR'][i % 5],
+      lang_id: 'en',
+      kyc_status_id: i % 6 === 5 ? 'pending' : 'approved',
+      trading_account_type: i % 3 === 0 ? 'ECN' : 'standard',
+      leverage: '1:500',
+      first_name: `Demo${i}`,
+      last_name: 'Trader',
+      email: `demo${i}@example.com`,
+    }));
+    await upsertCustomers(tx, customers);
+    const transactions = customers.slice(0, 9).map((c, i) => ({
+      transaction_id: `T-${5000 + i}`,
+      customer_id: c.customer_id,
+      transaction_type: 'deposit' as const,
+      amount: ['250.00', '1000.00', '99.50', '5000.00'][i % 4],
+      currency: 'USD',
+      transaction_date: `${day(i % 5)}T12:00:00.000Z`,
+      status: i === 8 ? ('pending' as const) : ('approved' as const),
+    }));
+    transactions.push({
+      transaction_id: 'T-5100',
+      customer_id: 'C-2001',
+      transaction_type: 'withdrawal' as never,
+      amount: '300.00',
+      currency: 'USD',
+      transaction_date: `${day(9)}T10:00:00.000Z`,
+      status: 'approved',
+    });
+    await upsertTransactions(tx, transactions);
+    const activity = [];
+    for (let d = 1; d <= 14; d++) {
+      for (const [i, c] of customers.slice(0, 8).entries()) {
+        if ((d + i) % 3 === 0) continue;
+        const instrument = INSTRUMENTS[(d + i) % INSTRUMENTS.length];
+        const lots = new Dec((d * 7 + i * 13) % 40).div(10).plus('0.1');
+        activity.push({
+          date: day(d),
+          customer_id: c.customer_id,
+          instrument,
+          currency: 'USD',
+          lots_traded: lots.toFixed(2),
+          volume_usd: lots.times(100_000).toFixed(0),
+          spread_cost: lots.times(7).toFixed(2),
+          commission: lots.times('3.5').toFixed(2),
+          pnl: lots.times(((d * 31 + i * 17) % 200) - 100).toFixed(2),
+        });
+      }
+    }
+    await upsertActivity(tx, activity);
+    await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);
+  });
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import { authRoutes } from '../auth/routes.ts';
+import { bearerToken, registerAuthGuard } from '../auth/guard.ts';
+import { eventRoutes } from '../events/routes.ts';
+import { ingestRoutes } from '../ingest/routes.ts';
+import type { AppContext } from './context.ts';
+import { registerErrorHandling } from './errors.ts';
+import { registerJsonParser } from './json-body.ts';
+import { registerObservability } from './observability.ts';
+import './context.ts';
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+export interface BuildOptions {
+  /** false silences request logs (tests); otherwise JSON logs at config.logLevel. */
+  logger?: boolean;
+}
+
+/** Builds the HTTP application: every route of every area, with auth, limits, docs and metrics. */
+export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: ctx.config.logLevel,
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers.cookie',
+                'req.headers["x-api-key"]',
+                'req.headers["x-session-token"]',
+                'res.headers["set-cookie"]',
+                '*.client_secret',
+                '*.password',
+              ],
+              censor: '[redacted]',
+            },
+          },
+    bodyLimit: ctx.config.bodyLimitBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    routerOptions: { maxParamLength: 500 },
+    trustProxy: process.env.OPENIB_TRUST_PROXY === '1',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('ctx', ctx);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app);
+  registerJsonParser(app);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(helmet, {
+    // The API reference page loads its script inline; everything else is JSON.
+    contentSecurityPolicy: false,
+  });
+  await app.register(rateLimit, {
+    max: ctx.config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const token = bearerToken(request);
+      return token ? `t:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}` : `ip:${request.ip}`;
+    },
+    allowList: (request) => ['/healthz', '/readyz', '/metrics'].includes(request.url),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'OpenIB API',
+        version: '1',
+        description:
+          'Partner platform for forex/CFD brokers. Authenticate with OAuth 2.0 client credentials (POST /oauth/token), then send `Authorization: Bearer <token>`. Money is always a decimal string in responses; requests accept JSON numbers or decimal strings.',
+      },
+      servers: [{ url: ctx.config.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: ({ schema, url, route }) => {
+      const config = route.config as { public?: boolean; scope?: string } | undefined;
+      const out = { ...(schema as Record<string, unknown>) };
+      if (config?.public) out.security = [];
+      else if (schema && !(schema as { hide?: boolean }).hide) {
+        const scope = config?.scope ?? 'admin';
+        out.description = `${(schema as { description?: string }).description ?? ''}\n\nRequired scope: \`${scope}\`.`.trim();
+        (out as Record<string, unknown>)['x-required-scope'] = scope;
+      }
+      return { schema: out as never, url };
+    },
+  });
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true } as never;
+  });
+  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  registerAuthGuard(app);
+  registerObservability(app);
+  await app.register(authRoutes);
+  await app.register(ingestRoutes);
+  await app.register(eventRoutes);
+  return app;
+}

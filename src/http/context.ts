@@ -1,0 +1,30 @@
+import type { Config } from '../config.ts';
+import type { Database } from '../db/index.ts';
+import type { Scope } from '../auth/scopes.ts';
+
+/** What every route can reach: the database, the configuration and the token signing key. */
+export interface AppContext {
+  db: Database;
+  config: Config;
+  signingKey: Uint8Array;
+}
+
+export interface Caller {
+  clientId: string;
+  scopes: string[];
+  partnerId?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+  interface FastifyContextConfig {
+    /** The scope a caller's token must carry. Routes without one must say public: true. */
+    scope?: Scope;
+    public?: boolean;
+  }
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { AppError } from '../shared/errors.ts';
+
+/** /healthz (process alive), /readyz (database answers) and /metrics (Prometheus text format). */
+export function registerObservability(app: FastifyInstance) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'openib_' });
+  const duration = new Histogram({
+    name: 'openib_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const ingested = new Counter({
+    name: 'openib_ingested_records_total',
+    help: 'Records accepted by the bulk data API, by entity and outcome.',
+    labelNames: ['entity', 'outcome'],
+    registers: [registry],
+  });
+  app.decorate('metrics', { ingested });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  const hidden = { hide: true } as const;
+  app.get('/healthz', { config: { public: true }, schema: { ...hidden } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { public: true }, schema: { ...hidden } }, async (_request, reply) => {
+    try {
+      await app.ctx.db.query('SELECT 1');
+      return { status: 'ready', database: app.ctx.db.kind };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', database: app.ctx.db.kind });
+    }
+  });
+  app.get('/metrics', { config: { public: true }, schema: { ...hidden } }, async (request, reply) => {
+    const token = app.ctx.config.metricsToken;
+    if (token && request.headers.authorization !== `Bearer ${token}`)
+      throw new AppError(401, 'unauthorized', 'Send the OPENIB_METRICS_TOKEN as a bearer token to read metrics.');
+    reply.header('Content-Type', registry.contentType);
+    return registry.metrics();
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: { ingested: Counter<'entity' | 'outcome'> };
+  }
+}

@@ -1,0 +1,32 @@
+import { Type } from 'typebox';
+
+export const FieldIssueSchema = Type.Object({
+  index: Type.Optional(Type.Integer({ description: 'Position of the record in the request array.' })),
+  field: Type.String(),
+  reason: Type.String(),
+});
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable code.' }),
+      message: Type.String({ description: 'What went wrong and what to do about it.' }),
+      details: Type.Optional(Type.Array(FieldIssueSchema)),
+    }),
+    request_id: Type.String(),
+  },
+  { $id: 'Error' },
+);
+
+export const PageMeta = Type.Object({
+  total: Type.Integer(),
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` to read the next page; null at the end.' }),
+});
+
+export const PageQuery = {
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque keyset cursor from meta.next_cursor; takes precedence over page.' })),
+};

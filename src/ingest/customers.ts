@@ -1,0 +1,124 @@
+import type { Sql } from '../db/index.ts';
+import { appendEvents, type NewEvent } from '../events/outbox.ts';
+import { type BatchResult, type Outcome, summarise } from './batch.ts';
+import type { CustomerRecord } from './specs.ts';
+
+const COLUMNS = [
+  'customer_id',
+  'signup_date',
+  'last_modified_date',
+  'affiliate_id',
+  'campaign_id',
+  'click_id',
+  'lang_id',
+  'country_code',
+  'kyc_status_id',
+  'sales_status_id',
+  'trading_account_type',
+  'leverage',
+  'first_name',
+  'last_name',
+  'email',
+] as const satisfies readonly (keyof CustomerRecord)[];
+
+const TYPES: Record<(typeof COLUMNS)[number], string> = {
+  customer_id: 'text',
+  signup_date: 'timestamptz',
+  last_modified_date: 'timestamptz',
+  affiliate_id: 'text',
+  campaign_id: 'text',
+  click_id: 'text',
+  lang_id: 'text',
+  country_code: 'text',
+  kyc_status_id: 'text',
+  sales_status_id: 'text',
+  trading_account_type: 'text',
+  leverage: 'text',
+  first_name: 'text',
+  last_name: 'text',
+  email: 'text',
+};
+
+// Fields that personal data live in: never copied into events.
+const PII = new Set(['first_name', 'last_name', 'email']);
+
+type StoredCustomer = { [K in (typeof COLUMNS)[number]]: string | null };
+
+/** What a customer event carries: the record without personal data. */
+export function customerEventData(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).filter(([k]) => !PII.has(k) && (COLUMNS as readonly string[]).includes(k)));
+}
+
+export interface CustomerChange {
+  customerId: string;
+  outcome: Outcome;
+  before?: StoredCustomer;
+  after: StoredCustomer;
+  changed: string[];
+}
+
+/**
+ * Upserts validated customer records in the caller's transaction. Fields a record leaves out keep
+ * their stored values; a record whose last_modified_date is older than the stored one changes
+ * nothing and is reported unchanged.
+ */
+export async function upsertCustomers(tx: Sql, records: CustomerRecord[]): Promise<{ result: BatchResult; changes: CustomerChange[] }> {
+  const ids = records.map((r) => r.customer_id);
+  const existing = new Map(
+    (
+      await tx.query<StoredCustomer>(`SELECT ${COLUMNS.join(', ')} FROM customers WHERE customer_id = ANY($1::text[]) FOR UPDATE`, [ids])
+    ).map((row) => [row.customer_id as string, row]),
+  );
+
+  const changes: CustomerChange[] = [];
+  const outcomes = new Map<string, Outcome>();
+  for (const record of records) {
+    const before = existing.get(record.customer_id);
+    const incoming = record as unknown as Record<string, string | undefined>;
+    if (!before) {
+      const after = Object.fromEntries(COLUMNS.map((c) => [c, incoming[c] ?? null])) as StoredCustomer;
+      changes.push({ customerId: record.customer_id, outcome: 'created', after, changed: [] });
+      outcomes.set(record.customer_id, 'created');
+      continue;
+    }
+    const stale = record.last_modified_date && before.last_modified_date && record.last_modified_date < before.last_modified_date;
+    const after = Object.fromEntries(COLUMNS.map((c) => [c, incoming[c] ?? before[c]])) as StoredCustomer;
+    const changed = stale ? [] : COLUMNS.filter((c) => after[c] !== before[c]);
+    if (changed.length === 0) {
+      outcomes.set(record.customer_id, 'unchanged');
+      continue;
+    }
+    changes.push({ customerId: record.customer_id, outcome: 'updated', before, after, changed });
+    outcomes.set(record.customer_id, 'updated');
+  }
+
+  if (changes.length) {
+    const params = COLUMNS.map((c) => changes.map((ch) => ch.after[c]));
+    const unnest = COLUMNS.map((c, i) => `$${i + 1}::${TYPES[c]}[]`).join(', ');
+    const updates = COLUMNS.filter((c) => c !== 'customer_id').map((c) => `${c} = EXCLUDED.${c}`);
+    await tx.query(
+      `INSERT INTO customers (${COLUMNS.join(', ')})
+       SELECT * FROM unnest(${unnest}) AS t(${COLUMNS.join(', ')})
+       ON CONFLICT (customer_id) DO UPDATE SET ${updates.join(', ')}, updated_at = now()`,
+      params,
+    );
+    const events: NewEvent[] = changes.map((ch) => ({
+      type: ch.outcome === 'created' ? 'customer.registered' : 'customer.updated',
+      subjectType: 'customer',
+      subjectId: ch.customerId,
+      data: {
+        customer: customerEventData(ch.after),
+        ...(ch.outcome === 'updated' ? { changed: ch.changed.filter((c) => !PII.has(c)) } : {}),
+      },
+    }));
+    await appendEvents(tx, events);
+  }
+  return { result: summarise(ids, (id) => outcomes.get(id) ?? 'unchanged'), changes };
+}
+
+/** Which of these customer ids exist; used by the other entities, which must reference one. */
+export async function existingCustomerIds(tx: Sql, ids: string[]): Promise<Set<string>> {
+  const unique = [...new Set(ids)];
+  const rows = await tx.query<{ customer_id: string }>('SELECT customer_id FROM customers WHERE customer_id = ANY($1::text[])', [unique]);
+  return new Set(rows.map((r) => r.customer_id));
+}

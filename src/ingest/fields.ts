@@ -1,0 +1,139 @@
+import { type TSchema, Type } from 'typebox';
+import { isCurrencyCode } from '../shared/currencies.ts';
+import { parseDate, parseDateTime } from '../shared/dates.ts';
+import { parseDecimal } from '../shared/decimal.ts';
+import type { FieldIssue } from '../shared/errors.ts';
+
+/**
+ * A field of an ingested record, declared once: the same declaration gives the OpenAPI schema and
+ * the validation that turns raw JSON into a normalised record (decimal strings, UTC ISO times).
+ */
+export type FieldKind =
+  | { kind: 'id' }
+  | { kind: 'text'; maxLength?: number; allowEmpty?: boolean }
+  | { kind: 'datetime' }
+  | { kind: 'date' }
+  | { kind: 'decimal'; nonNegative?: boolean; maxDecimals?: number }
+  | { kind: 'currency' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'email' }
+  | { kind: 'country' }
+  | { kind: 'language' };
+
+export type FieldSpec = FieldKind & {
+  name: string;
+  required?: boolean;
+  /** Other names accepted for the same field (the first one present wins). */
+  aliases?: string[];
+  description: string;
+  example?: unknown;
+};
+
+export const MAX_STRING = 500;
+const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+const languages = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+const EMAIL = /^[^\s@"<>()\[\]\\,;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+function fieldSchema(spec: FieldSpec): TSchema {
+  const meta = { description: spec.description, ...(spec.example !== undefined ? { examples: [spec.example] } : {}) };
+  switch (spec.kind) {
+    case 'id':
+      return Type.String({ minLength: 1, maxLength: MAX_STRING, ...meta });
+    case 'text':
+      return Type.String({ maxLength: spec.maxLength ?? MAX_STRING, ...meta });
+    case 'datetime':
+      return Type.String({ format: 'date-time', ...meta });
+    case 'date':
+      return Type.String({ format: 'date', ...meta });
+    case 'decimal':
+      return Type.Union([Type.Number(), Type.String({ pattern: '^-?\\d+(\\.\\d+)?$' })], {
+        ...meta,
+        ...(spec.nonNegative ? { minimum: 0 } : {}),
+      });
+    case 'currency':
+      return Type.String({ pattern: '^[A-Z]{3}$', ...meta });
+    case 'enum':
+      return Type.Union(spec.values.map((v) => Type.Literal(v)), meta);
+    case 'email':
+      return Type.String({ format: 'email', maxLength: MAX_STRING, ...meta });
+    case 'country':
+      return Type.String({ pattern: '^[A-Z]{2}$', ...meta });
+    case 'language':
+      return Type.String({ pattern: '^[a-z]{2}$', ...meta });
+  }
+}
+
+/** The OpenAPI/JSON schema of one record. */
+export function recordSchema(specs: readonly FieldSpec[], id: string, description: string): TSchema {
+  const properties: Record<string, TSchema> = {};
+  for (const spec of specs) {
+    const schema = fieldSchema(spec);
+    properties[spec.name] = spec.required ? schema : Type.Optional(Type.Union([schema, Type.Null()]));
+  }
+  return Type.Object(properties, { $id: id, description, additionalProperties: true });
+}
+
+function normaliseField(spec: FieldSpec, value: unknown): { value: unknown } | { reason: string } {
+  switch (spec.kind) {
+    case 'id':
+    case 'text': {
+      if (typeof value !== 'string') return { reason: 'must be a string' };
+      const max = spec.kind === 'text' ? (spec.maxLength ?? MAX_STRING) : MAX_STRING;
+      if (value.length > max) return { reason: `must be at most ${max} characters` };
+      if (spec.kind === 'id' && value.trim() === '') return { reason: 'must be a non-empty string' };
+      if (value.includes('\u0000')) return { reason: 'must not contain NUL characters' };
+      return { value };
+    }
+    case 'datetime':
+      return parseDateTime(value);
+    case 'date':
+      return parseDate(value);
+    case 'decimal':
+      return parseDecimal(value, spec);
+    case 'currency':
+      if (typeof value !== 'string' || !isCurrencyCode(value.toUpperCase()))
+        return { reason: 'must be an ISO 4217 currency code such as USD' };
+      return { value: value.toUpperCase() };
+    case 'enum':
+      if (typeof value !== 'string' || !spec.values.includes(value.toLowerCase()))
+        return { reason: `must be one of: ${spec.values.join(', ')}` };
+      return { value: value.toLowerCase() };
+    case 'email':
+      if (typeof value !== 'string' || value.length > MAX_STRING || !EMAIL.test(value))
+        return { reason: 'must be a valid email address' };
+      return { value };
+    case 'country': {
+      const code = typeof value === 'string' ? value.toUpperCase() : '';
+      if (!/^[A-Z]{2}$/.test(code) || !regions.of(code)) return { reason: 'must be an ISO 3166-1 alpha-2 country code such as GB' };
+      return { value: code };
+    }
+    case 'language': {
+      const code = typeof value === 'string' ? value.toLowerCase() : '';
+      if (!/^[a-z]{2}$/.test(code) || !languages.of(code)) return { reason: 'must be an ISO 639-1 two-letter language code such as en' };
+      return { value: code };
+    }
+  }
+}
+
+/**
+ * Validates one raw record against its field specs. Absent and null optional fields come back as
+ * undefined; unknown fields are ignored.
+ */
+export function normaliseRecord<T>(specs: readonly FieldSpec[], raw: unknown, index: number): { record?: T; issues: FieldIssue[] } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { issues: [{ index, field: '(record)', reason: 'must be a JSON object' }] };
+  const input = raw as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const issues: FieldIssue[] = [];
+  for (const spec of specs) {
+    const name = [spec.name, ...(spec.aliases ?? [])].find((n) => input[n] !== undefined && input[n] !== null);
+    if (name === undefined) {
+      if (spec.required) issues.push({ index, field: spec.name, reason: 'is required' });
+      continue;
+    }
+    const result = normaliseField(spec, input[name]);
+    if ('reason' in result) issues.push({ index, field: name, reason: result.reason });
+    else out[spec.name] = result.value;
+  }
+  return issues.length ? { issues } : { record: out as T, issues };
+}

@@ -1,0 +1,21 @@
+import { ensureClient } from './auth/clients.ts';
+import { loadSigningKey } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/index.ts';
+import { migrate } from './db/migrate.ts';
+import type { AppContext } from './http/context.ts';
+
+/** Opens the database, brings its schema up to date and makes the configured admin client exist. */
+export async function openPlatform(config: Config): Promise<AppContext> {
+  const db: Database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  try {
+    await migrate(db);
+    if (config.adminClientId && config.adminClientSecret)
+      await ensureClient(db, config.adminClientId, config.adminClientSecret, 'Admin (from environment)', ['admin']);
+    const signingKey = await loadSigningKey(db, config.jwtSecret);
+    return { db, config, signingKey };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,36 @@
+// ISO 8601 calendar date, optionally with a time and a zone; a time without a zone is read as UTC.
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+const MIN_YEAR = 1970;
+const MAX_YEAR = 2100;
+
+function validCalendarDate(y: number, m: number, d: number): boolean {
+  if (y < MIN_YEAR || y > MAX_YEAR || m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** Parses an ISO 8601 date-time into a canonical UTC ISO string, or explains why not. */
+export function parseDateTime(value: unknown): { value: string } | { reason: string } {
+  if (typeof value !== 'string') return { reason: 'must be an ISO 8601 date-time string' };
+  const m = ISO_DATE_TIME.exec(value.trim());
+  if (!m) return { reason: 'must be an ISO 8601 date-time such as 2026-03-01T14:05:00Z' };
+  const [, y, mo, d, hh = '00', mi = '00', ss = '00', frac = '', zone = 'Z'] = m;
+  if (!validCalendarDate(+y, +mo, +d)) return { reason: `is not a real calendar date between ${MIN_YEAR} and ${MAX_YEAR}` };
+  if (+hh > 23 || +mi > 59 || +ss > 59) return { reason: 'has an impossible time of day' };
+  let z = zone.toUpperCase();
+  if (z !== 'Z' && z.length === 3) z += ':00';
+  else if (z !== 'Z' && !z.includes(':')) z = `${z.slice(0, 3)}:${z.slice(3)}`;
+  const ms = frac ? frac.slice(0, 4).padEnd(4, '0') : '.000';
+  const date = new Date(`${y}-${mo}-${d}T${hh}:${mi}:${ss}${ms}${z}`);
+  if (Number.isNaN(date.getTime())) return { reason: 'must be an ISO 8601 date-time such as 2026-03-01T14:05:00Z' };
+  return { value: date.toISOString() };
+}
+
+/** Parses a YYYY-MM-DD calendar date. */
+export function parseDate(value: unknown): { value: string } | { reason: string } {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return { reason: 'must be a date in YYYY-MM-DD format' };
+  const [y, m, d] = value.split('-').map(Number);
+  if (!validCalendarDate(y, m, d)) return { reason: `is not a real calendar date between ${MIN_YEAR} and ${MAX_YEAR}` };
+  return { value };
+}

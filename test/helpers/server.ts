@@ -1,0 +1,85 @@
+import { createClient } from '../../src/auth/clients.ts';
+import type { Scope } from '../../src/auth/scopes.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { type RunningServer, startServer } from '../../src/server.ts';
+import { freshDatabase } from './database.ts';
+
+export interface TestServer {
+  url: string;
+  server: RunningServer;
+  /** A bearer token of a new API client holding these scopes (admin by default). */
+  token(scopes?: Scope[]): Promise<string>;
+  /** fetch against the server, JSON in and out; returns status, headers and parsed body. */
+  call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
+  stop(): Promise<void>;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as-is instead of JSON-encoding body. */
+  raw?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+/** Starts a real OpenIB server on a free port over a fresh database of the backend under test. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await freshDatabase();
+  const config: Config = loadConfig({
+    PORT: '0',
+    OPENIB_DEMO: '0',
+    OPENIB_DATA_DIR: database.dataDir,
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  });
+  const server = await startServer(config, { logger: false });
+  const url = server.url;
+
+  async function call(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | Buffer | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  }
+
+  let n = 0;
+  async function token(scopes: Scope[] = ['admin']): Promise<string> {
+    const client = await createClient(server.ctx.db, { name: `test client ${++n}`, scopes });
+    const res = await call('POST', '/oauth/token', {
+      body: { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret },
+    });
+    if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);
+    return res.body.access_token;
+  }
+
+  return {
+    url,
+    server,
+    token,
+    call,
+    async stop() {
+      await server.stop();
+      await database.drop();
+    },
+  };
+}
