@@ -13,6 +13,7 @@ import { eventRoutes } from '../events/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
+import { AppError } from '../shared/errors.ts';
 import { registerJsonParser } from './json-body.ts';
 import { registerObservability } from './observability.ts';
 import './context.ts';
@@ -58,6 +59,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   app.decorate('ctx', ctx);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (/%00/i.test(request.url)) throw new AppError(400, 'invalid_parameters', 'The URL contains a NUL character (%00), which no parameter accepts.');
   });
   registerErrorHandling(app);
   registerJsonParser(app);

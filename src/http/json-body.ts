@@ -11,10 +11,13 @@ const keepLongNumbers: Reviver = (_key, value, context) =>
 
 /** Parses JSON bodies, answering 400 invalid_json (never 500) for anything JSON.parse cannot read. */
 export function registerJsonParser(app: FastifyInstance) {
-  app.removeContentTypeParser(['application/json']);
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(new AppError(400, 'invalid_json', 'The request body is empty; send a JSON document.'));
+    // PostgreSQL text cannot hold NUL; refuse it up front rather than fail deep in a write.
+    if (text.includes('\\u0000') || text.includes('\0'))
+      return done(new AppError(400, 'invalid_json', 'The request body contains a NUL character (\\u0000), which no field accepts.'));
     try {
       const parsed = LONG_NUMBER.test(text) ? JSON.parse(text, keepLongNumbers as never) : JSON.parse(text);
       done(null, parsed);

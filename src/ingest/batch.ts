@@ -30,7 +30,13 @@ export function readBatch(body: unknown): unknown[] {
  * failures. Two records with the same key in one batch are refused too: the outcome would depend
  * on their order.
  */
-export function validateBatch<T>(specs: readonly FieldSpec[], raws: unknown[], keyOf: (r: T) => string, keyName: string): T[] {
+export function validateBatch<T>(
+  specs: readonly FieldSpec[],
+  raws: unknown[],
+  keyOf: (r: T) => string,
+  keyName: string,
+  check?: (record: T, index: number) => FieldIssue[],
+): T[] {
   const issues: FieldIssue[] = [];
   const records: T[] = [];
   const firstIndexOfKey = new Map<string, number>();
@@ -40,6 +46,7 @@ export function validateBatch<T>(specs: readonly FieldSpec[], raws: unknown[], k
       issues.push(...result.issues);
       return;
     }
+    if (check) issues.push(...check(result.record, index));
     const key = keyOf(result.record);
     const first = firstIndexOfKey.get(key);
     if (first !== undefined) issues.push({ index, field: keyName, reason: `repeats the record at index ${first}; send one record per ${keyName}` });

@@ -4,13 +4,13 @@ import type { Scope } from '../auth/scopes.ts';
 import { ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
 import { idempotentWrite } from '../http/idempotency.ts';
 import { parseDate, parseDateTime } from '../shared/dates.ts';
-import { AppError } from '../shared/errors.ts';
+import { AppError, type FieldIssue } from '../shared/errors.ts';
 import { Filters, readPage } from '../shared/pagination.ts';
 import type { Sql } from '../db/index.ts';
 import { type BatchResult, MAX_BATCH, readBatch, validateBatch } from './batch.ts';
 import { upsertActivity, activityKey } from './activity.ts';
 import { upsertCustomers } from './customers.ts';
-import { upsertTransactions } from './transactions.ts';
+import { checkTransactionSign, upsertTransactions } from './transactions.ts';
 import type { FieldSpec } from './fields.ts';
 import { recordSchema } from './fields.ts';
 import {
@@ -130,6 +130,7 @@ interface WriteRoute<T> {
   keyOf: (r: T) => string;
   keyName: string;
   write: (tx: Sql, records: T[]) => Promise<BatchResult>;
+  check?: (record: T, index: number) => FieldIssue[];
 }
 
 export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -151,7 +152,9 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
       async (request, reply) => {
-        const records = validateBatch<T>(route.specs, readBatch(request.body), route.keyOf, route.keyName);
+        if (!/^application\/([\w.+-]+\+)?json\b/i.test(request.headers['content-type'] ?? ''))
+          throw new AppError(415, 'unsupported_media_type', 'Send the records as a JSON body (Content-Type: application/json).');
+        const records = validateBatch<T>(route.specs, readBatch(request.body), route.keyOf, route.keyName, route.check);
         return idempotentWrite(db, request, reply, 200, (tx) => route.write(tx, records));
       },
     );
@@ -178,6 +181,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     keyOf: (r) => r.transaction_id,
     keyName: 'transaction_id',
     write: upsertTransactions,
+    check: checkTransactionSign,
   });
   writeRoute<ActivityRecord>({
     path: '/api/v1/forex/trading-activity',

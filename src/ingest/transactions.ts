@@ -42,8 +42,11 @@ function checkAgainstStored(record: TransactionRecord, stored: StoredTransaction
   return issues;
 }
 
-function isNegativeAllowed(record: TransactionRecord) {
-  return record.transaction_type === 'adjustment';
+/** Record-level rule checked with the schema: only an adjustment may be negative. */
+export function checkTransactionSign(record: TransactionRecord, index: number): FieldIssue[] {
+  if (record.amount.startsWith('-') && record.transaction_type !== 'adjustment')
+    return [{ index, field: 'amount', reason: `must not be negative for a ${record.transaction_type}` }];
+  return [];
 }
 
 /**
@@ -68,8 +71,6 @@ export async function upsertTransactions(tx: Sql, records: TransactionRecord[]):
   records.forEach((record, index) => {
     if (!customers.has(record.customer_id))
       issues.push({ index, field: 'customer_id', reason: `no customer "${record.customer_id}" exists; send the customer first` });
-    if (record.amount.startsWith('-') && !isNegativeAllowed(record))
-      issues.push({ index, field: 'amount', reason: `must not be negative for a ${record.transaction_type}` });
     const before = stored.get(record.transaction_id);
     if (before) issues.push(...checkAgainstStored(record, before, index));
   });

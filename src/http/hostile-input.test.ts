@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../test/helpers/server.ts';
+
+let t: TestServer;
+let token: string;
+beforeAll(async () => {
+  t = await startTestServer({ OPENIB_BODY_LIMIT_BYTES: String(2 * 1024 * 1024) });
+  token = await t.token(['admin']);
+});
+afterAll(() => t.stop());
+
+const ENDPOINTS = ['/api/v1/forex/customers', '/api/v1/forex/transactions', '/api/v1/forex/trading-activity'];
+const json = { 'content-type': 'application/json' };
+
+async function counts() {
+  const out: number[] = [];
+  for (const path of ENDPOINTS) out.push((await t.call('GET', path, { token })).body.meta.total);
+  return out;
+}
+
+function expectClientError(res: { status: number; body: any; text: string }, status: number, code?: string) {
+  expect(res.status).toBe(status);
+  expect(res.body.error).toBeTruthy();
+  if (code) expect(res.body.error.code).toBe(code);
+  expect(res.text).not.toMatch(/\bat .*\.ts:\d+/); // no stack traces
+}
+
+describe.each(ENDPOINTS)('hostile input to POST %s', (path) => {
+  it('answers 400 invalid_json for malformed JSON and an empty body', async () => {
+    for (const raw of ['{"data": [', '[{"customer_id": "x",}]', 'nul', '']) {
+      expectClientError(await t.call('POST', path, { token, raw, headers: json }), 400, 'invalid_json');
+    }
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const res = await t.call('POST', path, { token, raw: 'customer_id=1', headers: { 'content-type': 'text/plain' } });
+    expectClientError(res, 415, 'unsupported_media_type');
+    const form = await t.call('POST', path, { token, raw: 'customer_id=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expectClientError(form, 415, 'unsupported_media_type');
+  });
+
+  it('answers 422 for 1001 records, an empty batch and a non-array body', async () => {
+    const many = Array.from({ length: 1001 }, (_, i) => ({ customer_id: `x${i}` }));
+    expectClientError(await t.call('POST', path, { token, body: many }), 422, 'batch_too_large');
+    expectClientError(await t.call('POST', path, { token, body: [] }), 422, 'validation_failed');
+    expectClientError(await t.call('POST', path, { token, body: { customer_id: 'x' } }), 422, 'validation_failed');
+    expectClientError(await t.call('POST', path, { token, body: 'a string' }), 422, 'validation_failed');
+    expectClientError(await t.call('POST', path, { token, body: [1, null, 'x', []] }), 422, 'validation_failed');
+  });
+
+  it('answers 400 for deeply nested junk, never a 5xx', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const res = await t.call('POST', path, { token, raw: deep, headers: json });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    const nestedValue = [{ customer_id: { a: { b: { c: [[[['x']]]] } } }, signup_date: ['2026'], affiliate_id: { $gt: '' } }];
+    expectClientError(await t.call('POST', path, { token, body: nestedValue }), 422, 'validation_failed');
+  });
+
+  it('answers 422 for huge strings and 413 for a body over the limit', async () => {
+    const huge = [{ customer_id: 'x'.repeat(100_000), transaction_id: 'y'.repeat(100_000), signup_date: '2026-01-01', affiliate_id: '' }];
+    expectClientError(await t.call('POST', path, { token, body: huge }), 422, 'validation_failed');
+    const tooBig = JSON.stringify([{ customer_id: 'z'.repeat(3 * 1024 * 1024) }]);
+    expectClientError(await t.call('POST', path, { token, raw: tooBig, headers: json }), 413, 'payload_too_large');
+  });
+
+  it('treats SQL and control characters in values as plain data', async () => {
+    const param = path.endsWith('customers') ? 'affiliate_id' : 'customer_id';
+    const res = await t.call('GET', `${path}?${param}=${encodeURIComponent("x' OR '1'='1;--")}`, { token });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual([]);
+  });
+
+  it('answers 400 for NUL characters in the query or the body', async () => {
+    expectClientError(await t.call('GET', `${path}?per_page=1&x=%00`, { token }), 400, 'invalid_parameters');
+    const body = '[{"customer_id":"a\\u0000b","transaction_id":"t","signup_date":"2026-01-01","affiliate_id":""}]';
+    expectClientError(await t.call('POST', path, { token, raw: body, headers: json }), 400, 'invalid_json');
+  });
+});
+
+describe('nothing is stored by rejected requests', () => {
+  it('leaves every table as it was', async () => {
+    expect(await counts()).toEqual([0, 0, 0]);
+  });
+});
