@@ -32,9 +32,11 @@ export async function idempotentWrite<T>(
   reply: FastifyReply,
   status: number,
   work: (tx: Sql) => Promise<T>,
+  /** The work is one SQL statement, atomic by itself: no explicit transaction needed without a key. */
+  singleStatement = false,
 ): Promise<T> {
   const header = request.headers['idempotency-key'];
-  if (header === undefined) return db.transaction(work);
+  if (header === undefined) return singleStatement ? work(db) : db.transaction(work);
   const key = Array.isArray(header) ? header[0] : header;
   if (!KEY.test(key)) throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
   const clientId = request.caller?.clientId ?? 'anonymous';

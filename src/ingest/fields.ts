@@ -126,7 +126,8 @@ export function normaliseRecord<T>(specs: readonly FieldSpec[], raw: unknown, in
   const out: Record<string, unknown> = {};
   const issues: FieldIssue[] = [];
   for (const spec of specs) {
-    const name = [spec.name, ...(spec.aliases ?? [])].find((n) => input[n] !== undefined && input[n] !== null);
+    let name: string | undefined = input[spec.name] == null ? undefined : spec.name;
+    if (name === undefined && spec.aliases) name = spec.aliases.find((n) => input[n] != null);
     if (name === undefined) {
       if (spec.required) issues.push({ index, field: spec.name, reason: 'is required' });
       continue;

@@ -131,6 +131,8 @@ interface WriteRoute<T> {
   keyName: string;
   write: (tx: Sql, records: T[]) => Promise<BatchResult>;
   check?: (record: T, index: number) => FieldIssue[];
+  /** write() issues a single statement, so it needs no explicit transaction. */
+  singleStatement?: boolean;
 }
 
 export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -155,7 +157,10 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!/^application\/([\w.+-]+\+)?json\b/i.test(request.headers['content-type'] ?? ''))
           throw new AppError(415, 'unsupported_media_type', 'Send the records as a JSON body (Content-Type: application/json).');
         const records = validateBatch<T>(route.specs, readBatch(request.body), route.keyOf, route.keyName, route.check);
-        return idempotentWrite(db, request, reply, 200, (tx) => route.write(tx, records));
+        const result = await idempotentWrite(db, request, reply, 200, (tx) => route.write(tx, records), route.singleStatement);
+        for (const outcome of ['created', 'updated', 'unchanged'] as const)
+          if (result.meta[outcome]) app.metrics.ingested.inc({ entity: route.tag, outcome }, result.meta[outcome]);
+        return result;
       },
     );
   }
@@ -193,6 +198,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     keyOf: activityKey,
     keyName: 'date+customer_id+instrument+currency',
     write: upsertActivity,
+    singleStatement: true,
   });
 
   app.get(

@@ -27,10 +27,21 @@ export function parseDateTime(value: unknown): { value: string } | { reason: str
   return { value: date.toISOString() };
 }
 
+// A batch repeats a handful of dates many times; remembering recent answers keeps validation cheap.
+const dateCache = new Map<string, { value: string } | { reason: string }>();
+
 /** Parses a YYYY-MM-DD calendar date. */
 export function parseDate(value: unknown): { value: string } | { reason: string } {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return { reason: 'must be a date in YYYY-MM-DD format' };
-  const [y, m, d] = value.split('-').map(Number);
-  if (!validCalendarDate(y, m, d)) return { reason: `is not a real calendar date between ${MIN_YEAR} and ${MAX_YEAR}` };
-  return { value };
+  if (typeof value !== 'string' || value.length !== 10) return { reason: 'must be a date in YYYY-MM-DD format' };
+  const cached = dateCache.get(value);
+  if (cached) return cached;
+  let result: { value: string } | { reason: string };
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) result = { reason: 'must be a date in YYYY-MM-DD format' };
+  else {
+    const [y, m, d] = value.split('-').map(Number);
+    result = validCalendarDate(y, m, d) ? { value } : { reason: `is not a real calendar date between ${MIN_YEAR} and ${MAX_YEAR}` };
+  }
+  if (dateCache.size > 10_000) dateCache.clear();
+  dateCache.set(value, result);
+  return result;
 }

@@ -14,13 +14,21 @@ export interface DecimalRule {
 
 /** Counts significant digits of a plain decimal string: leading zeros never count, trailing zeros of an integer part don't either. */
 export function significantDigits(text: string): number {
-  const unsigned = text.replace('-', '');
-  const [int, frac = ''] = unsigned.split('.');
-  if (frac) {
-    const digits = (int === '0' ? '' : int) + frac;
-    return digits.replace(/^0+/, '').length || 1;
+  const dot = text.indexOf('.');
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 49 || c > 57) continue; // not 1-9
+    if (first < 0) first = i;
+    last = i;
   }
-  return int.replace(/^0+/, '').replace(/0+$/, '').length || 1;
+  if (first < 0) return 1;
+  // With a fraction every digit after the first non-zero one counts (1.50 has 3); without, trailing zeros don't.
+  const end = dot >= 0 ? text.length - 1 : last;
+  let count = 0;
+  for (let i = first; i <= end; i++) if (i !== dot) count++;
+  return count;
 }
 
 /**
