@@ -1,0 +1,101 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TEST_BACKEND } from './helpers/database.ts';
+
+const run = promisify(execFile);
+const BIN = new URL('../bin/openib', import.meta.url).pathname;
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function dataDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'openib-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Starts `openib start` and resolves with its printed banner once it listens. */
+function start(env: Record<string, string>): Promise<{ child: ChildProcess; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, ['start'], { env: { ...process.env, OPENIB_LOG_LEVEL: 'warn', ...env } });
+    children.push(child);
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`no banner within 30 s:\n${output}`)), 30_000);
+    child.stdout?.on('data', (d) => {
+      output += d;
+      if (output.includes('API reference')) {
+        clearTimeout(timer);
+        resolve({ child, output });
+      }
+    });
+    child.stderr?.on('data', (d) => {
+      output += d;
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+// The CLI is exercised on the embedded database; the PostgreSQL pass has nothing to add here.
+describe.skipIf(TEST_BACKEND === 'postgres')('openib CLI (embedded database; runs in the PGlite pass)', () => {
+  it('creates an API client and prints {client_id, client_secret, scopes} with --json', async () => {
+    const env = { ...process.env, OPENIB_DATA_DIR: dataDir(), OPENIB_DEMO: '0' };
+    const { stdout } = await run(BIN, ['clients', 'create', '--name', 'CRM', '--scopes', 'customers:write transactions:write', '--json'], { env });
+    const out = JSON.parse(stdout);
+    expect(out).toEqual({ client_id: expect.stringMatching(/^oc_/), client_secret: expect.stringMatching(/^ocs_/), scopes: ['customers:write', 'transactions:write'] });
+    const list = await run(BIN, ['clients', 'list', '--json'], { env });
+    expect(list.stdout).not.toContain(out.client_secret);
+    await expect(run(BIN, ['clients', 'create', '--name', 'x', '--scopes', 'root'], { env })).rejects.toMatchObject({ stderr: expect.stringContaining('unknown scope') });
+  });
+
+  it('migrates and reports when already up to date', async () => {
+    const env = { ...process.env, OPENIB_DATA_DIR: dataDir() };
+    expect((await run(BIN, ['migrate'], { env })).stdout).toMatch(/^Applied /);
+    expect((await run(BIN, ['migrate'], { env })).stdout).toMatch(/^Up to date/);
+  });
+
+  it('starts with demo data on PORT and OPENIB_DATA_DIR, prints the docs URL and demo credentials, and stops cleanly', async () => {
+    const dir = dataDir();
+    const port = String(30000 + Math.floor(Math.random() * 20000));
+    const { child, output } = await start({ PORT: port, OPENIB_DATA_DIR: dir });
+    expect(output).toContain(`http://127.0.0.1:${port}/docs`);
+    expect(output).toMatch(/client_id=demo-admin client_secret=\S+/);
+    const token = await fetch(`http://127.0.0.1:${port}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'demo-admin', client_secret: 'demo-secret-for-local-use-only' }),
+    }).then((r) => r.json());
+    const customers = await fetch(`http://127.0.0.1:${port}/api/v1/forex/customers`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json());
+    expect(customers.meta.total).toBeGreaterThan(0);
+    // A second process may not open the same embedded database.
+    await expect(run(BIN, ['migrate'], { env: { ...process.env, OPENIB_DATA_DIR: dir } })).rejects.toMatchObject({ stderr: expect.stringContaining('in use by process') });
+    expect(await stop(child)).toBe(0);
+  });
+
+  it('starts empty with OPENIB_DEMO=0 and creates the admin client from the environment', async () => {
+    const port = String(30000 + Math.floor(Math.random() * 20000));
+    const secret = 'an-admin-secret-from-the-environment';
+    const { child, output } = await start({ PORT: port, OPENIB_DATA_DIR: dataDir(), OPENIB_DEMO: '0', OPENIB_ADMIN_CLIENT_ID: 'ops-admin', OPENIB_ADMIN_CLIENT_SECRET: secret });
+    expect(output).not.toContain('demo-admin');
+    const token = await fetch(`http://127.0.0.1:${port}/oauth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'ops-admin', client_secret: secret }),
+    }).then((r) => r.json());
+    const customers = await fetch(`http://127.0.0.1:${port}/api/v1/forex/customers`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json());
+    expect(customers.meta.total).toBe(0);
+    expect(await stop(child)).toBe(0);
+  });
+});
