@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { DEMO_CLIENT, demoLoaded, loadDemo } from './demo/seed.ts';
 import { buildApp } from './http/app.ts';
+import { purgeExpiredIdempotencyKeys } from './http/idempotency.ts';
 import type { AppContext } from './http/context.ts';
 import { openPlatform } from './platform.ts';
 
@@ -21,6 +22,10 @@ export async function startServer(config: Config, opts: { logger?: boolean; anno
     demo = true;
   }
   const app = await buildApp(ctx, { logger: opts.logger });
+  const purge = () => purgeExpiredIdempotencyKeys(ctx.db, config.idempotencyTtlHours).catch((err) => app.log.warn({ err }, 'idempotency purge failed'));
+  await purge();
+  const purgeTimer = setInterval(purge, 10 * 60_000).unref();
+  app.addHook('onClose', async () => clearInterval(purgeTimer));
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -77,8 +77,8 @@ describe.skipIf(TEST_BACKEND === 'postgres')('openib CLI (embedded database; run
     const token = await fetch(`http://127.0.0.1:${port}/oauth/token`, {
       method: 'POST',
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'demo-admin', client_secret: 'demo-secret-for-local-use-only' }),
-    }).then((r) => r.json());
-    const customers = await fetch(`http://127.0.0.1:${port}/api/v1/forex/customers`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<any>);
+    const customers = await fetch(`http://127.0.0.1:${port}/api/v1/forex/customers`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json() as Promise<any>);
     expect(customers.meta.total).toBeGreaterThan(0);
     // A second process may not open the same embedded database.
     await expect(run(BIN, ['migrate'], { env: { ...process.env, OPENIB_DATA_DIR: dir } })).rejects.toMatchObject({ stderr: expect.stringContaining('in use by process') });
@@ -93,8 +93,8 @@ describe.skipIf(TEST_BACKEND === 'postgres')('openib CLI (embedded database; run
     const token = await fetch(`http://127.0.0.1:${port}/oauth/token`, {
       method: 'POST',
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'ops-admin', client_secret: secret }),
-    }).then((r) => r.json());
-    const customers = await fetch(`http://127.0.0.1:${port}/api/v1/forex/customers`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<any>);
+    const customers = await fetch(`http://127.0.0.1:${port}/api/v1/forex/customers`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json() as Promise<any>);
     expect(customers.meta.total).toBe(0);
     expect(await stop(child)).toBe(0);
   });

@@ -42,10 +42,12 @@ export async function idempotentWrite<T>(
   const clientId = request.caller?.clientId ?? 'anonymous';
   const hash = requestHash(request);
 
+  const ttlHours = request.server.ctx.config.idempotencyTtlHours;
   const replay = async (): Promise<T | undefined> => {
     const [stored] = await db.query<Stored>(
-      'SELECT request_hash, status_code, response_body, method, path FROM idempotency_keys WHERE client_id = $1 AND key = $2',
-      [clientId, key],
+      `SELECT request_hash, status_code, response_body, method, path FROM idempotency_keys
+       WHERE client_id = $1 AND key = $2 AND created_at > now() - make_interval(hours => $3)`,
+      [clientId, key, ttlHours],
     );
     if (!stored) return undefined;
     if (stored.request_hash !== hash)
@@ -60,6 +62,11 @@ export async function idempotentWrite<T>(
   try {
     return await db.transaction(async (tx) => {
       const result = await work(tx);
+      await tx.query(`DELETE FROM idempotency_keys WHERE client_id = $1 AND key = $2 AND created_at <= now() - make_interval(hours => $3)`, [
+        clientId,
+        key,
+        ttlHours,
+      ]);
       await tx.query(
         `INSERT INTO idempotency_keys (client_id, key, method, path, request_hash, status_code, response_body)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
@@ -75,4 +82,10 @@ export async function idempotentWrite<T>(
     }
     throw err;
   }
+}
+
+/** Forgets answers older than the retention period (OPENIB_IDEMPOTENCY_TTL_HOURS). */
+export async function purgeExpiredIdempotencyKeys(db: Sql, ttlHours: number): Promise<number> {
+  const rows = await db.query(`DELETE FROM idempotency_keys WHERE created_at <= now() - make_interval(hours => $1) RETURNING 1`, [ttlHours]);
+  return rows.length;
 }
