@@ -30,3 +30,15 @@ export const PageQuery = {
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque keyset cursor from meta.next_cursor; takes precedence over page.' })),
 };
+
+/** Answer to a bulk write: each record's outcome in request order. */
+export const BatchResponse = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      id: Type.String({ description: 'The record\'s identity (for activity: date|customer_id|instrument|currency).' }),
+      outcome: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged')]),
+    }),
+  ),
+  meta: Type.Object({ received: Type.Integer(), created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() }),
+});

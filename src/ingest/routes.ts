@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type TSchema, Type } from 'typebox';
 import type { Scope } from '../auth/scopes.ts';
-import { ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
+import { BatchResponse, ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
 import { idempotentWrite } from '../http/idempotency.ts';
 import { parseDate, parseDateTime } from '../shared/dates.ts';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
@@ -10,6 +10,7 @@ import type { Sql } from '../db/index.ts';
 import { type BatchResult, MAX_BATCH, readBatch, validateBatch } from './batch.ts';
 import { upsertActivity, activityKey } from './activity.ts';
 import { upsertCustomers } from './customers.ts';
+import { checkDeal, DEAL_FIELDS, type DealRecord, upsertDeals } from './deals.ts';
 import { checkTransactionSign, upsertTransactions } from './transactions.ts';
 import type { FieldSpec } from './fields.ts';
 import { recordSchema } from './fields.ts';
@@ -27,17 +28,6 @@ import {
 const CustomerSchema = recordSchema(CUSTOMER_FIELDS, 'CustomerRecord', 'A trader registered with the broker.');
 const TransactionSchema = recordSchema(TRANSACTION_FIELDS, 'TransactionRecord', 'A money movement on a trader account.');
 const ActivitySchema = recordSchema(ACTIVITY_FIELDS, 'TradingActivityRecord', 'One day of trading for one customer, instrument and currency.');
-
-const BatchResponse = Type.Object({
-  data: Type.Array(
-    Type.Object({
-      index: Type.Integer(),
-      id: Type.String({ description: 'The record\'s identity (for activity: date|customer_id|instrument|currency).' }),
-      outcome: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged')]),
-    }),
-  ),
-  meta: Type.Object({ received: Type.Integer(), created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() }),
-});
 
 const batchBody = (record: TSchema) =>
   Type.Union([
@@ -96,6 +86,30 @@ const ActivityView = Type.Object({
   spread_cost: decimalOut,
   commission: decimalOut,
   pnl: decimalOut,
+  created_at: timeOut,
+  updated_at: timeOut,
+});
+
+const DealSchema = recordSchema(DEAL_FIELDS, 'DealRecord', 'One closing deal on a trading platform; deals roll up into the daily activity of their close day.');
+const DealView = Type.Object({
+  deal_id: Type.String(),
+  customer_id: Type.String(),
+  platform: nullableText,
+  login: nullableText,
+  symbol: Type.String(),
+  side: Type.String(),
+  lots: Type.String(),
+  open_time: Type.Union([timeOut, Type.Null()]),
+  close_time: timeOut,
+  trading_day: Type.String({ format: 'date', description: 'Close day in the broker time zone.' }),
+  open_price: decimalOut,
+  close_price: decimalOut,
+  spread_cost: decimalOut,
+  commission: decimalOut,
+  swap: decimalOut,
+  profit: decimalOut,
+  volume_usd: decimalOut,
+  currency: Type.String(),
   created_at: timeOut,
   updated_at: timeOut,
 });
@@ -200,6 +214,58 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     write: upsertActivity,
     singleStatement: true,
   });
+
+  writeRoute<DealRecord>({
+    path: '/api/v1/forex/deals',
+    tag: 'Deals',
+    summary: 'Upsert platform deals in bulk',
+    scope: 'activity:write',
+    record: DealSchema,
+    specs: DEAL_FIELDS,
+    keyOf: (r) => r.deal_id,
+    keyName: 'deal_id',
+    check: checkDeal,
+    write: (tx, records) => upsertDeals(tx, records, app.ctx.config.brokerTimeZone),
+  });
+
+  app.get(
+    '/api/v1/forex/deals',
+    {
+      config: { scope: 'activity:read' },
+      schema: {
+        tags: ['Deals'],
+        summary: 'List deals',
+        querystring: Type.Object(
+          {
+            customer_id: text('Only this customer.'),
+            symbol: text('Only this symbol.'),
+            close_from: isoTime('Closed at or after this ISO 8601 time.'),
+            close_to: isoTime('Closed before this ISO 8601 time.'),
+            ...PageQuery,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ data: Type.Array(DealView), meta: PageMeta }), 400: ErrorBody },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const f = new Filters();
+      if (q.customer_id !== undefined) f.add('customer_id = ?', q.customer_id);
+      if (q.symbol !== undefined) f.add('symbol = ?', q.symbol);
+      const from = timeParam('close_from', q.close_from);
+      if (from) f.add('close_time >= ?::timestamptz', from);
+      const to = timeParam('close_to', q.close_to);
+      if (to) f.add('close_time < ?::timestamptz', to);
+      return readPage(
+        db,
+        'deals',
+        'deal_id, customer_id, platform, login, symbol, side, lots, open_time, close_time, trading_day::text AS trading_day, open_price, close_price, spread_cost, commission, swap, profit, volume_usd, currency, created_at, updated_at',
+        f,
+        q,
+      );
+    },
+  );
 
   app.get(
     '/api/v1/forex/customers',

@@ -45,3 +45,15 @@ export function parseDate(value: unknown): { value: string } | { reason: string 
   dateCache.set(value, result);
   return result;
 }
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The broker's business day (YYYY-MM-DD) of an instant, in the broker's time zone. */
+export function businessDate(isoInstant: string, timeZone: string): string {
+  let f = dayFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, f);
+  }
+  return f.format(new Date(isoInstant));
+}
