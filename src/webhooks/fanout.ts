@@ -1,0 +1,49 @@
+import type { Database } from '../db/index.ts';
+
+/**
+ * Which endpoints an event goes to, as SQL over `e` (events) and `ep` (webhook_endpoints). A webhook
+ * takes its listed types (or all); a postback takes its one type, and only for events naming its
+ * partner in data.partner_id, so events without a partner never reach a postback.
+ */
+export const ENDPOINT_MATCHES_EVENT = `(ep.event_types IS NULL OR e.type = ANY (ep.event_types))
+  AND (ep.kind = 'webhook' OR (e.data ->> 'partner_id') = ep.partner_id)`;
+
+/** The webhook-id of the message for one event and endpoint: derived, so it is the same however often it is made. */
+export const MESSAGE_ID = `'msg_' || substr(encode(sha256(convert_to(e.event_id::text || '/' || ep.id, 'UTF8')), 'hex'), 1, 32)`;
+
+/**
+ * Reads the next events from the outbox in commit order and makes one message per enabled,
+ * matching endpoint. One process at a time moves the position (the others skip the locked row);
+ * a crash before commit leaves the position where it was and the unique (endpoint, event) key
+ * absorbs the repeat. Returns how many events were read.
+ */
+export async function fanOut(db: Database, now: Date, limit = 500): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [position] = await tx.query<{ last_txid: string; last_event_id: number }>(
+      'SELECT last_txid::text, last_event_id FROM webhook_fanout WHERE id = 1 FOR UPDATE SKIP LOCKED',
+    );
+    if (!position) return 0;
+    const [result] = await tx.query<{ read: number; last_txid: string | null; last_id: number | null }>(
+      `WITH batch AS (
+         SELECT id, txid, event_id, type, occurred_at, data FROM events
+         WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY txid, id LIMIT $3
+       ), made AS (
+         INSERT INTO webhook_messages (id, endpoint_id, event_id, event_seq, event_type, occurred_at, next_attempt_at)
+         SELECT ${MESSAGE_ID}, ep.id, e.event_id, e.id, e.type, e.occurred_at, $4::timestamptz
+         FROM batch e JOIN webhook_endpoints ep ON ep.enabled AND ${ENDPOINT_MATCHES_EVENT}
+         ON CONFLICT (endpoint_id, event_id) DO NOTHING
+         RETURNING 1
+       ), last AS (SELECT txid, id FROM batch ORDER BY txid DESC, id DESC LIMIT 1)
+       SELECT (SELECT count(*) FROM batch)::int AS read, (SELECT count(*) FROM made)::int AS made,
+              (SELECT txid::text FROM last) AS last_txid, (SELECT id FROM last) AS last_id`,
+      [position.last_txid, position.last_event_id, limit, now.toISOString()],
+    );
+    if (result.read > 0)
+      await tx.query('UPDATE webhook_fanout SET last_txid = $1::xid8, last_event_id = $2, updated_at = now() WHERE id = 1', [
+        result.last_txid,
+        result.last_id,
+      ]);
+    return result.read;
+  });
+}
