@@ -11,6 +11,9 @@ import { authRoutes } from '../auth/routes.ts';
 import { bearerToken, registerAuthGuard } from '../auth/guard.ts';
 import { eventRoutes } from '../events/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
+import { webhookMessageRoutes } from '../webhooks/message-routes.ts';
+import { postbackRoutes } from '../webhooks/postback-routes.ts';
+import { webhookEndpointRoutes } from '../webhooks/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerJsonParser } from './json-body.ts';
@@ -115,5 +118,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(authRoutes);
   await app.register(ingestRoutes);
   await app.register(eventRoutes);
+  await app.register(webhookEndpointRoutes);
+  await app.register(webhookMessageRoutes);
+  await app.register(postbackRoutes);
   return app;
 }
