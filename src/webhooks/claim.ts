@@ -50,47 +50,48 @@ export interface ClaimOptions {
 }
 
 /**
- * Claims due messages of up to `lanes` endpoints. FOR UPDATE SKIP LOCKED lets any number of
- * workers claim side by side without taking the same message; the claim itself is the lease
- * (lease_id, and next_attempt_at moved to the lease's end). A half-open endpoint (enough failures,
- * cool-down over) gets one message, the probe.
+ * Claims due messages of up to `lanes` endpoints, the endpoints waiting longest first, each lane
+ * the endpoint's earliest events. FOR UPDATE SKIP LOCKED lets any number of workers claim side by
+ * side: a second worker skips the rows the first is locking and takes the next ones. The claim
+ * itself is the lease (lease_id, and next_attempt_at moved to the lease's end). A half-open
+ * endpoint (enough failures, cool-down over) gets one message, the probe.
  */
 export async function claimLanes(db: Sql, opts: ClaimOptions): Promise<Lane[]> {
   const leaseId = randomUUID();
   const now = opts.now.toISOString();
   const rows = await db.query<ClaimedMessage>(
-    `WITH candidates AS (
-       SELECT m.id, m.endpoint_id, m.next_attempt_at, m.occurred_at, m.event_seq
+    `WITH waiting AS (
+       SELECT m.endpoint_id, min(m.next_attempt_at) AS first_due,
+         bool_or(ep.consecutive_failures >= $4 AND coalesce(ep.circuit_open_until <= $1::timestamptz, true)) AS half_open
        FROM webhook_messages m JOIN webhook_endpoints ep ON ep.id = m.endpoint_id
        WHERE m.status = 'pending' AND m.next_attempt_at <= $1::timestamptz
          AND ep.enabled AND (ep.paused_until IS NULL OR ep.paused_until <= $1::timestamptz)
          AND NOT (m.endpoint_id = ANY ($2::text[]))
-       ORDER BY m.next_attempt_at, m.occurred_at, m.event_seq
-       LIMIT $3
-       FOR UPDATE OF m SKIP LOCKED
-     ), ranked AS (
-       SELECT c.id, c.endpoint_id, c.event_seq,
-         row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.occurred_at, c.event_seq) AS n,
-         min(c.next_attempt_at) OVER (PARTITION BY c.endpoint_id) AS lane_due,
-         ep.consecutive_failures >= $6 AND coalesce(ep.circuit_open_until <= $1::timestamptz, true) AS half_open
-       FROM candidates c JOIN webhook_endpoints ep ON ep.id = c.endpoint_id
+       GROUP BY m.endpoint_id
+       ORDER BY first_due, m.endpoint_id
+       LIMIT $3 * 2
+     ), picked AS (
+       SELECT w.endpoint_id, w.first_due, x.id, x.event_seq
+       FROM waiting w CROSS JOIN LATERAL (
+         SELECT m.id, m.event_seq FROM webhook_messages m
+         WHERE m.endpoint_id = w.endpoint_id AND m.status = 'pending' AND m.next_attempt_at <= $1::timestamptz
+         ORDER BY m.occurred_at, m.event_seq
+         LIMIT CASE WHEN w.half_open THEN 1 ELSE $5 END
+         FOR UPDATE SKIP LOCKED
+       ) x
      ), lanes AS (
-       SELECT endpoint_id, row_number() OVER (ORDER BY min(lane_due), endpoint_id) AS lane FROM ranked GROUP BY endpoint_id
-     ), chosen AS (
-       SELECT r.id, r.event_seq FROM ranked r JOIN lanes l USING (endpoint_id)
-       WHERE l.lane <= $4 AND r.n <= CASE WHEN r.half_open THEN 1 ELSE $5 END
+       SELECT endpoint_id FROM picked GROUP BY endpoint_id ORDER BY min(first_due), endpoint_id LIMIT $3
      )
-     UPDATE webhook_messages m SET lease_id = $7, next_attempt_at = $8::timestamptz
-     FROM chosen c JOIN events e ON e.id = c.event_seq
-     WHERE m.id = c.id
+     UPDATE webhook_messages m SET lease_id = $6, next_attempt_at = $7::timestamptz
+     FROM picked p JOIN lanes l USING (endpoint_id) JOIN events e ON e.id = p.event_seq
+     WHERE m.id = p.id
      RETURNING m.id, m.endpoint_id, m.event_seq, m.attempts, e.event_id::text, e.type, e.occurred_at, e.subject_type, e.subject_id, e.data`,
     [
       now,
       opts.busy,
-      opts.lanes * opts.perEndpoint * 4,
       opts.lanes,
-      opts.perEndpoint,
       opts.breakerAfter,
+      opts.perEndpoint,
       leaseId,
       new Date(opts.now.getTime() + opts.leaseMs).toISOString(),
     ],

@@ -3,6 +3,7 @@ import type { Sql } from '../db/index.ts';
 import { type FieldIssue, notFound, validationFailed } from '../shared/errors.ts';
 import { Filters, type Page, type PageRequest, readPage } from '../shared/pagination.ts';
 import type { WebhookDeps } from './deps.ts';
+import { notifyWorkers } from './fanout.ts';
 import { checkOutboundUrl } from './outbound-url.ts';
 import { newSigningSecret, sealSecret, signingSecretProblem } from './secrets.ts';
 
@@ -129,6 +130,7 @@ export async function setEndpointEnabled(deps: WebhookDeps, id: string, enabled:
     [id, enabled, reason],
   );
   if (rows.length === 0) throw notFound(`Endpoint ${id}`);
+  if (enabled) await notifyWorkers(deps.db, 'enabled');
 }
 
 /**

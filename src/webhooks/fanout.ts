@@ -1,4 +1,4 @@
-import type { Database } from '../db/index.ts';
+import type { Database, Sql } from '../db/index.ts';
 
 /**
  * Which endpoints an event goes to, as SQL over `e` (events) and `ep` (webhook_endpoints). A webhook
@@ -17,13 +17,38 @@ export const MESSAGE_ID = `'msg_' || substr(encode(sha256(convert_to(e.event_id:
  * a crash before commit leaves the position where it was and the unique (endpoint, event) key
  * absorbs the repeat. Returns how many events were read.
  */
-export async function fanOut(db: Database, now: Date, limit = 500): Promise<number> {
+export interface FanOutResult {
+  /** Events read. */
+  read: number;
+  /** Messages made from them. */
+  made: number;
+  /**
+   * Committed events exist that could not be read yet: a transaction that started earlier is still
+   * open somewhere on the server (the snapshot horizon is server-wide). They are read once it ends.
+   */
+  heldBack: boolean;
+}
+
+export const MESSAGES_CHANNEL = 'openib_webhook_messages';
+
+/** Tells worker processes that messages are due now (after a replay or when an endpoint is enabled). */
+export async function notifyWorkers(db: Sql, reason: string): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [MESSAGES_CHANNEL, reason]);
+}
+
+export async function fanOut(db: Database, now: Date, limit = 500): Promise<FanOutResult> {
   return db.transaction(async (tx) => {
     const [position] = await tx.query<{ last_txid: string; last_event_id: number }>(
       'SELECT last_txid::text, last_event_id FROM webhook_fanout WHERE id = 1 FOR UPDATE SKIP LOCKED',
     );
-    if (!position) return 0;
-    const [result] = await tx.query<{ read: number; last_txid: string | null; last_id: number | null }>(
+    if (!position) {
+      // Another process is reading the outbox; say whether anything is left for it to read.
+      const [{ waiting }] = await tx.query<{ waiting: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM events e, webhook_fanout f WHERE (e.txid, e.id) > (f.last_txid, f.last_event_id)) AS waiting`,
+      );
+      return { read: 0, made: 0, heldBack: waiting };
+    }
+    const [result] = await tx.query<{ read: number; made: number; last_txid: string | null; last_id: number | null }>(
       `WITH batch AS (
          SELECT id, txid, event_id, type, occurred_at, data FROM events
          WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -39,11 +64,16 @@ export async function fanOut(db: Database, now: Date, limit = 500): Promise<numb
               (SELECT txid::text FROM last) AS last_txid, (SELECT id FROM last) AS last_id`,
       [position.last_txid, position.last_event_id, limit, now.toISOString()],
     );
+    const txid = result.last_txid ?? position.last_txid;
+    const id = result.last_id ?? position.last_event_id;
     if (result.read > 0)
-      await tx.query('UPDATE webhook_fanout SET last_txid = $1::xid8, last_event_id = $2, updated_at = now() WHERE id = 1', [
-        result.last_txid,
-        result.last_id,
-      ]);
-    return result.read;
+      await tx.query('UPDATE webhook_fanout SET last_txid = $1::xid8, last_event_id = $2, updated_at = now() WHERE id = 1', [txid, id]);
+    // Wakes every worker process, not only this one, so they share the sending.
+    if (result.made > 0) await tx.query('SELECT pg_notify($1, $2)', [MESSAGES_CHANNEL, String(result.made)]);
+    const [{ waiting }] = await tx.query<{ waiting: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM events WHERE (txid, id) > ($1::xid8, $2::bigint)) AS waiting',
+      [txid, id],
+    );
+    return { read: result.read, made: result.made, heldBack: waiting && result.read < limit };
   });
 }

@@ -1,7 +1,7 @@
 import type { Sql } from '../db/index.ts';
 import { conflict, notFound } from '../shared/errors.ts';
 import { Filters, type Page, type PageRequest, readPage } from '../shared/pagination.ts';
-import { ENDPOINT_MATCHES_EVENT, MESSAGE_ID } from './fanout.ts';
+import { ENDPOINT_MATCHES_EVENT, MESSAGE_ID, notifyWorkers } from './fanout.ts';
 
 /** One event for one endpoint: its delivery state. */
 export interface MessageView {
@@ -109,6 +109,7 @@ async function replayWhere(db: Sql, now: Date, where: string, params: unknown[])
      SELECT count(*)::int AS n FROM replayed`,
     [now.toISOString(), ...params],
   );
+  if (n > 0) await notifyWorkers(db, 'replay');
   return n;
 }
 
@@ -157,5 +158,6 @@ export async function replaySince(
     [endpointId, opts.since, opts.until ?? null, opts.now.toISOString(), opts.includeDelivered],
   );
   if (!row.found) throw notFound(`Endpoint ${endpointId}`);
+  if (row.created + row.requeued > 0) await notifyWorkers(db, 'replay');
   return { created: row.created, requeued: row.requeued };
 }

@@ -2,7 +2,7 @@ import type { Task, WorkerContext } from '../worker/runner.ts';
 import { claimLanes, type Lane } from './claim.ts';
 import { deliverLane } from './deliver.ts';
 import { webhookDeps } from './deps.ts';
-import { fanOut } from './fanout.ts';
+import { fanOut, MESSAGES_CHANNEL } from './fanout.ts';
 import { createHttpClient, type HttpClient } from './http-client.ts';
 import type { Lookup } from './outbound-url.ts';
 import { recordLane } from './record.ts';
@@ -23,6 +23,7 @@ export interface DeliveryTaskOptions {
 export function webhookDeliveryTask(options: DeliveryTaskOptions = {}): Task {
   const lanes = new Map<string, Promise<void>>();
   let http: HttpClient | undefined;
+  let heldBack = false;
 
   async function runLane(ctx: WorkerContext, lane: Lane) {
     const deps = webhookDeps(ctx);
@@ -54,11 +55,13 @@ export function webhookDeliveryTask(options: DeliveryTaskOptions = {}): Task {
 
   return {
     name: 'webhooks',
-    wakeOn: ['openib_events'],
+    wakeOn: ['openib_events', MESSAGES_CHANNEL],
     async run(ctx) {
       if (ctx.signal.aborted) return false;
       const s = ctx.config.webhooks;
-      const read = await fanOut(ctx.db, ctx.clock.now());
+      const fan = await fanOut(ctx.db, ctx.clock.now());
+      heldBack = fan.heldBack;
+      const read = fan.read;
       const free = s.concurrency - lanes.size;
       if (free <= 0) return read > 0;
       const claimed = await claimLanes(ctx.db, {
@@ -79,7 +82,8 @@ export function webhookDeliveryTask(options: DeliveryTaskOptions = {}): Task {
       }
       return read > 0 || claimed.length > 0;
     },
-    busy: () => lanes.size > 0,
+    // Not idle while lanes run or committed events wait behind an open transaction.
+    busy: () => lanes.size > 0 || heldBack,
     async close() {
       await Promise.allSettled(lanes.values());
       http?.close();

@@ -67,7 +67,8 @@ CREATE TABLE webhook_messages (
   dead_at timestamptz,
   UNIQUE (endpoint_id, event_id)
 );
-CREATE INDEX webhook_messages_due_idx ON webhook_messages (next_attempt_at, occurred_at) WHERE status = 'pending';
+CREATE INDEX webhook_messages_due_idx ON webhook_messages (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_messages_lane_idx ON webhook_messages (endpoint_id, occurred_at, event_seq) WHERE status = 'pending';
 CREATE INDEX webhook_messages_endpoint_idx ON webhook_messages (endpoint_id, seq);
 CREATE INDEX webhook_messages_event_idx ON webhook_messages (event_id);
 CREATE INDEX webhook_messages_dead_idx ON webhook_messages (endpoint_id, dead_at) WHERE status = 'dead';
