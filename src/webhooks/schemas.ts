@@ -84,7 +84,7 @@ export const RotateBody = Type.Object(
         description: 'How long the current secret keeps signing beside the new one (OPENIB_WEBHOOK_ROTATION_OVERLAP_SECONDS by default, 86400). 0 replaces it at once.',
       }),
     ),
-    secret,
+    secret: Type.Optional(secret),
   },
   { additionalProperties: false },
 );

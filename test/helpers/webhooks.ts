@@ -25,6 +25,7 @@ export interface WebhookWorld {
 export const WEBHOOK_TEST_ENV = {
   OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32',
   OPENIB_WEBHOOK_TIMEOUT_MS: '2000',
+  OPENIB_WORKER_INTERVAL_MS: '20',
 };
 
 export async function startWebhookWorld(env: Record<string, string> = {}, opts: Omit<ServerOptions, 'logger' | 'clock'> = {}): Promise<WebhookWorld> {
