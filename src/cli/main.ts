@@ -110,11 +110,12 @@ demo
   .command('load')
   .description('Load the small demo data set (once)')
   .action(async () => {
-    const ctx = await openPlatform(loadConfig()).catch(fail);
+    const config = loadConfig();
+    const ctx = await openPlatform(config).catch(fail);
     try {
       if (await demoLoaded(ctx.db)) process.stdout.write('Demo data is already loaded.\n');
       else {
-        await loadDemo(ctx.db);
+        await loadDemo(ctx.db, { webhookSecretsKey: config.webhooks.secretsKey });
         process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
       }
     } finally {
