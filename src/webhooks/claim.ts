@@ -61,14 +61,16 @@ export async function claimLanes(db: Sql, opts: ClaimOptions): Promise<Lane[]> {
   const now = opts.now.toISOString();
   const rows = await db.query<ClaimedMessage>(
     `WITH waiting AS (
-       SELECT m.endpoint_id, min(m.next_attempt_at) AS first_due,
-         bool_or(ep.consecutive_failures >= $4 AND coalesce(ep.circuit_open_until <= $1::timestamptz, true)) AS half_open
-       FROM webhook_messages m JOIN webhook_endpoints ep ON ep.id = m.endpoint_id
-       WHERE m.status = 'pending' AND m.next_attempt_at <= $1::timestamptz
-         AND ep.enabled AND (ep.paused_until IS NULL OR ep.paused_until <= $1::timestamptz)
-         AND NOT (m.endpoint_id = ANY ($2::text[]))
-       GROUP BY m.endpoint_id
-       ORDER BY first_due, m.endpoint_id
+       -- One index probe per endpoint (webhook_messages_next_idx): cheap however long the queue.
+       SELECT ep.id AS endpoint_id, d.first_due,
+         ep.consecutive_failures >= $4 AND coalesce(ep.circuit_open_until <= $1::timestamptz, true) AS half_open
+       FROM webhook_endpoints ep
+       CROSS JOIN LATERAL (
+         SELECT min(m.next_attempt_at) AS first_due FROM webhook_messages m WHERE m.endpoint_id = ep.id AND m.status = 'pending'
+       ) d
+       WHERE ep.enabled AND (ep.paused_until IS NULL OR ep.paused_until <= $1::timestamptz)
+         AND NOT (ep.id = ANY ($2::text[])) AND d.first_due <= $1::timestamptz
+       ORDER BY d.first_due, ep.id
        LIMIT $3 * 2
      ), picked AS (
        SELECT w.endpoint_id, w.first_due, x.id, x.event_seq

@@ -125,7 +125,8 @@ export async function setEndpointEnabled(deps: WebhookDeps, id: string, enabled:
        consecutive_failures = CASE WHEN $2 THEN 0 ELSE consecutive_failures END,
        circuit_open_until = CASE WHEN $2 THEN NULL ELSE circuit_open_until END,
        paused_until = CASE WHEN $2 THEN NULL ELSE paused_until END,
-       failing_since = CASE WHEN $2 THEN NULL ELSE failing_since END, updated_at = now()
+       failing_since = CASE WHEN $2 THEN NULL ELSE failing_since END,
+       failing_alerted_at = CASE WHEN $2 THEN NULL ELSE failing_alerted_at END, updated_at = now()
      WHERE id = $1 RETURNING id`,
     [id, enabled, reason],
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cooldownSeconds, JITTER, nextAttemptAt, parseRetryAfter } from './schedule.ts';
+import { JITTER, nextAttemptAt, parseRetryAfter } from './schedule.ts';
 import { DEFAULT_RETRY_SCHEDULE, loadWebhookSettings } from './settings.ts';
 
 const at = new Date('2026-03-01T00:00:00Z');
@@ -43,12 +43,6 @@ describe('parseRetryAfter', () => {
     [undefined, undefined],
   ])('%s → %s', (value, seconds) => {
     expect(parseRetryAfter(value, at)).toBe(seconds);
-  });
-});
-
-describe('cooldownSeconds', () => {
-  it('doubles with each failed probe up to an hour', () => {
-    expect([5, 6, 7, 8, 12, 40].map((f) => cooldownSeconds(f, 5, 60))).toEqual([60, 120, 240, 480, 3600, 3600]);
   });
 });
 

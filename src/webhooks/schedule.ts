@@ -1,9 +1,10 @@
-/** Retry timing: the published schedule with jitter, Retry-After, and circuit cool-downs. */
+/** Retry timing: the published schedule with jitter, and Retry-After. */
 
 /** Jitter only ever delays: an attempt is never earlier than the published schedule, at most 20% later. */
 export const JITTER = 0.2;
 const MAX_RETRY_AFTER_SECONDS = 24 * 3600;
-const MAX_COOLDOWN_SECONDS = 3600;
+/** Longest an open circuit waits before its next probe. */
+export const MAX_COOLDOWN_SECONDS = 3600;
 
 /**
  * When to try again after failed attempt number `attempt` (1-based), or undefined when that was the
@@ -34,10 +35,4 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
     seconds = Math.ceil((at - now.getTime()) / 1000);
   }
   return Math.min(Math.max(seconds, 0), MAX_RETRY_AFTER_SECONDS);
-}
-
-/** How long a circuit stays open after `failures` consecutive failures: doubling per failed probe, capped at an hour. */
-export function cooldownSeconds(failures: number, breakerAfter: number, baseSeconds: number): number {
-  const probes = Math.max(0, failures - breakerAfter);
-  return Math.min(baseSeconds * 2 ** Math.min(probes, 20), MAX_COOLDOWN_SECONDS);
 }

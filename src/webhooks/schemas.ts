@@ -12,7 +12,7 @@ const health = {
   consecutive_failures: Type.Integer({ description: 'Failed attempts since the last success.' }),
   circuit_open_until: nullableTime('While in the future, attempts fail at once without sending (circuit breaker); then one probe is sent.'),
   paused_until: nullableTime('Nothing is sent before this time: the receiver asked for it with Retry-After.'),
-  failing_since: nullableTime('When the endpoint.failing event was raised for the current failing spell.'),
+  failing_since: nullableTime('When the current failing spell reached OPENIB_WEBHOOK_FAILING_AFTER consecutive failures; an endpoint.failing event is written then.'),
   last_success_at: nullableTime('Last delivered attempt.'),
   last_failure_at: nullableTime('Last failed attempt.'),
   created_at: time('When it was created.'),

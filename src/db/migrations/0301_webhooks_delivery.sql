@@ -24,7 +24,9 @@ CREATE TABLE webhook_endpoints (
   circuit_open_until timestamptz,
   -- Set from Retry-After on 429/503: nothing is sent to the endpoint before then.
   paused_until timestamptz,
+  -- A failing spell: since when, and when its endpoint.failing event was written.
   failing_since timestamptz,
+  failing_alerted_at timestamptz,
   last_success_at timestamptz,
   last_failure_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
@@ -67,7 +69,7 @@ CREATE TABLE webhook_messages (
   dead_at timestamptz,
   UNIQUE (endpoint_id, event_id)
 );
-CREATE INDEX webhook_messages_due_idx ON webhook_messages (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_messages_next_idx ON webhook_messages (endpoint_id, next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_messages_lane_idx ON webhook_messages (endpoint_id, occurred_at, event_seq) WHERE status = 'pending';
 CREATE INDEX webhook_messages_endpoint_idx ON webhook_messages (endpoint_id, seq);
 CREATE INDEX webhook_messages_event_idx ON webhook_messages (event_id);
