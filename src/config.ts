@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { loadWebhookSettings, type WebhookSettings } from './webhooks/settings.ts';
 
 /** Every setting OpenIB reads, from environment variables only. The README lists each one. */
 export interface Config {
@@ -19,6 +20,9 @@ export interface Config {
   metricsToken?: string;
   brokerTimeZone: string;
   idempotencyTtlHours: number;
+  /** Milliseconds between rounds of an idle background task (OPENIB_WORKER_INTERVAL_MS). */
+  workerIntervalMs: number;
+  webhooks: WebhookSettings;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -76,5 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env.OPENIB_METRICS_TOKEN || undefined,
     brokerTimeZone: timeZone(env),
     idempotencyTtlHours: int(env, 'OPENIB_IDEMPOTENCY_TTL_HOURS', 24, 1),
+    workerIntervalMs: int(env, 'OPENIB_WORKER_INTERVAL_MS', 1000, 10),
+    webhooks: loadWebhookSettings(env),
   };
 }

@@ -2,58 +2,95 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { DEMO_CLIENT, demoLoaded, loadDemo } from './demo/seed.ts';
 import { buildApp } from './http/app.ts';
-import { purgeExpiredIdempotencyKeys } from './http/idempotency.ts';
 import type { AppContext } from './http/context.ts';
 import { openPlatform } from './platform.ts';
+import type { Clock } from './worker/clock.ts';
+import { jsonLogger, type Logger, silentLogger } from './worker/log.ts';
+import { startWorkers, type Task, type Workers } from './worker/runner.ts';
+import { platformTasks } from './worker/tasks.ts';
+
+/** Which parts a process runs: the HTTP API, the background workers, or both. */
+export type Role = 'api' | 'worker' | 'all';
+export const ROLES: readonly Role[] = ['api', 'worker', 'all'];
+
+export interface ServerOptions {
+  logger?: boolean;
+  announce?: boolean;
+  /** 'all' by default. */
+  role?: Role;
+  /** The clock routes and workers compute schedules from (tests pass a ManualClock). */
+  clock?: Clock;
+  /** Background tasks instead of the platform's own (tests). */
+  tasks?: Task[];
+}
 
 export interface RunningServer {
-  app: FastifyInstance;
+  /** The HTTP server; absent in a worker-only process. */
+  app?: FastifyInstance;
   ctx: AppContext;
+  /** Base URL of the HTTP server; empty in a worker-only process. */
   url: string;
+  /** The background workers; absent in an API-only process. */
+  workers?: Workers;
+  log: Logger;
   stop(): Promise<void>;
 }
 
-/** Starts OpenIB: database, migrations, demo data on first start (unless OPENIB_DEMO=0), HTTP server. */
-export async function startServer(config: Config, opts: { logger?: boolean; announce?: boolean } = {}): Promise<RunningServer> {
+/** Starts OpenIB: database, migrations, demo data on first start (unless OPENIB_DEMO=0), HTTP server and/or workers. */
+export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
+  const role = opts.role ?? 'all';
   const ctx = await openPlatform(config);
+  if (opts.clock) ctx.clock = opts.clock;
   let demo = false;
   if (config.demo) {
-    if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db);
+    if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db, { webhookSecretsKey: config.webhooks.secretsKey });
     demo = true;
   }
-  const app = await buildApp(ctx, { logger: opts.logger });
-  const purge = () => purgeExpiredIdempotencyKeys(ctx.db, config.idempotencyTtlHours).catch((err) => app.log.warn({ err }, 'idempotency purge failed'));
-  await purge();
-  const purgeTimer = setInterval(purge, 10 * 60_000).unref();
-  app.addHook('onClose', async () => clearInterval(purgeTimer));
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  let app: FastifyInstance | undefined;
+  let url = '';
+  if (role !== 'worker') {
+    app = await buildApp(ctx, { logger: opts.logger });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  }
+  const log: Logger = opts.logger === false ? silentLogger : (app?.log ?? jsonLogger('openib-worker'));
+  const workers =
+    role === 'api'
+      ? undefined
+      : await startWorkers(ctx, opts.tasks ?? platformTasks(), { clock: ctx.clock, log, intervalMs: config.workerIntervalMs });
   if (opts.announce) {
-    const lines = [
-      '',
-      `OpenIB is running on ${url} (${ctx.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL server'})`,
-      `  API reference:  ${url}/docs`,
-      `  OpenAPI:        ${url}/openapi.json`,
-    ];
-    if (demo)
+    const where = ctx.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL server';
+    const lines = [''];
+    if (app)
+      lines.push(
+        `OpenIB is running on ${url} (${where})${workers ? ' with background workers' : ''}`,
+        `  API reference:  ${url}/docs`,
+        `  OpenAPI:        ${url}/openapi.json`,
+      );
+    else lines.push(`OpenIB background workers are running (${where})`);
+    if (demo && app)
       lines.push(
         `  Demo API client: client_id=${DEMO_CLIENT.id} client_secret=${DEMO_CLIENT.secret}`,
         `  Try: curl -s -d grant_type=client_credentials -d client_id=${DEMO_CLIENT.id} -d client_secret=${DEMO_CLIENT.secret} ${url}/oauth/token`,
       );
     process.stdout.write(`${lines.join('\n')}\n\n`);
   }
-  let stopped = false;
+  let stopped: Promise<void> | undefined;
   return {
     app,
     ctx,
     url,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await app.close();
-      await ctx.db.close();
+    workers,
+    log,
+    stop() {
+      stopped ??= (async () => {
+        await app?.close();
+        await workers?.stop();
+        await ctx.db.close();
+      })();
+      return stopped;
     },
   };
 }

@@ -6,6 +6,9 @@ export const SCOPES = [
   'transactions:read',
   'activity:write',
   'activity:read',
+  // A partner's own postbacks: with a partner-bound client, only that partner's.
+  'postbacks:read',
+  'postbacks:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -7,7 +7,7 @@ import { openDatabase } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
 import { DEMO_CLIENT, demoLoaded, loadDemo } from '../demo/seed.ts';
 import { openPlatform } from '../platform.ts';
-import { startServer } from '../server.ts';
+import { ROLES, type Role, startServer } from '../server.ts';
 
 const program = new Command('openib').description('OpenIB: partner platform for forex/CFD brokers').showHelpAfterError();
 
@@ -18,16 +18,20 @@ function fail(err: unknown): never {
 
 program
   .command('start')
-  .description('Run the API server (migrations are applied first; demo data on first start unless OPENIB_DEMO=0)')
-  .addOption(new Option('--role <role>', 'which parts to run').choices(['api', 'worker', 'all']).default('all'))
-  .action(async () => {
+  .description('Run the API server and/or the background workers (migrations are applied first; demo data on first start unless OPENIB_DEMO=0)')
+  .addOption(
+    new Option('--role <role>', 'which parts to run: the HTTP API, the background workers (webhooks, postbacks), or both')
+      .choices(ROLES)
+      .default('all'),
+  )
+  .action(async (opts: { role: Role }) => {
     const config = loadConfig();
-    const server = await startServer(config, { announce: true }).catch(fail);
+    const server = await startServer(config, { announce: true, role: opts.role }).catch(fail);
     let closing = false;
     const shutdown = async (signal: string) => {
       if (closing) return;
       closing = true;
-      server.app.log.info({ signal }, 'shutting down');
+      server.log.info({ signal }, 'shutting down');
       await server.stop();
       process.exit(0);
     };
@@ -106,11 +110,12 @@ demo
   .command('load')
   .description('Load the small demo data set (once)')
   .action(async () => {
-    const ctx = await openPlatform(loadConfig()).catch(fail);
+    const config = loadConfig();
+    const ctx = await openPlatform(config).catch(fail);
     try {
       if (await demoLoaded(ctx.db)) process.stdout.write('Demo data is already loaded.\n');
       else {
-        await loadDemo(ctx.db);
+        await loadDemo(ctx.db, { webhookSecretsKey: config.webhooks.secretsKey });
         process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
       }
     } finally {

@@ -4,6 +4,7 @@ import { upsertActivity } from '../ingest/activity.ts';
 import { upsertCustomers } from '../ingest/customers.ts';
 import { upsertTransactions } from '../ingest/transactions.ts';
 import { Dec } from '../shared/decimal.ts';
+import { addDemoEndpoint } from '../webhooks/demo.ts';
 
 /** Well-known credentials of the demo data set; only created when demo data is loaded. */
 export const DEMO_CLIENT = { id: 'demo-admin', secret: 'demo-secret-for-local-use-only' } as const;
@@ -24,11 +25,14 @@ function day(offset: number): string {
 
 /**
  * A small broker: a few introducing brokers' clients, their deposits and two weeks of trading,
- * written through the same functions as the data API.
+ * written through the same functions as the data API; and a webhook endpoint that fails, so the
+ * delivery log has something to show. opts.webhookSecretsKey is OPENIB_WEBHOOK_SECRETS_KEY.
  */
-export async function loadDemo(db: Database): Promise<void> {
+export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string } = {}): Promise<void> {
   await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
   await db.transaction(async (tx) => {
+    // Created first, so the demo's own events are queued for it.
+    await addDemoEndpoint(tx, opts.webhookSecretsKey);
     const affiliates = ['IB-1000', 'IB-1001', 'IB-1002', ''];
     const customers = Array.from({ length: 12 }, (_, i) => ({
       customer_id: `C-${2000 + i}`,

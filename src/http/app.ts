@@ -12,6 +12,9 @@ import { bearerToken, registerAuthGuard } from '../auth/guard.ts';
 import { eventRoutes } from '../events/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
 import { fxRoutes } from '../fx/routes.ts';
+import { webhookMessageRoutes } from '../webhooks/message-routes.ts';
+import { postbackRoutes } from '../webhooks/postback-routes.ts';
+import { webhookEndpointRoutes } from '../webhooks/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -119,5 +122,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(ingestRoutes);
   await app.register(eventRoutes);
   await app.register(fxRoutes);
+  await app.register(webhookEndpointRoutes);
+  await app.register(webhookMessageRoutes);
+  await app.register(postbackRoutes);
   return app;
 }

@@ -1,12 +1,15 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import type { Scope } from '../auth/scopes.ts';
+import type { Clock } from '../worker/clock.ts';
 
-/** What every route can reach: the database, the configuration and the token signing key. */
+/** What every route can reach: the database, the configuration, the token signing key and the clock. */
 export interface AppContext {
   db: Database;
   config: Config;
   signingKey: Uint8Array;
+  /** The time schedules are computed from; the same clock as the background workers'. */
+  clock: Clock;
 }
 
 export interface Caller {

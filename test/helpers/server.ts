@@ -1,14 +1,14 @@
 import { createClient } from '../../src/auth/clients.ts';
 import type { Scope } from '../../src/auth/scopes.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { type RunningServer, startServer } from '../../src/server.ts';
+import { type RunningServer, type ServerOptions, startServer } from '../../src/server.ts';
 import { freshDatabase } from './database.ts';
 
 export interface TestServer {
   url: string;
   server: RunningServer;
-  /** A bearer token of a new API client holding these scopes (admin by default). */
-  token(scopes?: Scope[]): Promise<string>;
+  /** A bearer token of a new API client holding these scopes (admin by default), bound to a partner when given. */
+  token(scopes?: Scope[], partnerId?: string): Promise<string>;
   /** fetch against the server, JSON in and out; returns status, headers and parsed body. */
   call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
   stop(): Promise<void>;
@@ -29,8 +29,11 @@ export interface CallResult {
   text: string;
 }
 
-/** Starts a real OpenIB server on a free port over a fresh database of the backend under test. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts a real OpenIB server on a free port over a fresh database of the backend under test.
+ * opts can pass a clock (a ManualClock), a role or the background tasks to run.
+ */
+export async function startTestServer(env: Record<string, string> = {}, opts: Omit<ServerOptions, 'logger'> = {}): Promise<TestServer> {
   const database = await freshDatabase();
   const config: Config = loadConfig({
     PORT: '0',
@@ -39,7 +42,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const server = await startServer(config, { logger: false });
+  const server = await startServer(config, { ...opts, logger: false });
   const url = server.url;
 
   async function call(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
@@ -63,8 +66,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   }
 
   let n = 0;
-  async function token(scopes: Scope[] = ['admin']): Promise<string> {
-    const client = await createClient(server.ctx.db, { name: `test client ${++n}`, scopes });
+  async function token(scopes: Scope[] = ['admin'], partnerId?: string): Promise<string> {
+    const client = await createClient(server.ctx.db, { name: `test client ${++n}`, scopes, partnerId });
     const res = await call('POST', '/oauth/token', {
       body: { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret },
     });
