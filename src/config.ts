@@ -23,6 +23,9 @@ export interface Config {
   /** Milliseconds between rounds of an idle background task (OPENIB_WORKER_INTERVAL_MS). */
   workerIntervalMs: number;
   webhooks: WebhookSettings;
+  /** kyc_status_id values (lower case) that mean approved / rejected; anything else is pending. */
+  kycApproved: string[];
+  kycRejected: string[];
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -39,6 +42,13 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new Error(`${name} must be 0 or 1, got "${raw}"`);
+}
+
+function list(raw: string | undefined, fallback: string): string[] {
+  return (raw || fallback)
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function timeZone(env: NodeJS.ProcessEnv): string {
@@ -82,5 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlHours: int(env, 'OPENIB_IDEMPOTENCY_TTL_HOURS', 24, 1),
     workerIntervalMs: int(env, 'OPENIB_WORKER_INTERVAL_MS', 1000, 10),
     webhooks: loadWebhookSettings(env),
+    kycApproved: list(env.OPENIB_KYC_APPROVED_STATUSES, 'approved,verified,passed'),
+    kycRejected: list(env.OPENIB_KYC_REJECTED_STATUSES, 'rejected,declined,failed'),
   };
 }

@@ -62,7 +62,11 @@ export interface CustomerChange {
  * their stored values; a record whose last_modified_date is older than the stored one changes
  * nothing and is reported unchanged.
  */
-export async function upsertCustomers(tx: Sql, records: CustomerRecord[]): Promise<{ result: BatchResult; changes: CustomerChange[] }> {
+export async function upsertCustomers(
+  tx: Sql,
+  records: CustomerRecord[],
+  kyc: { kycApproved: string[] } = { kycApproved: ['approved', 'verified', 'passed'] },
+): Promise<{ result: BatchResult; changes: CustomerChange[] }> {
   const ids = records.map((r) => r.customer_id);
   const existing = new Map(
     (
@@ -112,6 +116,8 @@ export async function upsertCustomers(tx: Sql, records: CustomerRecord[]): Promi
       },
     }));
     await appendEvents(tx, events);
+    const kycTouched = changes.filter((ch) => ch.outcome === 'created' || ch.changed.includes('kyc_status_id')).map((ch) => ch.customerId);
+    if (kycTouched.length) await recordKycApproval(tx, kycTouched, kyc.kycApproved);
   }
   return { result: summarise(ids, (id) => outcomes.get(id) ?? 'unchanged'), changes };
 }
@@ -121,4 +127,15 @@ export async function existingCustomerIds(tx: Sql, ids: string[]): Promise<Set<s
   const unique = [...new Set(ids)];
   const rows = await tx.query<{ customer_id: string }>('SELECT customer_id FROM customers WHERE customer_id = ANY($1::text[])', [unique]);
   return new Set(rows.map((r) => r.customer_id));
+}
+
+/** Keeps kyc_approved_at: the moment KYC became approved (the CRM's last_modified_date when sent), cleared if it no longer is. */
+async function recordKycApproval(tx: Sql, customerIds: string[], approvedValues: string[]) {
+  await tx.query(
+    `UPDATE customers SET kyc_approved_at = CASE
+       WHEN lower(kyc_status_id) = ANY($2::text[]) THEN coalesce(kyc_approved_at, last_modified_date, now())
+       ELSE NULL END
+     WHERE customer_id = ANY($1::text[])`,
+    [customerIds, approvedValues],
+  );
 }

@@ -188,7 +188,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     specs: CUSTOMER_FIELDS,
     keyOf: (r) => r.customer_id,
     keyName: 'customer_id',
-    write: async (tx, records) => (await upsertCustomers(tx, records)).result,
+    write: async (tx, records) => (await upsertCustomers(tx, records, app.ctx.config)).result,
   });
   writeRoute<TransactionRecord>({
     path: '/api/v1/forex/transactions',
