@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Every setting OpenIB reads, from environment variables only. The README lists each one. */
 export interface Config {
@@ -19,6 +21,14 @@ export interface Config {
   metricsToken?: string;
   brokerTimeZone: string;
   idempotencyTtlHours: number;
+  /** Key that seals connector secrets (32 bytes, hex or base64); generated and kept in the database when unset. */
+  encryptionKey?: string;
+  /** Folder of mapping documents (*.json) besides those stored through the API. */
+  mappingsDir: string;
+  /** Where uploaded CSV files wait for their import. */
+  importsDir: string;
+  /** NATS JetStream queue feed; off unless OPENIB_NATS_URL is set. */
+  nats: { url?: string; stream: string; subjects: string[]; consumer: string; deadLetterSubject: string };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -76,5 +86,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: env.OPENIB_METRICS_TOKEN || undefined,
     brokerTimeZone: timeZone(env),
     idempotencyTtlHours: int(env, 'OPENIB_IDEMPOTENCY_TTL_HOURS', 24, 1),
+    encryptionKey: env.OPENIB_ENCRYPTION_KEY || undefined,
+    mappingsDir: resolve(env.OPENIB_MAPPINGS_DIR || fileURLToPath(new URL('../config/mappings/', import.meta.url))),
+    importsDir: resolve(env.OPENIB_IMPORTS_DIR || join(tmpdir(), 'openib-imports')),
+    nats: {
+      url: env.OPENIB_NATS_URL || undefined,
+      stream: env.OPENIB_NATS_STREAM || 'OPENIB_INGEST',
+      subjects: (env.OPENIB_NATS_SUBJECTS || 'openib.ingest.>').split(',').map((s) => s.trim()).filter(Boolean),
+      consumer: env.OPENIB_NATS_CONSUMER || 'openib-ingest',
+      deadLetterSubject: env.OPENIB_NATS_DEAD_LETTER_SUBJECT || 'openib.dead-letter',
+    },
   };
 }

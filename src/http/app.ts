@@ -12,6 +12,7 @@ import { bearerToken, registerAuthGuard } from '../auth/guard.ts';
 import { eventRoutes } from '../events/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
 import { fxRoutes } from '../fx/routes.ts';
+import { connectorRoutes } from '../connectors/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -119,5 +120,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(ingestRoutes);
   await app.register(eventRoutes);
   await app.register(fxRoutes);
+  await app.register(connectorRoutes);
   return app;
 }
