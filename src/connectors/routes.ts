@@ -4,6 +4,7 @@ import { postbackRoutes } from './inbound/postback.ts';
 import { inboundRoutes } from './inbound/routes.ts';
 import { sourceRoutes } from './inbound/source-routes.ts';
 import { mappingRoutes } from './mapping/routes.ts';
+import { pullRoutes } from './pull/routes.ts';
 
 /** Every connector route; each door is its own plugin (the webhook door reads bodies raw). */
 export const connectorRoutes: FastifyPluginAsync = async (app) => {
@@ -12,4 +13,5 @@ export const connectorRoutes: FastifyPluginAsync = async (app) => {
   await app.register(sourceRoutes);
   await app.register(mappingRoutes);
   await app.register(deadLetterRoutes);
+  await app.register(pullRoutes);
 };
