@@ -13,6 +13,8 @@ type Row = Record<string, unknown>;
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 let countryCodes: Map<string, string> | undefined;
+// Codes that are retired or not countries but still have names (DD "Germany", FX "France"…).
+const RETIRED = new Set(['AN', 'BU', 'CS', 'DD', 'EU', 'EZ', 'FX', 'NT', 'QO', 'SU', 'TP', 'UN', 'YD', 'YU', 'ZR']);
 
 /** ISO alpha-2 for a country written as a code or an English name ("United Kingdom" → GB). */
 export function countryCode(value: unknown): string | undefined {
@@ -24,8 +26,9 @@ export function countryCode(value: unknown): string | undefined {
     for (let a = 65; a <= 90; a++)
       for (let b = 65; b <= 90; b++) {
         const code = String.fromCharCode(a, b);
+        if (RETIRED.has(code)) continue;
         const name = regionNames.of(code);
-        if (name && name !== code) countryCodes.set(name.toLowerCase(), code);
+        if (name && name !== code && !countryCodes.has(name.toLowerCase())) countryCodes.set(name.toLowerCase(), code);
       }
     for (const [alias, code] of [['united states of america', 'US'], ['usa', 'US'], ['uk', 'GB'], ['great britain', 'GB'], ['russian federation', 'RU'], ['uae', 'AE']] as const) countryCodes.set(alias, code);
   }
