@@ -14,7 +14,11 @@ beforeAll(async () => {
   t = await startTestServer();
   token = await t.token(['admin']);
   opts = { url: 'nats://127.0.0.1:4222', stream: s.stream, subjects: [`${s.prefix}.>`], consumer: 'openib-test', deadLetterSubject: s.deadLetterSubject, maxDeliver: 3 };
-  s.nc.subscribe(s.deadLetterSubject, { callback: (_e, m) => dead.push(m.string()) });
+  s.nc.subscribe(s.deadLetterSubject, {
+    callback: (_e, m) => {
+      dead.push(m.string());
+    },
+  });
   // The feed creates the stream and the consumer on first use.
   await runFeedOnce(t.server.ctx, opts, { expiresMs: 1000 });
 });
