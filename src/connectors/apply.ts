@@ -73,7 +73,9 @@ export async function applyLenient(tx: Sql, entity: EntityName, raws: unknown[],
       if (issue.index === undefined) throw err;
       const original = indexes[issue.index];
       failing.add(original);
-      rejected.set(original, [...(rejected.get(original) ?? []), { ...issue, index: original }]);
+      // "repeats the record at index k" names a position in this attempt; give the caller's position.
+      const reason = issue.reason.replace(/at index (\d+)/, (_, k: string) => `at index ${indexes[Number(k)] ?? k}`);
+      rejected.set(original, [...(rejected.get(original) ?? []), { ...issue, index: original, reason }]);
     }
     if (failing.size === 0) throw err;
     indexes = indexes.filter((i) => !failing.has(i));
