@@ -27,6 +27,8 @@ export interface Config {
   mappingsDir: string;
   /** Where uploaded CSV files wait for their import. */
   importsDir: string;
+  /** Largest CSV file POST /api/v1/imports accepts. */
+  importMaxBytes: number;
   /** NATS JetStream queue feed; off unless OPENIB_NATS_URL is set. */
   nats: { url?: string; stream: string; subjects: string[]; consumer: string; deadLetterSubject: string };
 }
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: env.OPENIB_ENCRYPTION_KEY || undefined,
     mappingsDir: resolve(env.OPENIB_MAPPINGS_DIR || fileURLToPath(new URL('../config/mappings/', import.meta.url))),
     importsDir: resolve(env.OPENIB_IMPORTS_DIR || join(tmpdir(), 'openib-imports')),
+    importMaxBytes: int(env, 'OPENIB_IMPORT_MAX_BYTES', 1024 * 1024 * 1024, 1024),
     nats: {
       url: env.OPENIB_NATS_URL || undefined,
       stream: env.OPENIB_NATS_STREAM || 'OPENIB_INGEST',

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { importRoutes } from './csv/routes.ts';
 import { deadLetterRoutes } from './dead-letter-routes.ts';
 import { postbackRoutes } from './inbound/postback.ts';
 import { inboundRoutes } from './inbound/routes.ts';
@@ -14,4 +15,5 @@ export const connectorRoutes: FastifyPluginAsync = async (app) => {
   await app.register(mappingRoutes);
   await app.register(deadLetterRoutes);
   await app.register(pullRoutes);
+  await app.register(importRoutes);
 };

@@ -1,4 +1,5 @@
 import type { AppContext } from '../http/context.ts';
+import { runImport } from './csv/import.ts';
 import { feedOptions, openFeed } from './nats/feed.ts';
 import { dueConnectors, runOnce } from './pull/run.ts';
 
@@ -55,4 +56,23 @@ export const connectorHousekeepingTask: ConnectorTask = {
   },
 };
 
-export const connectorTasks: ConnectorTask[] = [pullConnectorsTask, queueFeedTask, connectorHousekeepingTask];
+/**
+ * Continues uploaded imports (POST /api/v1/imports) that a stopped server left queued, running
+ * or interrupted, from their committed position.
+ */
+export const resumeImportsTask: ConnectorTask = {
+  name: 'connectors.resume-imports',
+  intervalMs: 60_000,
+  async run(ctx, signal) {
+    const rows = await ctx.db.query<{ id: string }>(
+      `SELECT id FROM connector_imports WHERE fingerprint LIKE 'upload:%' AND status IN ('queued', 'running', 'interrupted')
+         AND updated_at < now() - interval '2 minutes' ORDER BY created_at`,
+    );
+    for (const { id } of rows) {
+      if (signal.aborted) return;
+      await runImport(ctx.db, { importId: id, entity: 'customer', filePath: '', signal, timeZone: ctx.config.brokerTimeZone });
+    }
+  },
+};
+
+export const connectorTasks: ConnectorTask[] = [pullConnectorsTask, queueFeedTask, resumeImportsTask, connectorHousekeepingTask];

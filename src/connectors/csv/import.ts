@@ -99,6 +99,7 @@ export async function runImport(db: Database, opts: ImportOptions): Promise<Impo
   const entity = job.entity as EntityName;
   const chunkSize = opts.chunkSize ?? 1000;
   await setImportStatus(db, job.id, 'running');
+  if (job.report_path && !existsSync(job.report_path)) writeFileSync(job.report_path, 'row,field,reason\n');
   let position = Number(job.position_bytes);
   let rows = Number(job.rows_done);
   let stored = Number(job.rows_stored);
