@@ -18,7 +18,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; anno
   const ctx = await openPlatform(config);
   let demo = false;
   if (config.demo) {
-    if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db);
+    if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db, config.encryptionKey);
     demo = true;
   }
   const app = await buildApp(ctx, { logger: opts.logger });

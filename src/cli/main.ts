@@ -130,7 +130,7 @@ demo
     try {
       if (await demoLoaded(ctx.db)) process.stdout.write('Demo data is already loaded.\n');
       else {
-        await loadDemo(ctx.db);
+        await loadDemo(ctx.db, ctx.config.encryptionKey);
         process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
       }
     } finally {

@@ -1,4 +1,5 @@
 import { ensureClient } from '../auth/clients.ts';
+import { loadConnectorDemo } from '../connectors/demo.ts';
 import type { Database } from '../db/index.ts';
 import { upsertActivity } from '../ingest/activity.ts';
 import { upsertCustomers } from '../ingest/customers.ts';
@@ -26,8 +27,10 @@ function day(offset: number): string {
  * A small broker: a few introducing brokers' clients, their deposits and two weeks of trading,
  * written through the same functions as the data API.
  */
-export async function loadDemo(db: Database): Promise<void> {
+export async function loadDemo(db: Database, encryptionKey?: string): Promise<void> {
   await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
+  // An inbound webhook source with the example CRM mapping (its secret is in connectors/demo.ts).
+  await loadConnectorDemo(db, encryptionKey);
   await db.transaction(async (tx) => {
     const affiliates = ['IB-1000', 'IB-1001', 'IB-1002', ''];
     const customers = Array.from({ length: 12 }, (_, i) => ({

@@ -47,6 +47,16 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
               ],
               censor: '[redacted]',
             },
+            serializers: {
+              // Postback URLs carry their source's token as ?token=…; keep it out of the logs.
+              req: (req) => ({
+                method: req.method,
+                url: req.url?.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
+                host: req.host,
+                remoteAddress: req.ip,
+                remotePort: req.socket?.remotePort,
+              }),
+            },
           },
     bodyLimit: ctx.config.bodyLimitBytes,
     genReqId: (req) => {

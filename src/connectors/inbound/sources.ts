@@ -63,9 +63,13 @@ async function newCredential(db: Sql, keyConfig: string | undefined, auth: Sourc
   return { credential: auth === 'handshake' ? { api_key: token } : { token }, sealed: null, hash: hashToken(token) };
 }
 
-export async function createSource(db: Sql, keyConfig: string | undefined, input: NewSource): Promise<{ source: Source; credential: SourceCredential }> {
+/** `knownSecret` gives a signature source a fixed secret (the demo data set's well-known one). */
+export async function createSource(db: Sql, keyConfig: string | undefined, input: NewSource, knownSecret?: string): Promise<{ source: Source; credential: SourceCredential }> {
   checkShape(input);
-  const c = await newCredential(db, keyConfig, input.auth);
+  const c =
+    knownSecret && input.auth === 'signature'
+      ? { credential: { secret: knownSecret }, sealed: seal(await encryptionKey(db, keyConfig), knownSecret), hash: null }
+      : await newCredential(db, keyConfig, input.auth);
   const [row] = await db.query<Source>(
     `INSERT INTO connector_sources (id, name, kind, auth, mapping, secret_sealed, key_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
