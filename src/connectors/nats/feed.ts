@@ -98,9 +98,9 @@ export async function openFeed(ctx: AppContext, opts: FeedOptions): Promise<Feed
         await hooks?.beforeCommit?.(msg);
         const count = received.status === 'accepted' ? p.records.length : 0;
         await tx.query(
-          `UPDATE connectors SET records_in = records_in + $2, cursor = jsonb_build_object('stream_sequence', $3::bigint, 'pending', $4::bigint),
-             lag_seconds = $5, last_run_at = now(), last_success_at = now(), last_error = NULL, updated_at = now() WHERE id = $1`,
-          [connectorId, count, msg.seq, msg.info.pending, Math.max(0, Math.round((Date.now() - msg.info.timestampNanos / 1e6) / 1000))],
+          `UPDATE connectors SET records_in = records_in + $2, cursor = cursor || jsonb_build_object('stream_sequence', $3::bigint),
+             lag_seconds = $4, last_run_at = now(), last_success_at = now(), last_error = NULL, updated_at = now() WHERE id = $1`,
+          [connectorId, count, msg.seq, Math.max(0, Math.round((Date.now() - msg.info.timestampNanos / 1e6) / 1000))],
         );
       });
       await msg.ackAck();
@@ -136,6 +136,14 @@ export async function openFeed(ctx: AppContext, opts: FeedOptions): Promise<Feed
         else if (outcome === 'dead') stats.deadLettered++;
         else stats.retried++;
       }
+      // Messages still waiting in the stream for this consumer: the feed's backlog.
+      await nc.flush();
+      const info = await consumer.info();
+      await ctx.db.query(`UPDATE connectors SET cursor = cursor || jsonb_build_object('pending', $2::bigint, 'ack_pending', $3::bigint) WHERE id = $1`, [
+        connectorId,
+        info.num_pending,
+        info.num_ack_pending,
+      ]);
       return stats;
     },
     async close() {
