@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadWebhookSettings, type WebhookSettings } from './webhooks/settings.ts';
 
 /** Every setting OpenIB reads, from environment variables only. The README lists each one. */
@@ -26,6 +28,16 @@ export interface Config {
   /** kyc_status_id values (lower case) that mean approved / rejected; anything else is pending. */
   kycApproved: string[];
   kycRejected: string[];
+  /** Key that seals connector secrets (32 bytes, hex or base64); generated and kept in the database when unset. */
+  encryptionKey?: string;
+  /** Folder of mapping documents (*.json) besides those stored through the API. */
+  mappingsDir: string;
+  /** Where uploaded CSV files wait for their import. */
+  importsDir: string;
+  /** Largest CSV file POST /api/v1/imports accepts. */
+  importMaxBytes: number;
+  /** NATS JetStream queue feed; off unless OPENIB_NATS_URL is set. */
+  nats: { url?: string; stream: string; subjects: string[]; consumer: string; deadLetterSubject: string };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -94,5 +106,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: loadWebhookSettings(env),
     kycApproved: list(env.OPENIB_KYC_APPROVED_STATUSES, 'approved,verified,passed'),
     kycRejected: list(env.OPENIB_KYC_REJECTED_STATUSES, 'rejected,declined,failed'),
+    encryptionKey: env.OPENIB_ENCRYPTION_KEY || undefined,
+    mappingsDir: resolve(env.OPENIB_MAPPINGS_DIR || fileURLToPath(new URL('../config/mappings/', import.meta.url))),
+    importsDir: resolve(env.OPENIB_IMPORTS_DIR || join(tmpdir(), 'openib-imports')),
+    importMaxBytes: int(env, 'OPENIB_IMPORT_MAX_BYTES', 1024 * 1024 * 1024, 1024),
+    nats: {
+      url: env.OPENIB_NATS_URL || undefined,
+      stream: env.OPENIB_NATS_STREAM || 'OPENIB_INGEST',
+      subjects: (env.OPENIB_NATS_SUBJECTS || 'openib.ingest.>').split(',').map((s) => s.trim()).filter(Boolean),
+      consumer: env.OPENIB_NATS_CONSUMER || 'openib-ingest',
+      deadLetterSubject: env.OPENIB_NATS_DEAD_LETTER_SUBJECT || 'openib.dead-letter',
+    },
   };
 }

@@ -43,7 +43,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   if (opts.clock) ctx.clock = opts.clock;
   let demo = false;
   if (config.demo) {
-    if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db, { webhookSecretsKey: config.webhooks.secretsKey });
+    if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db, { webhookSecretsKey: config.webhooks.secretsKey, encryptionKey: config.encryptionKey });
     demo = true;
   }
   let app: FastifyInstance | undefined;
@@ -59,7 +59,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const workers =
     role === 'api'
       ? undefined
-      : await startWorkers(ctx, opts.tasks ?? platformTasks(), { clock: ctx.clock, log, intervalMs: config.workerIntervalMs });
+      : await startWorkers(ctx, opts.tasks ?? platformTasks(ctx), { clock: ctx.clock, log, intervalMs: config.workerIntervalMs });
   if (opts.announce) {
     const where = ctx.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL server';
     const lines = [''];

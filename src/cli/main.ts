@@ -5,6 +5,7 @@ import { parseScopes, SCOPES } from '../auth/scopes.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
+import { importCommand } from '../connectors/csv/cli.ts';
 import { DEMO_CLIENT, demoLoaded, loadDemo } from '../demo/seed.ts';
 import { openPlatform } from '../platform.ts';
 import { ROLES, type Role, startServer } from '../server.ts';
@@ -105,6 +106,25 @@ clients
     }
   });
 
+program
+  .command('import <entity> <file>')
+  .description('Backfill customers, transactions, activity or deals from a CSV file (header row = field names); resumes an interrupted import of the same file')
+  .option('--report <file>', 'validation report (row, field, reason); default <file>.report.csv')
+  .option('--restart', 'start from the top even if an unfinished import of this file exists')
+  .option('--chunk-size <rows>', 'rows per transaction (default 1000)')
+  .action(async (entity: string, file: string, opts: { report?: string; restart?: boolean; chunkSize?: string }) => {
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    let code = 1;
+    try {
+      code = await importCommand(ctx, entity, file, opts);
+    } catch (err) {
+      process.stderr.write(`openib: ${(err as Error).message}\n`);
+    } finally {
+      await ctx.db.close();
+    }
+    process.exit(code);
+  });
+
 const demo = program.command('demo').description('Demo data');
 demo
   .command('load')
@@ -115,7 +135,7 @@ demo
     try {
       if (await demoLoaded(ctx.db)) process.stdout.write('Demo data is already loaded.\n');
       else {
-        await loadDemo(ctx.db, { webhookSecretsKey: config.webhooks.secretsKey });
+        await loadDemo(ctx.db, { webhookSecretsKey: ctx.config.webhooks.secretsKey, encryptionKey: ctx.config.encryptionKey });
         process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
       }
     } finally {

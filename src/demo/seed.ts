@@ -1,4 +1,5 @@
 import { ensureClient } from '../auth/clients.ts';
+import { loadConnectorDemo } from '../connectors/demo.ts';
 import type { Database } from '../db/index.ts';
 import { upsertActivity } from '../ingest/activity.ts';
 import { upsertCustomers } from '../ingest/customers.ts';
@@ -28,8 +29,10 @@ function day(offset: number): string {
  * written through the same functions as the data API; and a webhook endpoint that fails, so the
  * delivery log has something to show. opts.webhookSecretsKey is OPENIB_WEBHOOK_SECRETS_KEY.
  */
-export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string } = {}): Promise<void> {
+export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string; encryptionKey?: string } = {}): Promise<void> {
   await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
+  // An inbound webhook source with the example CRM mapping (its secret is in connectors/demo.ts).
+  await loadConnectorDemo(db, opts.encryptionKey);
   await db.transaction(async (tx) => {
     // Created first, so the demo's own events are queued for it.
     await addDemoEndpoint(tx, opts.webhookSecretsKey);

@@ -15,6 +15,7 @@ import { fxRoutes } from '../fx/routes.ts';
 import { webhookMessageRoutes } from '../webhooks/message-routes.ts';
 import { postbackRoutes } from '../webhooks/postback-routes.ts';
 import { webhookEndpointRoutes } from '../webhooks/routes.ts';
+import { connectorRoutes } from '../connectors/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -48,6 +49,16 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
                 '*.password',
               ],
               censor: '[redacted]',
+            },
+            serializers: {
+              // Postback URLs carry their source's token as ?token=…; keep it out of the logs.
+              req: (req) => ({
+                method: req.method,
+                url: req.url?.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
+                host: req.host,
+                remoteAddress: req.ip,
+                remotePort: req.socket?.remotePort,
+              }),
             },
           },
     bodyLimit: ctx.config.bodyLimitBytes,
@@ -125,5 +136,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(webhookEndpointRoutes);
   await app.register(webhookMessageRoutes);
   await app.register(postbackRoutes);
+  await app.register(connectorRoutes);
   return app;
 }

@@ -139,3 +139,15 @@ async function recordKycApproval(tx: Sql, customerIds: string[], approvedValues:
     [customerIds, approvedValues],
   );
 }
+
+/**
+ * The stored signup_date and affiliate_id of these customers, for senders that report a change to
+ * one field (a KYC status) of a customer registered earlier.
+ */
+export async function storedCustomerKeys(tx: Sql, ids: string[]): Promise<Map<string, { signup_date: string; affiliate_id: string }>> {
+  const rows = await tx.query<{ customer_id: string; signup_date: string; affiliate_id: string | null }>(
+    'SELECT customer_id, signup_date, affiliate_id FROM customers WHERE customer_id = ANY($1::text[])',
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.customer_id, { signup_date: r.signup_date, affiliate_id: r.affiliate_id ?? '' }]));
+}

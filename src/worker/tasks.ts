@@ -1,4 +1,6 @@
 import { purgeExpiredIdempotencyKeys } from '../http/idempotency.ts';
+import { type ConnectorTask, connectorTasks } from '../connectors/tasks.ts';
+import type { AppContext } from '../http/context.ts';
 import { webhookDeliveryTask } from '../webhooks/task.ts';
 import type { Task } from './runner.ts';
 
@@ -12,7 +14,19 @@ const idempotencyPurgeTask: Task = {
   },
 };
 
+/** A connector's scheduled work, run by the worker runtime every intervalMs. */
+function fromConnectorTask(task: ConnectorTask, app: AppContext): Task {
+  return {
+    name: task.name,
+    intervalMs: task.intervalMs,
+    async run(ctx) {
+      await task.run(app, ctx.signal);
+      return false;
+    },
+  };
+}
+
 /** Every background task a worker process runs. An area with background work adds its task here. */
-export function platformTasks(): Task[] {
-  return [webhookDeliveryTask(), idempotencyPurgeTask];
+export function platformTasks(app: AppContext): Task[] {
+  return [webhookDeliveryTask(), idempotencyPurgeTask, ...connectorTasks.map((t) => fromConnectorTask(t, app))];
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from '../../src/auth/clients.ts';
 import type { Scope } from '../../src/auth/scopes.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
@@ -9,6 +12,8 @@ export interface TestServer {
   server: RunningServer;
   /** A bearer token of a new API client holding these scopes (admin by default), bound to a partner when given. */
   token(scopes?: Scope[], partnerId?: string): Promise<string>;
+  /** Stops the server and starts a new one over the same database (a process restart). */
+  restart(): Promise<void>;
   /** fetch against the server, JSON in and out; returns status, headers and parsed body. */
   call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
   stop(): Promise<void>;
@@ -31,19 +36,26 @@ export interface CallResult {
 
 /**
  * Starts a real OpenIB server on a free port over a fresh database of the backend under test.
- * opts can pass a clock (a ManualClock), a role or the background tasks to run.
+ * opts can pass a clock (a ManualClock), a role or the background tasks to run, and `persistent`
+ * keeps an embedded database on disk so restart() can reopen it.
  */
-export async function startTestServer(env: Record<string, string> = {}, opts: Omit<ServerOptions, 'logger'> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  opts: Omit<ServerOptions, 'logger'> & { persistent?: boolean } = {},
+): Promise<TestServer> {
   const database = await freshDatabase();
+  // An embedded database that must outlive a restart lives in a temporary folder, not in memory.
+  const dir = opts.persistent && !database.url ? mkdtempSync(join(tmpdir(), 'openib-test-')) : undefined;
   const config: Config = loadConfig({
     PORT: '0',
     OPENIB_DEMO: '0',
-    OPENIB_DATA_DIR: database.dataDir,
+    OPENIB_DATA_DIR: dir ?? database.dataDir,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const server = await startServer(config, { ...opts, logger: false });
-  const url = server.url;
+  const { persistent: _, ...serverOpts } = opts;
+  let server = await startServer(config, { ...serverOpts, logger: false });
+  let url = server.url;
 
   async function call(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -76,13 +88,23 @@ export async function startTestServer(env: Record<string, string> = {}, opts: Om
   }
 
   return {
-    url,
-    server,
+    get url() {
+      return url;
+    },
+    get server() {
+      return server;
+    },
     token,
     call,
+    async restart() {
+      await server.stop();
+      server = await startServer(config, { ...serverOpts, logger: false });
+      url = server.url;
+    },
     async stop() {
       await server.stop();
       await database.drop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
