@@ -6,6 +6,8 @@ export const SCOPES = [
   'transactions:read',
   'activity:write',
   'activity:read',
+  'partners:write',
+  'partners:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
