@@ -11,6 +11,7 @@ import { authRoutes } from '../auth/routes.ts';
 import { bearerToken, registerAuthGuard } from '../auth/guard.ts';
 import { eventRoutes } from '../events/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
+import { partnersArea } from '../partners/index.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerJsonParser } from './json-body.ts';
@@ -115,5 +116,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(authRoutes);
   await app.register(ingestRoutes);
   await app.register(eventRoutes);
+  await app.register(partnersArea);
   return app;
 }
