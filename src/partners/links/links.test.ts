@@ -123,6 +123,18 @@ describe('links', () => {
     expect(stats.clicks).toBe(2);
   });
 
+  it('still sends visitors somewhere when a link cannot be looked up', async () => {
+    const p = await api.partner({ name: 'Lookup failure' });
+    const link = await api.link(p.partner_id);
+    await t.server.ctx.db.query('ALTER TABLE links RENAME TO links_away');
+    try {
+      expect(await visit(t, link.code)).toMatchObject({ status: 302, location: 'https://broker.example/', clickId: null });
+    } finally {
+      await t.server.ctx.db.query('ALTER TABLE links_away RENAME TO links');
+    }
+    expect((await visit(t, link.code)).clickId).toBeTruthy();
+  });
+
   it('does not count HEAD requests (link previews) as clicks', async () => {
     const p = await api.partner({ name: 'Previewed' });
     const link = await api.link(p.partner_id);
@@ -147,6 +159,25 @@ describe('links', () => {
     expect(svg.text).toMatch(/^<svg/);
     expect((await t.call('GET', `/api/v1/links/${link.link_id}/qr.png?size=99999`, { token: admin })).status).toBe(400);
     expect((await t.call('GET', '/api/v1/links/ln_nobody/qr.svg', { token: admin })).status).toBe(404);
+  });
+});
+
+describe('click buffer', () => {
+  it('keeps clicks while the database refuses them and stores them once it accepts again', async () => {
+    const p = await api.partner({ name: 'Outage' });
+    const link = await api.link(p.partner_id);
+    await flush();
+    await t.server.ctx.db.query('ALTER TABLE clicks RENAME TO clicks_away');
+    try {
+      for (let i = 0; i < 5; i++) expect((await visit(t, link.code)).status).toBe(302);
+      await flush();
+      expect(linkRuntime(t.server.ctx)?.recorder.pending).toBe(5);
+    } finally {
+      await t.server.ctx.db.query('ALTER TABLE clicks_away RENAME TO clicks');
+    }
+    await flush();
+    expect(linkRuntime(t.server.ctx)?.recorder.pending).toBe(0);
+    expect((await api.ok('GET', `/api/v1/links/${link.link_id}/stats`)).clicks).toBe(5);
   });
 });
 

@@ -16,6 +16,7 @@ const page = (title: string, text: string) =>
   `<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>${title}</h1><p>${text}</p></body></html>`;
 const NOT_FOUND = page('Link not found', 'This link does not exist. Check that it was copied completely.');
 const INACTIVE = page('Link no longer active', 'This link is no longer active.');
+const UNAVAILABLE = page('Try again shortly', 'This link cannot be followed right now. Please try again in a minute.');
 
 // Stored text must never make a click batch fail (Postgres refuses NUL), so control characters go.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
@@ -64,13 +65,25 @@ export const redirectRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { sub_id: Type.Optional(Type.String({ description: 'Free sub-id of the partner\'s own tracking (stored with the click, up to 200 characters).' })) },
           { additionalProperties: true },
         ),
-        response: { 302: Type.Null({ description: 'Redirect; see the Location header.' }), 404: Type.String({ description: 'An HTML page.' }) },
+        response: {
+          302: Type.Null({ description: 'Redirect; see the Location header.' }),
+          404: Type.String({ description: 'An HTML page.' }),
+          503: Type.String({ description: 'An HTML page, when the link cannot be looked up and no default destination is set.' }),
+        },
       },
     },
     async (request, reply) => {
       const code = request.params.code;
       if (!CODE.test(code)) return html(reply, 404, NOT_FOUND);
-      const target = await runtime.cache.lookup(code.toLowerCase());
+      let target: Awaited<ReturnType<typeof runtime.cache.lookup>>;
+      try {
+        target = await runtime.cache.lookup(code.toLowerCase());
+      } catch (err) {
+        // The database is unreachable and the code is not cached: the visitor still gets somewhere.
+        request.log.error({ err }, 'link lookup failed');
+        if (!config.defaultDestinationUrl) return html(reply, 503, UNAVAILABLE);
+        return reply.header('cache-control', 'no-store').redirect(config.defaultDestinationUrl, 302);
+      }
       if (!target) return html(reply, 404, NOT_FOUND);
       reply.header('cache-control', 'no-store');
       if (!target.live) {
