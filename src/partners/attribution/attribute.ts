@@ -49,6 +49,7 @@ export async function attributeCustomers(tx: Sql, changes: CustomerChange[]): Pr
   const owners = await latestOwners(tx, ids);
   const now = await dbNow(tx);
   const signups = new Map(relevant.map((ch) => [ch.customerId, ch.after.signup_date as string]));
+  const byCustomer = new Map(inputs.map((i) => [i.customerId, i]));
   const createdSet = new Set(created);
 
   const firsts: NewOwnership[] = [];
@@ -60,11 +61,11 @@ export async function attributeCustomers(tx: Sql, changes: CustomerChange[]): Pr
     const owner = owners.get(customerId);
     const winner: Claim | undefined = owner ? undefined : (invite?.claim ?? claim);
     if (winner) firsts.push({ customerId, from: createdSet.has(customerId) ? (signups.get(customerId) as string) : now, claim: winner, selfReferral: null, createdBy: null });
-    if (invite) inviteOutcome.set(invite.seq, { status: winner === invite.claim ? 'attributed' : 'conflict', customerId });
     const ownerPartner = owner?.partner_id ?? winner?.partnerId;
+    if (invite) inviteOutcome.set(invite.seq, { status: ownerPartner === invite.claim.partnerId ? 'attributed' : 'conflict', customerId });
     for (const c of [invite?.claim, claim]) {
       if (c && c !== winner && c.partnerId !== ownerPartner)
-        conflicts.push({ customerId, currentPartnerId: ownerPartner ?? null, claim: c, details: claimDetails(c, inputs, customerId) });
+        conflicts.push({ customerId, currentPartnerId: ownerPartner ?? null, claim: c, details: claimDetails(c, byCustomer.get(customerId)) });
     }
   }
 
@@ -76,8 +77,8 @@ export async function attributeCustomers(tx: Sql, changes: CustomerChange[]): Pr
   await markInvites(tx, inviteOutcome);
 }
 
-function claimDetails(claim: Claim, inputs: ClaimInput[], customerId: string): Record<string, unknown> {
-  const input = inputs.find((i) => i.customerId === customerId);
+/** What a conflicting claim was read from, for the reviewer. */
+function claimDetails(claim: Claim, input: ClaimInput | undefined): Record<string, unknown> {
   return {
     source: claim.source,
     affiliate_id: claim.source === 'affiliate_id' ? input?.affiliateId : undefined,
