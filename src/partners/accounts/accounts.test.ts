@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.ts';
 import { partnerApi } from '../../../test/helpers/partners.ts';
+import { customersForLogins } from './trading-accounts.ts';
 
 let t: TestServer;
 let admin: string;
@@ -38,6 +39,11 @@ describe('trading accounts', () => {
     const whose = await api.ok('GET', '/api/v1/trading-accounts?platform=ctrader&server=&login=9017800');
     expect(whose.data).toMatchObject([{ customer_id: 'ACC-1' }]);
     expect((await api.events('trading_account.linked')).filter((e) => e.subject_id === 'ACC-1')).toHaveLength(3);
+    const found = await customersForLogins(t.server.ctx.db, [
+      { platform: 'mt4', server: 'Live-3', login: '100200' },
+      { platform: 'mt4', server: 'Live-4', login: '100200' },
+    ]);
+    expect([...found]).toEqual([['mt4|Live-3|100200', 'ACC-1']]);
   });
 
   it('keeps a login with one customer until it is unlinked', async () => {

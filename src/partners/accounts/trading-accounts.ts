@@ -110,3 +110,18 @@ export async function unlinkTradingAccount(tx: Sql, login: Login): Promise<Tradi
   await appendEvents(tx, [{ type: 'trading_account.unlinked', subjectType: 'customer', subjectId: row.customer_id, data }]);
   return row;
 }
+
+/**
+ * The customer behind each login, for sources that key activity or deals by login (connectors).
+ * One query for any number of logins; logins nobody is mapped to are absent from the answer.
+ */
+export async function customersForLogins(db: Sql, logins: Login[]): Promise<Map<string, string>> {
+  if (logins.length === 0) return new Map();
+  const rows = await db.query<TradingAccount>(
+    `SELECT t.platform, t.server, t.login, t.customer_id FROM trading_accounts t
+     JOIN unnest($1::text[], $2::text[], $3::text[]) AS x(platform, server, login)
+       ON t.platform = x.platform AND t.server = x.server AND t.login = x.login`,
+    [logins.map((l) => l.platform), logins.map((l) => l.server), logins.map((l) => l.login)],
+  );
+  return new Map(rows.map((r) => [loginKey(r), r.customer_id]));
+}
