@@ -8,6 +8,7 @@ import { type BenchRow, type BenchSuite, formatNumber } from './lib.ts';
 const SUITES: Record<string, () => Promise<BenchSuite>> = {
   ingest: async () => (await import('./ingest.ts')).ingestBench,
   webhooks: async () => (await import('./webhooks.ts')).webhooksBench,
+  clicks: async () => (await import('./clicks.ts')).clicksBench,
 };
 
 const args = process.argv.slice(2);

@@ -38,6 +38,15 @@ export interface Config {
   importMaxBytes: number;
   /** NATS JetStream queue feed; off unless OPENIB_NATS_URL is set. */
   nats: { url?: string; stream: string; subjects: string[]; consumer: string; deadLetterSubject: string };
+  /** Partners, links and attribution (docs/partners.md). */
+  maxTreeDepth: number;
+  clickWindowDays: number;
+  guaranteedAttributionDays: number;
+  defaultDestinationUrl?: string;
+  linkBaseUrl: string;
+  linkAppSchemes: string[];
+  ctraderInviteUser?: string;
+  ctraderInvitePassword?: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -73,6 +82,30 @@ function timeZone(env: NodeJS.ProcessEnv): string {
   return tz;
 }
 
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
+  return url.toString();
+}
+
+function appSchemes(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.OPENIB_LINK_APP_SCHEMES ?? '';
+  const schemes = raw.split(',').map((s) => s.trim().toLowerCase().replace(/:$/, '')).filter(Boolean);
+  const refused = ['javascript', 'data', 'vbscript', 'file', 'blob', 'about', 'http', 'https'];
+  for (const s of schemes) {
+    if (!/^[a-z][a-z0-9+.-]{1,31}$/.test(s) || refused.includes(s))
+      throw new Error(`OPENIB_LINK_APP_SCHEMES holds "${s}", which is not an app deep-link scheme (e.g. ctrader,mybroker)`);
+  }
+  return schemes;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, 'PORT', 3000);
   const host = env.HOST || '127.0.0.1';
@@ -84,10 +117,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('OPENIB_ADMIN_CLIENT_SECRET must be at least 24 characters.');
   if (env.OPENIB_JWT_SECRET && env.OPENIB_JWT_SECRET.length < 32)
     throw new Error('OPENIB_JWT_SECRET must be at least 32 characters.');
+  const ctraderInviteUser = env.OPENIB_CTRADER_INVITE_USER || undefined;
+  const ctraderInvitePassword = env.OPENIB_CTRADER_INVITE_PASSWORD || undefined;
+  if (Boolean(ctraderInviteUser) !== Boolean(ctraderInvitePassword))
+    throw new Error('Set both OPENIB_CTRADER_INVITE_USER and OPENIB_CTRADER_INVITE_PASSWORD, or neither.');
+  if (ctraderInvitePassword && ctraderInvitePassword.length < 16)
+    throw new Error('OPENIB_CTRADER_INVITE_PASSWORD must be at least 16 characters.');
+  const publicUrl = (env.OPENIB_PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/$/, '');
   return {
     port,
     host,
-    publicUrl: (env.OPENIB_PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/$/, ''),
+    publicUrl,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.OPENIB_DATA_DIR === 'memory://' ? 'memory://' : resolve(env.OPENIB_DATA_DIR || '.openib-data'),
     dbPoolSize: int(env, 'OPENIB_DB_POOL_SIZE', 10, 1),
@@ -117,5 +157,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       consumer: env.OPENIB_NATS_CONSUMER || 'openib-ingest',
       deadLetterSubject: env.OPENIB_NATS_DEAD_LETTER_SUBJECT || 'openib.dead-letter',
     },
+    maxTreeDepth: int(env, 'OPENIB_MAX_TREE_DEPTH', 10, 1),
+    clickWindowDays: int(env, 'OPENIB_CLICK_WINDOW_DAYS', 90, 1),
+    guaranteedAttributionDays: int(env, 'OPENIB_GUARANTEED_ATTRIBUTION_DAYS', 0, 0),
+    defaultDestinationUrl: httpUrl(env, 'OPENIB_DEFAULT_DESTINATION_URL'),
+    linkBaseUrl: (httpUrl(env, 'OPENIB_LINK_BASE_URL') ?? publicUrl).replace(/\/$/, ''),
+    linkAppSchemes: appSchemes(env),
+    ctraderInviteUser,
+    ctraderInvitePassword,
   };
 }

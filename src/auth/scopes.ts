@@ -9,6 +9,8 @@ export const SCOPES = [
   // A partner's own postbacks: with a partner-bound client, only that partner's.
   'postbacks:read',
   'postbacks:write',
+  'partners:write',
+  'partners:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { textParsers } from './parsers.ts';
 
 interface Request {
@@ -19,7 +20,8 @@ if (!port) throw new Error('pglite-worker must run as a worker thread');
 
 const { dataDir } = workerData as { dataDir?: string };
 const parsers = Object.fromEntries(Object.entries(textParsers).map(([oid, f]) => [oid, (text: string) => f(text)]));
-const db = await PGlite.create(dataDir ?? 'memory://', { parsers });
+// btree_gist backs the attribution table's "one owner at a time" exclusion constraint.
+const db = await PGlite.create(dataDir ?? 'memory://', { parsers, extensions: { btree_gist } });
 await db.exec(`SET TimeZone = 'UTC'`);
 // The write-ahead log grows to a gigabyte with the defaults; cap it so the data folder stays small.
 await db.query(`ALTER SYSTEM SET max_wal_size = '64MB'`);

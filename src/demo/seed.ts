@@ -6,6 +6,7 @@ import { upsertCustomers } from '../ingest/customers.ts';
 import { upsertTransactions } from '../ingest/transactions.ts';
 import { Dec } from '../shared/decimal.ts';
 import { addDemoEndpoint } from '../webhooks/demo.ts';
+import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 
 /** Well-known credentials of the demo data set; only created when demo data is loaded. */
 export const DEMO_CLIENT = { id: 'demo-admin', secret: 'demo-secret-for-local-use-only' } as const;
@@ -25,9 +26,10 @@ function day(offset: number): string {
 }
 
 /**
- * A small broker: a few introducing brokers' clients, their deposits and two weeks of trading,
- * written through the same functions as the data API; and a webhook endpoint that fails, so the
- * delivery log has something to show. opts.webhookSecretsKey is OPENIB_WEBHOOK_SECRETS_KEY.
+ * A small broker: a three-level IB network with invite links and clicks, the IBs' clients
+ * (attributed by affiliate_id and by click id, one of them reassigned), their deposits and two
+ * weeks of trading, written through the same functions as the data API; and a webhook endpoint
+ * that fails, so the delivery log has something to show.
  */
 export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string; encryptionKey?: string } = {}): Promise<void> {
   await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
@@ -36,6 +38,7 @@ export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string;
   await db.transaction(async (tx) => {
     // Created first, so the demo's own events are queued for it.
     await addDemoEndpoint(tx, opts.webhookSecretsKey);
+    const network = await seedPartnerNetwork(tx);
     const affiliates = ['IB-1000', 'IB-1001', 'IB-1002', ''];
     const customers = Array.from({ length: 12 }, (_, i) => ({
       customer_id: `C-${2000 + i}`,
@@ -51,6 +54,7 @@ export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string;
       email: `demo${i}@example.com`,
     }));
     await upsertCustomers(tx, customers);
+    await seedAttributionDemo(tx, network, day);
     const transactions = customers.slice(0, 9).map((c, i) => ({
       transaction_id: `T-${5000 + i}`,
       customer_id: c.customer_id,

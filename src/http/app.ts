@@ -16,6 +16,7 @@ import { webhookMessageRoutes } from '../webhooks/message-routes.ts';
 import { postbackRoutes } from '../webhooks/postback-routes.ts';
 import { webhookEndpointRoutes } from '../webhooks/routes.ts';
 import { connectorRoutes } from '../connectors/routes.ts';
+import { partnersArea } from '../partners/index.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -137,5 +138,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(webhookMessageRoutes);
   await app.register(postbackRoutes);
   await app.register(connectorRoutes);
+  await app.register(partnersArea);
   return app;
 }

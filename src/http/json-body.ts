@@ -15,9 +15,8 @@ export function registerJsonParser(app: FastifyInstance) {
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(new AppError(400, 'invalid_json', 'The request body is empty; send a JSON document.'));
-    // PostgreSQL text cannot hold NUL; refuse it up front rather than fail deep in a write.
-    if (text.includes('\\u0000') || text.includes('\0'))
-      return done(new AppError(400, 'invalid_json', 'The request body contains a NUL character (\\u0000), which no field accepts.'));
+    // PostgreSQL text cannot hold NUL; refuse it up front (naming the fields) rather than fail deep in a write.
+    if (text.includes('\\u0000') || text.includes('\0')) return done(nulError(text));
     try {
       const parsed = LONG_NUMBER.test(text) ? JSON.parse(text, keepLongNumbers as never) : JSON.parse(text);
       done(null, parsed);
@@ -26,4 +25,18 @@ export function registerJsonParser(app: FastifyInstance) {
       done(new AppError(400, 'invalid_json', `The request body is not valid JSON: ${message}.`));
     }
   });
+}
+
+function nulError(text: string): AppError {
+  const fields = new Set<string>();
+  try {
+    JSON.parse(text, (key, value) => {
+      if ((typeof value === 'string' && value.includes('\0')) || key.includes('\0')) fields.add(key.replaceAll('\0', '\\u0000') || '(body)');
+      return value;
+    });
+  } catch {
+    return new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+  const details = [...fields].map((field) => ({ field, reason: 'must not contain NUL characters (\\u0000)' }));
+  return new AppError(422, 'validation_failed', 'The request contains NUL characters, which no field accepts; nothing was stored.', details);
 }

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/index.ts';
 import { appendEvents, type NewEvent } from '../events/outbox.ts';
+import { attributeCustomers } from '../partners/attribution/attribute.ts';
 import { type BatchResult, type Outcome, summarise } from './batch.ts';
 import type { CustomerRecord } from './specs.ts';
 
@@ -118,6 +119,8 @@ export async function upsertCustomers(
     await appendEvents(tx, events);
     const kycTouched = changes.filter((ch) => ch.outcome === 'created' || ch.changed.includes('kyc_status_id')).map((ch) => ch.customerId);
     if (kycTouched.length) await recordKycApproval(tx, kycTouched, kyc.kycApproved);
+    // Every registration, from the data API or any later source, is attributed in this transaction.
+    await attributeCustomers(tx, changes);
   }
   return { result: summarise(ids, (id) => outcomes.get(id) ?? 'unchanged'), changes };
 }

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/index.ts';
 import { appendEvents, type NewEvent } from '../events/outbox.ts';
+import { ownersAt } from '../partners/attribution/store.ts';
 import { Dec } from '../shared/decimal.ts';
 import { type FieldIssue, validationFailed } from '../shared/errors.ts';
 import { type BatchResult, type Outcome, summarise } from './batch.ts';
@@ -157,6 +158,8 @@ async function markFirstDeposits(tx: Sql, customerIds: string[]): Promise<NewEve
      RETURNING c.customer_id, c.affiliate_id, f.transaction_id, f.transaction_date, f.amount, f.currency`,
     [customerIds],
   );
+  // The partner who owned the customer when the deposit was made: the one a CPA is owed to.
+  const owners = await ownersAt(tx, rows.map((r) => ({ customerId: r.customer_id, instant: r.transaction_date })));
   return rows.map((r) => ({
     type: 'deposit.first',
     subjectType: 'customer',
@@ -165,6 +168,7 @@ async function markFirstDeposits(tx: Sql, customerIds: string[]): Promise<NewEve
     data: {
       customer_id: r.customer_id,
       affiliate_id: r.affiliate_id,
+      partner_id: owners.get(`${r.customer_id}|${r.transaction_date}`) ?? null,
       transaction_id: r.transaction_id,
       amount: r.amount,
       currency: r.currency,

@@ -1,0 +1,147 @@
+import type { Sql } from '../../db/index.ts';
+
+export const SOURCES = ['click', 'link_code', 'partner_code', 'affiliate_id', 'ctrader_invite', 'reassignment'] as const;
+export type Source = (typeof SOURCES)[number];
+
+/** A partner's claim on a customer, with what it came from. */
+export interface Claim {
+  partnerId: string;
+  source: Source;
+  clickId?: string | null;
+  linkId?: string | null;
+  campaignId?: string | null;
+  subId?: string | null;
+  reason?: string | null;
+}
+
+export interface Ownership {
+  attribution_id: number;
+  customer_id: string;
+  partner_id: string;
+  effective_from: string;
+  effective_to: string | null;
+  source: Source;
+  reason: string | null;
+  click_id: string | null;
+  link_id: string | null;
+  campaign_id: string | null;
+  sub_id: string | null;
+  self_referral: string | null;
+  created_by: string | null;
+  created_at: string;
+  superseded_at: string | null;
+  superseded_by: number | null;
+}
+
+export const OWNERSHIP_COLUMNS = `attribution_id, customer_id, partner_id, effective_from, effective_to, source, reason, click_id, link_id,
+  campaign_id, sub_id, self_referral, created_by, created_at, superseded_at, superseded_by`;
+
+/**
+ * Every write to a customer's ownership holds the customer's row lock first, so two writers
+ * (the data API, a reassignment, a cTrader webhook) take turns per customer. NO KEY UPDATE: the
+ * foreign-key checks of other inserts (transactions, activity) need not wait for it.
+ */
+export async function lockCustomers(tx: Sql, customerIds: string[]): Promise<Set<string>> {
+  const rows = await tx.query<{ customer_id: string }>(
+    'SELECT customer_id FROM customers WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR NO KEY UPDATE',
+    [customerIds],
+  );
+  return new Set(rows.map((r) => r.customer_id));
+}
+
+/** Each customer's owner from its latest period on (the owner going forward), if any. */
+export async function latestOwners(tx: Sql, customerIds: string[]): Promise<Map<string, Ownership>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await tx.query<Ownership>(
+    `SELECT DISTINCT ON (customer_id) ${OWNERSHIP_COLUMNS} FROM attributions
+     WHERE customer_id = ANY($1::text[]) AND superseded_at IS NULL ORDER BY customer_id, effective_from DESC`,
+    [customerIds],
+  );
+  return new Map(rows.map((r) => [r.customer_id, r]));
+}
+
+export interface NewOwnership {
+  customerId: string;
+  from: string;
+  claim: Claim;
+  selfReferral: string | null;
+  createdBy: string | null;
+}
+
+/** First owners of customers that have none (one statement for a whole batch). */
+export async function insertFirstOwners(tx: Sql, rows: NewOwnership[]): Promise<Ownership[]> {
+  if (rows.length === 0) return [];
+  const col = (f: (r: NewOwnership) => unknown) => rows.map(f);
+  return tx.query<Ownership>(
+    `INSERT INTO attributions (customer_id, partner_id, effective_from, source, reason, click_id, link_id, campaign_id, sub_id, self_referral, created_by)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+     RETURNING ${OWNERSHIP_COLUMNS}`,
+    [
+      col((r) => r.customerId),
+      col((r) => r.claim.partnerId),
+      col((r) => r.from),
+      col((r) => r.claim.source),
+      col((r) => r.claim.reason ?? null),
+      col((r) => r.claim.clickId ?? null),
+      col((r) => r.claim.linkId ?? null),
+      col((r) => r.claim.campaignId ?? null),
+      col((r) => r.claim.subId ?? null),
+      col((r) => r.selfReferral),
+      col((r) => r.createdBy),
+    ],
+  );
+}
+
+/**
+ * Makes claim.partnerId the owner from `from` onwards. Periods that reach past `from` are
+ * superseded (kept for history, out of force); the one that started before is re-issued ending at
+ * `from`. The caller holds the customer's lock.
+ */
+export async function assignFrom(tx: Sql, row: NewOwnership): Promise<{ inserted: Ownership; displaced: Ownership[] }> {
+  const displaced = await tx.query<Ownership>(
+    `UPDATE attributions SET superseded_at = now()
+     WHERE customer_id = $1 AND superseded_at IS NULL AND (effective_to IS NULL OR effective_to > $2)
+     RETURNING ${OWNERSHIP_COLUMNS}`,
+    [row.customerId, row.from],
+  );
+  const cut = displaced.filter((d) => d.effective_from < row.from);
+  if (cut.length)
+    await tx.query(
+      `INSERT INTO attributions (customer_id, partner_id, effective_from, effective_to, source, reason, click_id, link_id, campaign_id, sub_id, self_referral, created_by)
+       SELECT customer_id, partner_id, effective_from, $2, source, reason, click_id, link_id, campaign_id, sub_id, self_referral, created_by
+       FROM attributions WHERE attribution_id = ANY($1::bigint[])`,
+      [cut.map((d) => d.attribution_id), row.from],
+    );
+  const [inserted] = await insertFirstOwners(tx, [row]);
+  if (displaced.length)
+    await tx.query('UPDATE attributions SET superseded_by = $2 WHERE attribution_id = ANY($1::bigint[])', [
+      displaced.map((d) => d.attribution_id),
+      inserted.attribution_id,
+    ]);
+  return { inserted, displaced };
+}
+
+/** Who owned the customer at that instant (null: nobody). Activity is credited to this partner. */
+export async function ownerAt(db: Sql, customerId: string, instant: string): Promise<string | null> {
+  const owners = await ownersAt(db, [{ customerId, instant }]);
+  return owners.get(`${customerId}|${instant}`) ?? null;
+}
+
+/** ownerAt for many (customer, instant) pairs in one query; keyed "customer_id|instant". */
+export async function ownersAt(db: Sql, pairs: { customerId: string; instant: string }[]): Promise<Map<string, string>> {
+  if (pairs.length === 0) return new Map();
+  const rows = await db.query<{ customer_id: string; instant: string; partner_id: string }>(
+    `SELECT q.customer_id, q.instant_text AS instant, a.partner_id
+     FROM unnest($1::text[], $2::text[]) AS q(customer_id, instant_text)
+     JOIN attributions a ON a.customer_id = q.customer_id AND a.superseded_at IS NULL
+       AND a.effective_from <= q.instant_text::timestamptz
+       AND (a.effective_to IS NULL OR a.effective_to > q.instant_text::timestamptz)`,
+    [pairs.map((p) => p.customerId), pairs.map((p) => p.instant)],
+  );
+  return new Map(rows.map((r) => [`${r.customer_id}|${r.instant}`, r.partner_id]));
+}
+
+/** Every ownership period a customer has had, superseded ones included, oldest first. */
+export async function ownershipHistory(db: Sql, customerId: string): Promise<Ownership[]> {
+  return db.query<Ownership>(`SELECT ${OWNERSHIP_COLUMNS} FROM attributions WHERE customer_id = $1 ORDER BY effective_from, attribution_id`, [customerId]);
+}
