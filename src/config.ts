@@ -47,6 +47,8 @@ export interface Config {
   linkAppSchemes: string[];
   ctraderInviteUser?: string;
   ctraderInvitePassword?: string;
+  /** Recompute commissions in the background as facts arrive (OPENIB_COMMISSIONS_AUTO, on by default). */
+  commissionsAuto: boolean;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -165,5 +167,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkAppSchemes: appSchemes(env),
     ctraderInviteUser,
     ctraderInvitePassword,
+    commissionsAuto: bool(env, 'OPENIB_COMMISSIONS_AUTO', true),
   };
 }

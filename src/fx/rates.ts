@@ -1,4 +1,5 @@
 import type { Sql } from '../db/index.ts';
+import { appendEvents } from '../events/outbox.ts';
 import type { FieldSpec } from '../ingest/fields.ts';
 import type { BatchResult, Outcome } from '../ingest/batch.ts';
 import { summarise } from '../ingest/batch.ts';
@@ -38,6 +39,10 @@ export async function upsertFxRates(tx: Sql, records: FxRateRecord[]): Promise<B
      RETURNING date::text, base, quote, (xmax = 0) AS inserted`,
     [records.map((r) => r.date), records.map((r) => r.base), records.map((r) => r.quote), records.map((r) => r.rate), records.map((r) => r.source ?? null)],
   );
+  if (rows.length) {
+    const dates = rows.map((r) => r.date).sort();
+    await appendEvents(tx, [{ type: 'fx_rates.updated', subjectType: 'fx_rates', subjectId: `${dates[0]}..${dates[dates.length - 1]}`, data: { date_from: dates[0], date_to: dates[dates.length - 1], rates: rows.length } }]);
+  }
   const outcomes = new Map<string, Outcome>(rows.map((r) => [`${r.date}|${r.base}|${r.quote}`, r.inserted ? 'created' : 'updated']));
   return summarise(records.map(fxKey), (k) => outcomes.get(k) ?? 'unchanged');
 }

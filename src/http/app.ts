@@ -17,6 +17,8 @@ import { postbackRoutes } from '../webhooks/postback-routes.ts';
 import { webhookEndpointRoutes } from '../webhooks/routes.ts';
 import { connectorRoutes } from '../connectors/routes.ts';
 import { partnersArea } from '../partners/index.ts';
+import { commissionRoutes } from '../commissions/routes.ts';
+import { ledgerRoutes } from '../ledger/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -139,5 +141,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(postbackRoutes);
   await app.register(connectorRoutes);
   await app.register(partnersArea);
+  await app.register(commissionRoutes);
+  await app.register(ledgerRoutes);
   return app;
 }

@@ -1,6 +1,7 @@
 import { purgeExpiredIdempotencyKeys } from '../http/idempotency.ts';
 import { type ConnectorTask, connectorTasks } from '../connectors/tasks.ts';
 import type { AppContext } from '../http/context.ts';
+import { commissionTask } from '../commissions/engine/task.ts';
 import { webhookDeliveryTask } from '../webhooks/task.ts';
 import type { Task } from './runner.ts';
 
@@ -28,5 +29,5 @@ function fromConnectorTask(task: ConnectorTask, app: AppContext): Task {
 
 /** Every background task a worker process runs. An area with background work adds its task here. */
 export function platformTasks(app: AppContext): Task[] {
-  return [webhookDeliveryTask(), idempotencyPurgeTask, ...connectorTasks.map((t) => fromConnectorTask(t, app))];
+  return [webhookDeliveryTask(), commissionTask(), idempotencyPurgeTask, ...connectorTasks.map((t) => fromConnectorTask(t, app))];
 }

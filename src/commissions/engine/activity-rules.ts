@@ -1,0 +1,109 @@
+import { Dec } from '../../shared/decimal.ts';
+import { applyClientRebate, clientRebateSettingFor } from '../maths/client-rebate.ts';
+import { countDealLots } from '../maths/deals.ts';
+import { differentialEarnings } from '../maths/differential.ts';
+import { eligibility, exclusionsOf, type KycStatus } from '../maths/exclusions.ts';
+import type { Earning, Explanation, LevelEarning } from '../maths/explanation.ts';
+import { overrideEarnings } from '../maths/override.ts';
+import { perLotCommission } from '../maths/per-lot.ts';
+import { perNotionalCommission } from '../maths/per-notional.ts';
+import { splitPool } from '../maths/split.ts';
+import { spreadShareCommission } from '../maths/spread-share.ts';
+import { findRule, type Plan } from '../plan-schema.ts';
+import { perLotRateFor } from '../symbols.ts';
+import type { DesiredEntry } from './desired.ts';
+import { type ActivityFact, activitySourceKey, type DealFact } from './facts.ts';
+import type { PlansAt } from './plans-at.ts';
+
+export interface ActivityContext {
+  plans: PlansAt;
+  chainOf: (ownerId: string, eod: string) => string[];
+  kycOf: (statusId: string | null) => KycStatus;
+  dealsOf: (fact: ActivityFact) => DealFact[] | undefined;
+}
+
+/** Lots that earn: with deal-level data, after the plan's hold-time and hedging rules. */
+function eligibleLots(fact: ActivityFact, deals: DealFact[] | undefined, plan: Plan) {
+  const rules = exclusionsOf(plan);
+  if (!deals?.length || (rules.min_hold_seconds <= 0 && !rules.hedge_netting)) return { lots: fact.lots_traded };
+  const counted = countDealLots(
+    deals.map((d) => ({ deal_id: d.deal_id, symbol: d.symbol, side: d.side, lots: d.lots, open_time: d.open_time ?? d.close_time, close_time: d.close_time })),
+    { min_hold_seconds: rules.min_hold_seconds, hedge_netting: rules.hedge_netting, normalisation: plan.symbol_normalisation },
+  );
+  const lots = counted.reduce((s, d) => s.plus(d.counted_lots), new Dec(0)).toFixed();
+  return { lots, note: `${lots} of ${fact.lots_traded} lots count after the hold-time and hedging rules (${deals.length} deals)` };
+}
+
+function withNote(e: Explanation, note?: string): Explanation {
+  return note ? { ...e, notes: [...(e.notes ?? []), note] } : e;
+}
+
+/**
+ * Everything one activity fact earns, for the owner and the partners above it, in the plan's
+ * currency (spread share: the activity's currency). Conversion to payout currencies comes later.
+ */
+export function activityEntries(fact: ActivityFact, ctx: ActivityContext): DesiredEntry[] {
+  if (!fact.owner_id) return [];
+  const own = ctx.plans.at(fact.owner_id, fact.date);
+  if (!own) return [];
+  const { plan } = own;
+  const verdict = eligibility({ plan, symbol: fact.instrument, self_trading: fact.self_referral !== null, kyc: ctx.kycOf(fact.kyc_status_id) });
+  if (verdict.status === 'excluded') return [];
+  const hold = verdict.status === 'pending' ? 'kyc_pending' : undefined;
+  const chain = ctx.chainOf(fact.owner_id, fact.eod);
+  const { lots, note } = eligibleLots(fact, ctx.dealsOf(fact), plan);
+  const base = {
+    source_type: 'activity' as const,
+    source_key: activitySourceKey(fact),
+    fact_date: fact.date,
+    customer_id: fact.customer_id,
+    instrument: fact.instrument,
+    plan_id: own.plan_id,
+    plan_version: own.version,
+    hold_reason: hold,
+  };
+  const out: DesiredEntry[] = [];
+  const push = (rule: string, kind: string, partner_id: string, level: number, currency: string, e: Earning, extra: Partial<DesiredEntry> = {}) =>
+    out.push({ ...base, rule, kind, partner_id, level, currency, amount: e.amount, explanation: withNote(e.explanation, note), ...extra });
+  const pushLevels = (rule: string, levels: LevelEarning[]) => {
+    for (const l of levels) if (!new Dec(l.amount).isZero()) push(rule, l.level === 0 ? 'per_lot' : 'override', l.partner_id, l.level, plan.currency, l);
+  };
+
+  const perLot = findRule(plan, 'per_lot');
+  const rate = perLotRateFor(fact.instrument, plan, own.terms);
+  const ownerEarning = perLot ? perLotCommission({ lots, rate }) : undefined;
+  const hierarchy = plan.hierarchy;
+
+  if (ownerEarning && hierarchy?.mode === 'split') {
+    const shares = splitPool({ pool: ownerEarning.amount, levels: hierarchy.levels, chain, unclaimed: hierarchy.unclaimed });
+    const ownerShare = shares.find((s) => s.level === 0);
+    if (ownerShare) {
+      const { rebate } = applyClientRebate({ lots, partner_earning: ownerShare.amount, setting: clientRebateSettingFor(plan, own.terms) });
+      if (!new Dec(rebate.amount).isZero()) push('client_rebate', 'client_rebate', fact.owner_id, 0, plan.currency, { ...rebate, amount: new Dec(rebate.amount).neg().toFixed() });
+    }
+    pushLevels('split', shares);
+  } else if (ownerEarning) {
+    push('per_lot', 'per_lot', fact.owner_id, 0, plan.currency, ownerEarning, { record_zero: rate.kind === 'no_rate' });
+    const { rebate, partner_net } = applyClientRebate({ lots, partner_earning: ownerEarning.amount, setting: clientRebateSettingFor(plan, own.terms) });
+    if (!new Dec(rebate.amount).isZero()) push('client_rebate', 'client_rebate', fact.owner_id, 0, plan.currency, { ...rebate, amount: new Dec(rebate.amount).neg().toFixed() });
+    if (hierarchy?.mode === 'override')
+      pushLevels('override', overrideEarnings({ lots, owner_earning: partner_net, levels: hierarchy.levels, ancestors: chain.slice(1) }));
+    if (hierarchy?.mode === 'differential') {
+      const rateOf = (partnerId: string) => {
+        const theirs = ctx.plans.at(partnerId, fact.date);
+        const r = theirs ? perLotRateFor(fact.instrument, theirs.plan, theirs.terms) : undefined;
+        return r?.kind === 'rate' ? r.rate : '0';
+      };
+      const ownerRate = rate.kind === 'rate' ? rate.rate : '0';
+      pushLevels('differential', differentialEarnings({ lots, owner_rate: ownerRate, ancestors: chain.slice(1).map((p) => ({ partner_id: p, rate: rateOf(p) })) }));
+    }
+  } else if (hierarchy?.mode === 'override') {
+    pushLevels('override', overrideEarnings({ lots, owner_earning: '0', levels: hierarchy.levels, ancestors: chain.slice(1) }));
+  }
+
+  const notional = findRule(plan, 'per_notional');
+  if (notional && fact.volume_usd !== null) push('per_notional', 'per_notional', fact.owner_id, 0, plan.currency, perNotionalCommission({ volume_usd: fact.volume_usd, rule: notional }));
+  const spread = findRule(plan, 'spread_share');
+  if (spread && fact.spread_cost !== null) push('spread_share', 'spread_share', fact.owner_id, 0, fact.currency, spreadShareCommission({ spread_cost: fact.spread_cost, rule: spread }));
+  return out;
+}

@@ -1,0 +1,200 @@
+import type { Sql } from '../../db/index.ts';
+import { Dec } from '../../shared/decimal.ts';
+import { explain } from '../maths/explanation.ts';
+import type { DesiredEntry, DiffScope } from './desired.ts';
+
+interface Existing {
+  key: string;
+  total: string;
+  paid: string;
+  last_id: number;
+  held_ids: number[];
+  open_ids: number[];
+}
+
+interface NewEntry extends DesiredEntry {
+  corrects?: number;
+  status: 'pending' | 'approved' | 'reversed';
+}
+
+export interface ApplyResult {
+  inserted: { id: number; entry: NewEntry }[];
+  approved: number;
+  reversed: number;
+}
+
+const identity = (e: Pick<DesiredEntry, 'source_type' | 'source_key' | 'rule' | 'partner_id' | 'level' | 'currency'>) =>
+  `${e.source_type}\u0001${e.source_key}\u0001${e.rule}\u0001${e.partner_id}\u0001${e.level}\u0001${e.currency}`;
+
+async function loadExisting(tx: Sql, scopes: DiffScope[]): Promise<Map<string, Existing & { sample: Record<string, unknown> }>> {
+  const out = new Map<string, Existing & { sample: Record<string, unknown> }>();
+  for (const scope of scopes) {
+    const rows = await tx.query<Existing & Record<string, unknown>>(
+      `SELECT e.source_type, e.source_key, e.rule, e.partner_id, e.level, e.currency,
+              max(e.fact_date)::text AS fact_date, max(e.customer_id) AS customer_id, max(e.instrument) AS instrument, max(e.kind) AS kind,
+              sum(e.amount) AS total, coalesce(sum(e.amount) FILTER (WHERE s.status = 'paid'), 0) AS paid, max(e.id) AS last_id,
+              coalesce(array_agg(e.id) FILTER (WHERE s.status = 'pending' AND e.hold_reason IS NOT NULL), '{}') AS held_ids,
+              coalesce(array_agg(e.id) FILTER (WHERE s.status IN ('pending', 'approved')), '{}') AS open_ids
+       FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id
+       WHERE e.source_type = $1
+         AND ($2::date IS NULL OR e.fact_date >= $2::date) AND ($3::date IS NULL OR e.fact_date <= $3::date)
+         AND ($4::text[] IS NULL OR e.source_key = ANY($4::text[]))
+       GROUP BY e.source_type, e.source_key, e.rule, e.partner_id, e.level, e.currency`,
+      [scope.source_type, scope.from ?? null, scope.to ?? null, scope.keys ?? null],
+    );
+    for (const r of rows) {
+      const key = identity(r as never);
+      out.set(key, { key, total: r.total, paid: r.paid, last_id: r.last_id, held_ids: r.held_ids, open_ids: r.open_ids, sample: r });
+    }
+  }
+  return out;
+}
+
+function reversalOf(ex: Existing & { sample: Record<string, unknown> }, reason: string): NewEntry[] {
+  const s = ex.sample as Record<string, string | number | null>;
+  const base = {
+    source_type: s.source_type as DesiredEntry['source_type'],
+    source_key: String(s.source_key),
+    rule: String(s.rule),
+    partner_id: String(s.partner_id),
+    level: Number(s.level),
+    currency: String(s.currency),
+    fact_date: String(s.fact_date),
+    customer_id: (s.customer_id as string) ?? undefined,
+    instrument: (s.instrument as string) ?? undefined,
+    corrects: ex.last_id,
+  };
+  const out: NewEntry[] = [];
+  const paid = new Dec(ex.paid);
+  const unpaid = new Dec(ex.total).minus(paid);
+  if (!unpaid.isZero()) {
+    const amount = unpaid.neg().toFixed();
+    out.push({ ...base, kind: 'reversal', amount, status: 'reversed', explanation: explain({ rule: 'reversal', inputs: { unpaid: unpaid.toFixed() }, formula: '− what was earned and not yet paid', arithmetic: `−${unpaid.toFixed()} = ${amount}`, result: amount, notes: [reason] }) });
+  }
+  if (!paid.isZero()) {
+    const amount = paid.neg().toFixed();
+    out.push({ ...base, kind: 'clawback', amount, status: 'approved', explanation: explain({ rule: 'clawback', inputs: { paid: paid.toFixed() }, formula: '− what was already paid, recovered from future earnings', arithmetic: `−${paid.toFixed()} = ${amount}`, result: amount, notes: [reason] }) });
+  }
+  return out;
+}
+
+/**
+ * Makes the ledger agree with the desired entries inside the scopes by appending the difference:
+ * new entries, adjustments for changed amounts, reversals (and clawbacks of paid amounts) for
+ * earnings that no longer exist. Entries that were held and no longer are become approved.
+ * Running it again with the same desired entries appends nothing.
+ */
+export async function applyDesired(tx: Sql, desired: DesiredEntry[], scopes: DiffScope[], runId: number): Promise<ApplyResult> {
+  const existing = await loadExisting(tx, scopes);
+  const inserts: NewEntry[] = [];
+  const approve: number[] = [];
+  const reverse: number[] = [];
+  const seen = new Set<string>();
+  for (const d of desired) {
+    const key = identity(d);
+    if (seen.has(key)) throw new Error(`two desired entries for one identity: ${key}`);
+    seen.add(key);
+    const ex = existing.get(key);
+    const status = d.hold_reason ? 'pending' : 'approved';
+    if (!ex) {
+      if (!new Dec(d.amount).isZero() || d.record_zero) inserts.push({ ...d, status });
+      continue;
+    }
+    const delta = new Dec(d.amount).minus(ex.total);
+    if (new Dec(d.amount).isZero() && !new Dec(ex.total).isZero()) {
+      inserts.push(...reversalOf(ex, 'recomputed from current facts: nothing is earned any more'));
+      reverse.push(...ex.open_ids);
+      continue;
+    }
+    if (!delta.isZero()) {
+      const amount = delta.toFixed();
+      inserts.push({
+        ...d,
+        kind: 'adjustment',
+        amount,
+        status,
+        corrects: ex.last_id,
+        explanation: explain({ rule: 'adjustment', inputs: { recomputed: d.amount, already_recorded: ex.total }, formula: 'recomputed amount − amount already recorded', arithmetic: `${d.amount} − ${ex.total} = ${amount}`, result: amount, steps: [d.explanation] }),
+      });
+    }
+    if (!d.hold_reason && ex.held_ids.length) approve.push(...ex.held_ids);
+  }
+  for (const [key, ex] of existing) {
+    if (seen.has(key) || new Dec(ex.total).isZero()) continue;
+    inserts.push(...reversalOf(ex, 'recomputed from current facts: this earning no longer applies (owner, plan, KYC or fact changed)'));
+    reverse.push(...ex.open_ids);
+  }
+
+  const inserted = await insertEntries(tx, inserts, runId);
+  if (approve.length) await setStatus(tx, approve, 'approved', 'hold released on recomputation', ['pending']);
+  if (reverse.length) await setStatus(tx, reverse, 'reversed', 'reversed on recomputation', ['pending', 'approved']);
+  return { inserted, approved: approve.length, reversed: reverse.length };
+}
+
+async function insertEntries(tx: Sql, entries: NewEntry[], runId: number): Promise<{ id: number; entry: NewEntry }[]> {
+  if (!entries.length) return [];
+  const col = <K extends keyof NewEntry>(k: K) => entries.map((e) => e[k] ?? null);
+  const rows = await tx.query<{ id: number; ord: number }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::numeric[], $9::date[],
+                            $10::text[], $11::text[], $12::text[], $13::int[], $14::text[], $15::bigint[], $16::jsonb[], $17::text[])
+         WITH ORDINALITY AS t(source_type, source_key, rule, kind, partner_id, level, currency, amount, fact_date,
+                              customer_id, instrument, plan_id, plan_version, hold_reason, corrects, explanation, status, ord)),
+     ins AS (
+       INSERT INTO ledger_entries (source_type, source_key, rule, kind, partner_id, level, currency, amount, fact_date,
+                                   customer_id, instrument, plan_id, plan_version, hold_reason, corrects, explanation, run_id)
+       SELECT source_type, source_key, rule, kind, partner_id, level, currency, amount, fact_date,
+              customer_id, instrument, plan_id, plan_version, hold_reason, corrects, explanation, $18 FROM input ORDER BY ord
+       RETURNING id, source_type, source_key, rule, partner_id, level, currency, kind, corrects),
+     st AS (
+       INSERT INTO ledger_entry_status (entry_id, status, reason)
+       SELECT ins.id, i.status, i.hold_reason FROM ins JOIN input i USING (source_type, source_key, rule, partner_id, level, currency, kind)
+         WHERE i.corrects IS NOT DISTINCT FROM ins.corrects
+       RETURNING entry_id, status)
+     SELECT ins.id, i.ord FROM ins JOIN input i USING (source_type, source_key, rule, partner_id, level, currency, kind)
+       WHERE i.corrects IS NOT DISTINCT FROM ins.corrects ORDER BY i.ord`,
+    [
+      col('source_type'),
+      col('source_key'),
+      col('rule'),
+      col('kind'),
+      col('partner_id'),
+      col('level'),
+      col('currency'),
+      col('amount'),
+      col('fact_date'),
+      col('customer_id'),
+      col('instrument'),
+      col('plan_id'),
+      col('plan_version'),
+      col('hold_reason'),
+      col('corrects'),
+      entries.map((e) => JSON.stringify(e.explanation)),
+      col('status'),
+      runId,
+    ],
+  );
+  await tx.query(
+    `INSERT INTO ledger_status_log (entry_id, from_status, to_status, reason, changed_by)
+     SELECT s.entry_id, NULL, s.status, s.reason, 'engine' FROM ledger_entry_status s WHERE s.entry_id = ANY($1::bigint[])`,
+    [rows.map((r) => r.id)],
+  );
+  return rows.map((r) => ({ id: r.id, entry: entries[Number(r.ord) - 1] }));
+}
+
+/** Moves entries to a status (only from the listed ones), logging each change. */
+export async function setStatus(tx: Sql, ids: number[], to: string, reason: string, from: string[], actor = 'engine'): Promise<number[]> {
+  const rows = await tx.query<{ entry_id: number; previous: string }>(
+    `WITH prev AS (SELECT entry_id, status FROM ledger_entry_status WHERE entry_id = ANY($1::bigint[]) AND status = ANY($4::text[]) FOR UPDATE)
+     UPDATE ledger_entry_status s SET status = $2, reason = $3, changed_at = now() FROM prev
+     WHERE s.entry_id = prev.entry_id RETURNING s.entry_id, prev.status AS previous`,
+    [ids, to, reason, from],
+  );
+  if (rows.length)
+    await tx.query(
+      `INSERT INTO ledger_status_log (entry_id, from_status, to_status, reason, changed_by)
+       SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(entry_id, from_status), (SELECT $3::text, $4::text, $5::text) x`,
+      [rows.map((r) => r.entry_id), rows.map((r) => r.previous), to, reason, actor],
+    );
+  return rows.map((r) => r.entry_id);
+}

@@ -1,0 +1,139 @@
+import type { Sql } from '../../db/index.ts';
+import { appendEvents } from '../../events/outbox.ts';
+import { kycState } from '../../ingest/kyc.ts';
+import { Dec } from '../../shared/decimal.ts';
+import { findRule } from '../plan-schema.ts';
+import { type ActivityContext, activityEntries } from './activity-rules.ts';
+import { applyDesired } from './apply.ts';
+import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
+import type { DesiredEntry, DiffScope } from './desired.ts';
+import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
+import { toPayoutCurrency } from './payout-currency.ts';
+import { lastDayOf, loadMonthlyRevenue, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
+import { type PlanInForce, PlansAt } from './plans-at.ts';
+
+export interface EngineSettings {
+  brokerTimeZone: string;
+  kycApproved: string[];
+  kycRejected: string[];
+}
+
+export interface RunRequest {
+  from: string;
+  to: string;
+  trigger: string;
+  /** Replace these partners' plans by this one (plan simulation); nothing is written then. */
+  simulate?: { partnerIds?: string[]; plan: PlanInForce };
+  now?: string;
+}
+
+export interface RunSummary {
+  run_id: number | null;
+  from: string;
+  to: string;
+  facts: number;
+  entries_written: number;
+  held_released: number;
+  reversed: number;
+  desired: DesiredEntry[];
+}
+
+const ENGINE_LOCK = 727_202;
+// CPA windows are at most a year in practice; customers who signed up earlier cannot still qualify.
+const CPA_LOOKBACK_DAYS = 366;
+
+/** Instant at which a business month ends in the broker's time zone. */
+const monthEnd = (period: string) => `${lastDayOf(period)}T23:59:59.999Z`;
+
+/**
+ * Recomputes every commission from the facts of whole months covering [from, to] and appends
+ * the difference to the ledger (nothing when the ledger already agrees). Runs one at a time.
+ */
+export async function computeCommissions(tx: Sql, settings: EngineSettings, req: RunRequest): Promise<RunSummary> {
+  const from = `${periodOf(req.from)}-01`;
+  const to = lastDayOf(periodOf(req.to));
+  const now = req.now ?? new Date().toISOString();
+  const write = !req.simulate;
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [ENGINE_LOCK]);
+  const runId = write
+    ? (await tx.query<{ id: number }>('INSERT INTO commission_runs (trigger, date_from, date_to) VALUES ($1, $2, $3) RETURNING id', [req.trigger, from, to]))[0].id
+    : null;
+
+  const facts = await loadActivityFacts(tx, from, to, settings.brokerTimeZone);
+  const chains = await loadChains(tx, facts.filter((f) => f.owner_id).map((f) => ({ partner_id: f.owner_id as string, at: f.eod })));
+  const cpaCustomers = await loadCpaCustomers(tx, from, to, CPA_LOOKBACK_DAYS);
+  const customerIds = [...new Set([...facts.map((f) => f.customer_id), ...cpaCustomers.map((c) => c.customer_id)])];
+  const ownerAt = await loadOwnership(tx, customerIds);
+  const partnerIds = new Set<string>();
+  for (const chain of chains.values()) for (const p of chain) partnerIds.add(p);
+  for (const c of customerIds) {
+    const o = ownerAt(c, now);
+    if (o) partnerIds.add(o.partner_id);
+  }
+  const { rows: ownersRows } = { rows: await tx.query<{ partner_id: string }>('SELECT DISTINCT partner_id FROM attributions WHERE customer_id = ANY($1::text[])', [customerIds]) };
+  for (const r of ownersRows) partnerIds.add(r.partner_id);
+  let plans = await PlansAt.load(tx, [...partnerIds]);
+  if (req.simulate) plans = plans.withOverride(req.simulate.partnerIds, req.simulate.plan);
+  const deals = await loadDeals(tx, from, to);
+  const kycOf = (id: string | null) => kycState(id, settings);
+
+  const ctx: ActivityContext = {
+    plans,
+    chainOf: (owner, eod) => chains.get(`${owner}|${eod}`) ?? [owner],
+    kycOf,
+    dealsOf: (f) => deals.get(`${f.date}|${f.customer_id}|${f.instrument}|${f.currency}`),
+  };
+  const desired: DesiredEntry[] = [];
+  const tierLots = new Map<string, Map<string, string>>();
+  for (const fact of facts) {
+    desired.push(...activityEntries(fact, ctx));
+    const own = fact.owner_id ? plans.at(fact.owner_id, fact.date) : undefined;
+    if (own && findRule(own.plan, 'tiered_per_lot') && fact.self_referral === null && kycOf(fact.kyc_status_id) !== 'rejected') {
+      const days = tierLots.get(fact.owner_id as string) ?? new Map<string, string>();
+      days.set(fact.date, new Dec(days.get(fact.date) ?? 0).plus(fact.lots_traded).toFixed());
+      tierLots.set(fact.owner_id as string, days);
+    }
+  }
+  const closed = new Set((await tx.query<{ period: string }>('SELECT period FROM commission_periods')).map((r) => r.period));
+  desired.push(...tierEntries(tierLots, plans, closed));
+  const revenue = await loadMonthlyRevenue(tx, [...new Set(facts.map((f) => f.customer_id))], to);
+  desired.push(
+    ...revenueShareEntries(revenue, { plans, closed, ownerAtMonthEnd: (c, p) => ownerAt(c, monthEnd(p))?.partner_id }).filter(
+      (e) => e.fact_date >= from && e.fact_date <= to,
+    ),
+  );
+  desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
+
+  const currencies = new Map(
+    (await tx.query<{ partner_id: string; payout_currency: string }>('SELECT partner_id, payout_currency FROM partners WHERE partner_id = ANY($1::text[])', [[...new Set(desired.map((d) => d.partner_id))]])).map((r) => [
+      r.partner_id,
+      r.payout_currency,
+    ]),
+  );
+  const converted = await toPayoutCurrency(tx, desired, currencies);
+  if (!write) return { run_id: null, from, to, facts: facts.length, entries_written: 0, held_released: 0, reversed: 0, desired: converted };
+
+  const scopes: DiffScope[] = [
+    { source_type: 'activity', from, to },
+    { source_type: 'partner_day', from, to },
+    { source_type: 'partner_period', from, to },
+    { source_type: 'customer_period', from, to },
+    { source_type: 'customer', keys: cpaCustomers.map((c) => c.customer_id) },
+  ];
+  const applied = await applyDesired(tx, converted, scopes, runId as number);
+  const events = applied.inserted
+    .filter((i) => i.entry.kind === 'cpa')
+    .map((i) => ({
+      type: 'cpa.qualified',
+      subjectType: 'customer',
+      subjectId: i.entry.customer_id ?? '',
+      data: { partner_id: i.entry.partner_id, customer_id: i.entry.customer_id, amount: i.entry.amount, currency: i.entry.currency, fact_date: i.entry.fact_date },
+    }));
+  if (applied.inserted.length) {
+    const partners = [...new Set(applied.inserted.map((i) => i.entry.partner_id))];
+    events.push({ type: 'commissions.updated', subjectType: 'commission_run', subjectId: String(runId), data: { run_id: runId, entries: applied.inserted.length, partner_ids: partners } as never });
+  }
+  await appendEvents(tx, events);
+  await tx.query('UPDATE commission_runs SET finished_at = now(), facts = $2, entries = $3 WHERE id = $1', [runId, facts.length, applied.inserted.length]);
+  return { run_id: runId, from, to, facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };
+}

@@ -1,0 +1,60 @@
+import type { Database } from '../../db/index.ts';
+import { Dec } from '../../shared/decimal.ts';
+import { notFound } from '../../shared/errors.ts';
+import { listPlanVersions } from '../plan-store.ts';
+import { computeCommissions, type EngineSettings } from './run.ts';
+
+interface Totals {
+  partner_id: string;
+  currency: string;
+  simulated: string;
+  actual: string;
+  difference: string;
+}
+
+/**
+ * What the plan's latest version would have paid the partners over [from, to] (whole months), next
+ * to what they actually earned. The computation runs in a transaction that is always rolled back.
+ */
+export async function simulatePlan(db: Database, settings: EngineSettings, req: { planId: string; from: string; to: string; partnerIds?: string[] }) {
+  const versions = await listPlanVersions(db, req.planId);
+  const latest = versions[versions.length - 1];
+  if (!latest) throw notFound(`Plan "${req.planId}"`);
+  const partnerIds =
+    req.partnerIds ?? (await db.query<{ partner_id: string }>('SELECT DISTINCT partner_id FROM partner_plans WHERE plan_id = $1', [req.planId])).map((r) => r.partner_id);
+  const summary = await db
+    .transaction(async (tx) => {
+      const result = await computeCommissions(tx, settings, {
+        from: req.from,
+        to: req.to,
+        trigger: 'simulation',
+        simulate: { partnerIds, plan: { plan: latest.definition, plan_id: latest.plan_id, version: latest.version, terms: {} } },
+      });
+      throw Object.assign(new Error('rollback'), { result });
+    })
+    .catch((err: { result?: Awaited<ReturnType<typeof computeCommissions>> }) => {
+      if (err.result) return err.result;
+      throw err;
+    });
+  const wanted = new Set(partnerIds);
+  const simulated = new Map<string, Dec>();
+  for (const d of summary.desired) {
+    if (!wanted.has(d.partner_id)) continue;
+    const k = `${d.partner_id}|${d.currency}`;
+    simulated.set(k, (simulated.get(k) ?? new Dec(0)).plus(d.amount));
+  }
+  const actualRows = await db.query<{ partner_id: string; currency: string; amount: string }>(
+    `SELECT e.partner_id, e.currency, sum(e.amount) AS amount FROM ledger_entries e
+     WHERE e.partner_id = ANY($1::text[]) AND e.fact_date BETWEEN $2::date AND $3::date GROUP BY 1, 2`,
+    [partnerIds, summary.from, summary.to],
+  );
+  const actual = new Map(actualRows.map((r) => [`${r.partner_id}|${r.currency}`, new Dec(r.amount)]));
+  const keys = new Set([...simulated.keys(), ...actual.keys()]);
+  const rows: Totals[] = [...keys].sort().map((k) => {
+    const [partner_id, currency] = k.split('|');
+    const s = simulated.get(k) ?? new Dec(0);
+    const a = actual.get(k) ?? new Dec(0);
+    return { partner_id, currency, simulated: s.toFixed(), actual: a.toFixed(), difference: s.minus(a).toFixed() };
+  });
+  return { plan_id: req.planId, version: latest.version, from: summary.from, to: summary.to, partners: rows };
+}
