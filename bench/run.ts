@@ -9,6 +9,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   ingest: async () => (await import('./ingest.ts')).ingestBench,
   webhooks: async () => (await import('./webhooks.ts')).webhooksBench,
   clicks: async () => (await import('./clicks.ts')).clicksBench,
+  commissions: async () => (await import('./commissions.ts')).commissionsBench,
 };
 
 const args = process.argv.slice(2);

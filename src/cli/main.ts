@@ -135,7 +135,7 @@ demo
     try {
       if (await demoLoaded(ctx.db)) process.stdout.write('Demo data is already loaded.\n');
       else {
-        await loadDemo(ctx.db, { webhookSecretsKey: ctx.config.webhooks.secretsKey, encryptionKey: ctx.config.encryptionKey });
+        await loadDemo(ctx.db, { webhookSecretsKey: ctx.config.webhooks.secretsKey, encryptionKey: ctx.config.encryptionKey, settings: ctx.config });
         process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
       }
     } finally {

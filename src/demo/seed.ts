@@ -6,7 +6,11 @@ import { upsertCustomers } from '../ingest/customers.ts';
 import { upsertTransactions } from '../ingest/transactions.ts';
 import { Dec } from '../shared/decimal.ts';
 import { addDemoEndpoint } from '../webhooks/demo.ts';
+import type { EngineSettings } from '../commissions/engine/run.ts';
+import { seedCommissionsDemo } from './commissions.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
+
+const DEFAULT_ENGINE_SETTINGS: EngineSettings = { brokerTimeZone: 'UTC', kycApproved: ['approved', 'verified', 'passed'], kycRejected: ['rejected', 'declined', 'failed'] };
 
 /** Well-known credentials of the demo data set; only created when demo data is loaded. */
 export const DEMO_CLIENT = { id: 'demo-admin', secret: 'demo-secret-for-local-use-only' } as const;
@@ -31,7 +35,10 @@ function day(offset: number): string {
  * weeks of trading, written through the same functions as the data API; and a webhook endpoint
  * that fails, so the delivery log has something to show.
  */
-export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string; encryptionKey?: string } = {}): Promise<void> {
+export async function loadDemo(
+  db: Database,
+  opts: { webhookSecretsKey?: string; encryptionKey?: string; settings?: EngineSettings } = {},
+): Promise<void> {
   await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
   // An inbound webhook source with the example CRM mapping (its secret is in connectors/demo.ts).
   await loadConnectorDemo(db, opts.encryptionKey);
@@ -94,6 +101,7 @@ export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string;
       }
     }
     await upsertActivity(tx, activity);
+    await seedCommissionsDemo(tx, network, opts.settings ?? DEFAULT_ENGINE_SETTINGS);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);
   });
 }

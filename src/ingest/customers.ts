@@ -117,8 +117,9 @@ export async function upsertCustomers(
       },
     }));
     await appendEvents(tx, events);
-    const kycTouched = changes.filter((ch) => ch.outcome === 'created' || ch.changed.includes('kyc_status_id')).map((ch) => ch.customerId);
-    if (kycTouched.length) await recordKycApproval(tx, kycTouched, kyc.kycApproved);
+    const created = changes.filter((ch) => ch.outcome === 'created').map((ch) => ch.customerId);
+    const kycChanged = changes.filter((ch) => ch.outcome === 'updated' && ch.changed.includes('kyc_status_id')).map((ch) => ch.customerId);
+    if (created.length || kycChanged.length) await recordKycApproval(tx, created, kycChanged, kyc.kycApproved);
     // Every registration, from the data API or any later source, is attributed in this transaction.
     await attributeCustomers(tx, changes);
   }
@@ -132,14 +133,19 @@ export async function existingCustomerIds(tx: Sql, ids: string[]): Promise<Set<s
   return new Set(rows.map((r) => r.customer_id));
 }
 
-/** Keeps kyc_approved_at: the moment KYC became approved (the CRM's last_modified_date when sent), cleared if it no longer is. */
-async function recordKycApproval(tx: Sql, customerIds: string[], approvedValues: string[]) {
+/**
+ * Keeps kyc_approved_at, the moment KYC became approved, cleared if it no longer is. The CRM's
+ * last_modified_date says when; without it, a customer that arrives already approved counts from
+ * its signup (a backfill must not look approved today), a later change from when OpenIB heard of it.
+ */
+async function recordKycApproval(tx: Sql, created: string[], changed: string[], approvedValues: string[]) {
   await tx.query(
     `UPDATE customers SET kyc_approved_at = CASE
-       WHEN lower(kyc_status_id) = ANY($2::text[]) THEN coalesce(kyc_approved_at, last_modified_date, now())
+       WHEN lower(kyc_status_id) = ANY($3::text[]) THEN coalesce(kyc_approved_at, last_modified_date,
+         CASE WHEN customer_id = ANY($1::text[]) THEN signup_date ELSE now() END)
        ELSE NULL END
-     WHERE customer_id = ANY($1::text[])`,
-    [customerIds, approvedValues],
+     WHERE customer_id = ANY($1::text[]) OR customer_id = ANY($2::text[])`,
+    [created, changed, approvedValues],
   );
 }
 
