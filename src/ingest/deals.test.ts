@@ -70,6 +70,23 @@ describe('POST /api/v1/forex/deals', () => {
   });
 });
 
+describe('deals keyed by platform login', () => {
+  it('finds the customer through the trading-account mapping, and says which login is unmapped', async () => {
+    const mapped = await t.call('POST', '/api/v1/trading-accounts', { token, body: [{ platform: 'mt5', server: 'live1', login: '7001', customer_id: 'd1' }] });
+    expect(mapped.status).toBe(200);
+    const { customer_id: _, ...byLogin } = deal('login-1', { login: '7001', server: 'live1', close_time: '2026-03-05T10:00:00Z', open_time: '2026-03-05T09:00:00Z' });
+    const ok = await post([byLogin]);
+    expect(ok.status).toBe(200);
+    const [stored] = (await t.call('GET', '/api/v1/forex/deals?symbol=EURUSD&close_from=2026-03-05T00:00:00Z', { token })).body.data;
+    expect(stored).toMatchObject({ deal_id: 'login-1', customer_id: 'd1' });
+    const unknown = await post([{ ...byLogin, deal_id: 'login-2', login: '9999' }]);
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.details[0]).toMatchObject({ field: 'login', reason: expect.stringContaining('9999') });
+    const neither = await post([{ ...byLogin, deal_id: 'login-3', login: undefined }]);
+    expect(neither.body.error.details[0]).toMatchObject({ field: 'customer_id' });
+  });
+});
+
 describe('FX rates', () => {
   it('stores daily rates and refuses zero, equal pairs and bad codes', async () => {
     const ok = await t.call('POST', '/api/v1/fx-rates', { token, body: [{ date: '2026-03-02', base: 'EUR', quote: 'USD', rate: '1.0842' }] });

@@ -6,13 +6,16 @@ import { upsertActivity } from './activity.ts';
 import { type BatchResult, type Outcome, summarise } from './batch.ts';
 import { existingCustomerIds } from './customers.ts';
 import type { FieldSpec } from './fields.ts';
+import { customersForLogins } from '../partners/accounts/trading-accounts.ts';
+import { loginKey } from '../partners/own-accounts.ts';
 import type { ActivityRecord } from './specs.ts';
 
 export const DEAL_FIELDS: readonly FieldSpec[] = [
   { name: 'deal_id', kind: 'id', required: true, description: 'The platform\'s deal id (prefix it with the server when several servers feed OpenIB).', example: 'mt5-live1-21' },
-  { name: 'customer_id', kind: 'id', required: true, description: 'An existing customer.', example: 'C-100045' },
+  { name: 'customer_id', kind: 'id', description: 'An existing customer; may be left out when platform + login name a mapped trading account.', example: 'C-100045' },
   { name: 'platform', kind: 'text', maxLength: 20, description: 'mt4, mt5, ctrader, …', example: 'mt5' },
-  { name: 'login', kind: 'text', maxLength: 50, description: 'Trading account login the deal was made on.', example: '1006' },
+  { name: 'server', kind: 'text', maxLength: 100, description: 'Trading server of the login (empty when the broker has one).', example: 'live1' },
+  { name: 'login', kind: 'text', maxLength: 50, description: 'Trading account login the deal was made on; mapped to its customer with POST /api/v1/trading-accounts.', example: '1006' },
   { name: 'symbol', kind: 'id', required: true, description: 'Symbol as on the platform.', example: 'EURUSD' },
   { name: 'side', kind: 'enum', values: ['buy', 'sell'], required: true, description: 'Direction of the position the deal belongs to.', example: 'buy' },
   { name: 'lots', kind: 'decimal', nonNegative: true, required: true, description: 'Standard lots (MT4 VOLUME/100, MT5 Volume/10000).', example: '1.00' },
@@ -32,6 +35,7 @@ export interface DealRecord {
   deal_id: string;
   customer_id: string;
   platform?: string;
+  server?: string;
   login?: string;
   symbol: string;
   side: 'buy' | 'sell';
@@ -49,8 +53,25 @@ export interface DealRecord {
 }
 
 export function checkDeal(d: DealRecord, index: number): FieldIssue[] {
-  if (d.open_time && d.open_time > d.close_time) return [{ index, field: 'open_time', reason: 'must not be after close_time' }];
-  return [];
+  const issues: FieldIssue[] = [];
+  if (d.open_time && d.open_time > d.close_time) issues.push({ index, field: 'open_time', reason: 'must not be after close_time' });
+  if (!d.customer_id && !(d.platform && d.login)) issues.push({ index, field: 'customer_id', reason: 'is required unless platform and login are given' });
+  return issues;
+}
+
+/** Fills in customer_id from the trading-account mapping for deals sent by platform login. */
+async function resolveLogins(tx: Sql, deals: DealRecord[]): Promise<FieldIssue[]> {
+  const login = (d: DealRecord) => ({ platform: (d.platform ?? '').toLowerCase(), server: d.server ?? '', login: d.login ?? '' });
+  const wanted = deals.filter((d) => !d.customer_id).map(login);
+  const found = await customersForLogins(tx, wanted);
+  const issues: FieldIssue[] = [];
+  deals.forEach((d, index) => {
+    if (d.customer_id) return;
+    const customerId = found.get(loginKey(login(d)));
+    if (customerId) d.customer_id = customerId;
+    else issues.push({ index, field: 'login', reason: `no customer is mapped to ${d.platform} login ${d.login}${d.server ? ` on ${d.server}` : ''}; map it with POST /api/v1/trading-accounts` });
+  });
+  return issues;
 }
 
 const COLUMNS = ['deal_id', 'customer_id', 'platform', 'login', 'symbol', 'side', 'lots', 'open_time', 'close_time', 'trading_day', 'open_price', 'close_price', 'spread_cost', 'commission', 'swap', 'profit', 'volume_usd', 'currency'] as const;
@@ -62,6 +83,8 @@ const TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'numeric', 'times
  * from all its deals, through the same write as pushed activity.
  */
 export async function upsertDeals(tx: Sql, deals: DealRecord[], timeZone: string): Promise<BatchResult> {
+  const unmapped = await resolveLogins(tx, deals);
+  if (unmapped.length) throw validationFailed(unmapped);
   const customers = await existingCustomerIds(tx, deals.map((d) => d.customer_id));
   const issues = deals.flatMap((d, index) =>
     customers.has(d.customer_id) ? [] : [{ index, field: 'customer_id', reason: `no customer "${d.customer_id}" exists; send the customer first` }],
