@@ -89,6 +89,13 @@ describe('per-lot commission through the API', () => {
     await expect(t.server.ctx.db.query(`DELETE FROM ledger_entries`)).rejects.toThrow(/append-only/);
   });
 
+  it('filters the ledger by fact date', async () => {
+    const march = await b.ledger(`partner_id=${ib}&from=2026-03-03&to=2026-03-04`);
+    expect(march.length).toBe(2);
+    expect(march.every((r) => r.fact_date >= '2026-03-03' && r.fact_date <= '2026-03-04')).toBe(true);
+    expect((await t.call('GET', '/api/v1/ledger?from=2026-13-01', { token: await t.token() })).status).toBe(400);
+  });
+
   it('explains an entry in words and numbers', async () => {
     const [entry] = await b.ledger(`partner_id=${ib}&kind=per_lot`);
     const res = await b.ok('GET', `/api/v1/ledger/${entry.entry_id}/explain`);

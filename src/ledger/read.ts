@@ -40,8 +40,8 @@ export interface LedgerFilter {
 function filters(f: LedgerFilter): Filters {
   const out = new Filters();
   if (f.partnerIds) out.add('partner_id = ANY(?::text[])', f.partnerIds);
-  if (f.from) out.add('fact_date >= ?::date', f.from);
-  if (f.to) out.add('fact_date <= ?::date', f.to);
+  if (f.from) out.add('fact_date >= ?::text', f.from);
+  if (f.to) out.add('fact_date <= ?::text', f.to);
   if (f.status) out.add('status = ?', f.status);
   if (f.kind) out.add('kind = ?', f.kind);
   if (f.customerId) out.add('customer_id = ?', f.customerId);
