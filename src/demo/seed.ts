@@ -7,6 +7,7 @@ import { upsertTransactions } from '../ingest/transactions.ts';
 import { Dec } from '../shared/decimal.ts';
 import { addDemoEndpoint } from '../webhooks/demo.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
+import { seedPayoutDemo } from './payouts.ts';
 
 /** Well-known credentials of the demo data set; only created when demo data is loaded. */
 export const DEMO_CLIENT = { id: 'demo-admin', secret: 'demo-secret-for-local-use-only' } as const;
@@ -94,6 +95,7 @@ export async function loadDemo(db: Database, opts: { webhookSecretsKey?: string;
       }
     }
     await upsertActivity(tx, activity);
+    await seedPayoutDemo(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);
   });
 }
