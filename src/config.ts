@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadPayoutSettings, type PayoutSettings } from './payouts/settings.ts';
 import { loadWebhookSettings, type WebhookSettings } from './webhooks/settings.ts';
 
 /** Every setting OpenIB reads, from environment variables only. The README lists each one. */
@@ -49,6 +50,8 @@ export interface Config {
   ctraderInvitePassword?: string;
   /** Recompute commissions in the background as facts arrive (OPENIB_COMMISSIONS_AUTO, on by default). */
   commissionsAuto: boolean;
+  /** Payout periods, hold, minimums and reconciliation tolerance (docs/payouts.md). */
+  payouts: PayoutSettings;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -168,5 +171,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ctraderInviteUser,
     ctraderInvitePassword,
     commissionsAuto: bool(env, 'OPENIB_COMMISSIONS_AUTO', true),
+    payouts: loadPayoutSettings(env),
   };
 }

@@ -11,6 +11,8 @@ export const SCOPES = [
   'postbacks:write',
   'partners:write',
   'partners:read',
+  // Statements and earnings: with a partner-bound client, only that partner's (and its subtree's numbers).
+  'payouts:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

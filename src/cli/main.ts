@@ -7,6 +7,7 @@ import { openDatabase } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
 import { importCommand } from '../connectors/csv/cli.ts';
 import { DEMO_CLIENT, demoLoaded, loadDemo } from '../demo/seed.ts';
+import { reconcileCommand } from '../payouts/reconcile-cli.ts';
 import { openPlatform } from '../platform.ts';
 import { ROLES, type Role, startServer } from '../server.ts';
 
@@ -123,6 +124,25 @@ program
       await ctx.db.close();
     }
     process.exit(code);
+  });
+
+program
+  .command('reconcile')
+  .description("Compare the ledger with the broker's ib_rebate transactions per partner and day; writes a CSV")
+  .requiredOption('--from <date>', 'first business date, YYYY-MM-DD')
+  .requiredOption('--to <date>', 'last business date, YYYY-MM-DD')
+  .requiredOption('--out <file>', 'CSV file to write')
+  .option('--per-customer', 'one row per customer as well')
+  .option('--tolerance <amount>', 'largest difference still matched (default OPENIB_RECONCILIATION_TOLERANCE)')
+  .action(async (opts: { from: string; to: string; out: string; perCustomer?: boolean; tolerance?: string }) => {
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      process.stdout.write(`${await reconcileCommand(ctx, opts)}\n`);
+    } catch (err) {
+      fail(err);
+    } finally {
+      await ctx.db.close();
+    }
   });
 
 const demo = program.command('demo').description('Demo data');

@@ -9,6 +9,7 @@ import { addDemoEndpoint } from '../webhooks/demo.ts';
 import type { EngineSettings } from '../commissions/engine/run.ts';
 import { seedCommissionsDemo } from './commissions.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
+import { seedPayoutDemo } from './payouts.ts';
 
 const DEFAULT_ENGINE_SETTINGS: EngineSettings = { brokerTimeZone: 'UTC', kycApproved: ['approved', 'verified', 'passed'], kycRejected: ['rejected', 'declined', 'failed'] };
 
@@ -102,6 +103,7 @@ export async function loadDemo(
     }
     await upsertActivity(tx, activity);
     await seedCommissionsDemo(tx, network, opts.settings ?? DEFAULT_ENGINE_SETTINGS);
+    await seedPayoutDemo(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);
   });
 }

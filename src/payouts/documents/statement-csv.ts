@@ -1,0 +1,32 @@
+import { stringify } from 'csv-stringify/sync';
+import type { StatementLine } from '../lines.ts';
+import type { StatementView } from '../read.ts';
+
+// A leading = + - @ makes spreadsheets evaluate a cell; ids come from outside, so neutralise them.
+const cell = (v: string | null) => (v && /^[=+\-@\t\r]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : (v ?? ''));
+
+/** The statement as CSV: a header block of totals, then one row per line with its exact and rounded amounts. */
+export function statementCsv(s: StatementView & { lines: StatementLine[] }): string {
+  const rows: string[][] = [
+    ['record', 'section', 'customer_id', 'instrument', 'kind', 'level', 'entries', 'ledger_amount', 'amount', 'rounding'],
+    ...s.lines.map((l) => ['line', l.section, cell(l.customer_id), cell(l.instrument), l.kind, String(l.level), String(l.entries), l.ledger_amount, l.amount, l.rounding]),
+  ];
+  const summary: [string, string][] = [
+    ['statement_id', s.statement_id],
+    ['partner_id', cell(s.partner_id)],
+    ['partner_name', cell(s.partner_name)],
+    ['period', s.period],
+    ['currency', s.currency],
+    ['status', s.status],
+    ['opening_balance', s.opening_balance],
+    ['period_amount', s.period_amount],
+    ['ledger_total', s.ledger_total],
+    ['rounded_total', s.rounded_total],
+    ['rounding_difference', s.rounding_difference],
+    ['amount_payable', s.amount_payable],
+    ['carried_forward', s.carried_forward],
+    ['carry_reason', s.carry_reason ?? ''],
+  ];
+  for (const [k, v] of summary) rows.push(['total', k, '', '', '', '', '', '', v, '']);
+  return stringify(rows);
+}
