@@ -10,7 +10,7 @@ import { ancestorChains, isInSubtree, rebuildClosure } from '../src/partners/tre
 import { subtreeIds, subtreePage } from '../src/partners/tree-read.ts';
 import { httpLoad, type LoadResult } from './http-load.ts';
 import { type BenchOptions, type BenchRow, percentile } from './lib.ts';
-import { scratchDatabase, startOpenib } from './openib-process.ts';
+import { scratchDatabase, startServerProcess } from './server-process.ts';
 
 const SUITE = 'clicks';
 
@@ -23,7 +23,7 @@ async function api(url: string, token: string, path: string, body: unknown) {
 async function redirects(opts: BenchOptions, databaseUrl: string): Promise<BenchRow[]> {
   const connections = opts.quick ? 8 : 32;
   const total = opts.quick ? 4_000 : 200_000;
-  const server = await startOpenib({ DATABASE_URL: databaseUrl, OPENIB_DEFAULT_DESTINATION_URL: 'https://broker.example/' });
+  const server = await startServerProcess({ DATABASE_URL: databaseUrl, OPENIB_DEFAULT_DESTINATION_URL: 'https://broker.example/' });
   let load: LoadResult;
   let health: LoadResult;
   let warm: LoadResult;

@@ -6,6 +6,7 @@ import pg from 'pg';
 const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 export interface ServerProcess {
+  port: number;
   url: string;
   token: string;
   stop(): Promise<void>;
@@ -52,8 +53,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   });
   const { access_token: token } = (await res.json()) as { access_token: string };
   return {
+    port: Number(port),
     url,
     token,
+    /** SIGTERM, as an orchestrator stops it: the clean shutdown path. */
     stop: () =>
       new Promise((resolve) => {
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -67,8 +70,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 }
 
 /** A scratch database on the benchmark's PostgreSQL server, dropped by the returned function. */
-export async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `openib_bench_${randomBytes(4).toString('hex')}`;
+export async function scratchDatabase(adminUrl: string, label = 'run'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `openib_bench_${label}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

@@ -6,7 +6,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../src/config.ts';
 import { type Database, openDatabase } from '../src/db/index.ts';
@@ -20,6 +19,7 @@ import { createHttpClient } from '../src/webhooks/http-client.ts';
 import { checkOutboundUrl } from '../src/webhooks/outbound-url.ts';
 import { newSigningSecret } from '../src/webhooks/secrets.ts';
 import { webhookDeliveryTask } from '../src/webhooks/task.ts';
+import { scratchDatabase } from './server-process.ts';
 import type { BenchOptions, BenchRow, BenchSuite } from './lib.ts';
 
 const SUITE = 'webhooks';
@@ -46,23 +46,6 @@ async function receiver() {
       requests = 0;
     },
     close: () => new Promise<void>((r) => server.close(() => r())).finally(() => server.closeAllConnections()),
-  };
-}
-
-async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `openib_bench_webhooks_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return {
-    url: adminUrl.replace(/\/[^/]*$/, `/${name}`),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
   };
 }
 
@@ -120,7 +103,7 @@ export const webhooksBench: BenchSuite = async (opts: BenchOptions): Promise<Ben
   const events = opts.quick ? 100 : 2500;
   const endpoints = 4;
   const expected = events * endpoints;
-  const scratch = await scratchDatabase(opts.postgresUrl);
+  const scratch = await scratchDatabase(opts.postgresUrl, 'webhooks');
   const sink = await receiver();
   const config = loadConfig({ DATABASE_URL: scratch.url, OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32', OPENIB_DEMO: '0' });
   const db = await openDatabase({ url: scratch.url, poolSize: 10 });
