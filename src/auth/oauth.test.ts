@@ -127,3 +127,25 @@ describe('bearer tokens on the API', () => {
     expect(after.status).toBe(401);
   });
 });
+
+describe('partner-bound API clients', () => {
+  it('are created over the API, refuse admin, and carry the partner into their tokens', async () => {
+    const admin = await t.token();
+    const partner = await t.call('POST', '/api/v1/partners', { token: admin, body: { name: 'Bound IB', affiliate_id: 'IB-BOUND' } });
+    expect(partner.status).toBe(201);
+    const refused = await t.call('POST', '/api/v1/clients', { token: admin, body: { name: 'x', scopes: ['admin'], partner_id: partner.body.partner_id } });
+    expect(refused.status).toBe(422);
+    const unknown = await t.call('POST', '/api/v1/clients', { token: admin, body: { name: 'x', scopes: ['partners:read'], partner_id: 'pt_nobody' } });
+    expect(unknown.status).toBe(422);
+    const created = await t.call('POST', '/api/v1/clients', { token: admin, body: { name: 'IB reporting', scopes: ['partners:read'], partner_id: partner.body.partner_id } });
+    expect(created.status).toBe(201);
+    expect(created.body.partner_id).toBe(partner.body.partner_id);
+    const tok = await t.call('POST', '/oauth/token', {
+      body: { grant_type: 'client_credentials', client_id: created.body.client_id, client_secret: created.body.client_secret },
+    });
+    const own = await t.call('GET', `/api/v1/partners/${partner.body.partner_id}`, { token: tok.body.access_token });
+    expect(own.status).toBe(200);
+    const list = await t.call('GET', '/api/v1/partners', { token: tok.body.access_token });
+    expect(list.body.data.map((p: { partner_id: string }) => p.partner_id)).toEqual([partner.body.partner_id]);
+  });
+});

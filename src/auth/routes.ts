@@ -125,14 +125,24 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
           {
             name: Type.String({ minLength: 1, maxLength: 200 }),
             scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
+            partner_id: Type.Optional(
+              Type.String({ maxLength: 100, description: 'Binds the client to one partner: its tokens reach only that partner and its subtree. Such a client cannot hold `admin`.' }),
+            ),
           },
-          { additionalProperties: false, examples: [{ name: 'CRM push', scopes: ['customers:write', 'transactions:write'] }] },
+          { additionalProperties: false, examples: [{ name: 'CRM push', scopes: ['customers:write', 'transactions:write'] }, { name: 'IB-2001 reporting', scopes: ['partners:read'], partner_id: 'pt_example' }] },
         ),
         response: { 201: Type.Intersect([ClientView, Type.Object({ client_secret: Type.String() })]), 422: ErrorBody },
       },
     },
     async (request, reply) => {
-      const created = await createClient(db, { name: request.body.name, scopes: request.body.scopes });
+      const partnerId = request.body.partner_id;
+      if (partnerId !== undefined) {
+        if ((request.body.scopes as string[]).includes('admin'))
+          throw new AppError(422, 'validation_failed', 'A client bound to a partner cannot hold the admin scope.', [{ field: 'scopes', reason: 'must not include admin with partner_id' }]);
+        const [partner] = await db.query('SELECT 1 FROM partners WHERE partner_id = $1', [partnerId]);
+        if (!partner) throw new AppError(422, 'validation_failed', `No partner "${partnerId}".`, [{ field: 'partner_id', reason: 'must be an existing partner' }]);
+      }
+      const created = await createClient(db, { name: request.body.name, scopes: request.body.scopes, partnerId });
       return reply.status(201).send(created);
     },
   );

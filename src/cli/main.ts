@@ -61,13 +61,17 @@ clients
   .description('Create an API client; its secret is printed once')
   .requiredOption('--name <name>', 'a name people recognise, e.g. "CRM push"')
   .requiredOption('--scopes <scopes>', `space- or comma-separated: ${SCOPES.join(' ')}`)
+  .option('--partner <partner_id>', 'bind the client to one partner (its tokens reach only that partner and its subtree)')
   .option('--json', 'print {client_id, client_secret, scopes} as JSON')
-  .action(async (opts: { name: string; scopes: string; json?: boolean }) => {
+  .action(async (opts: { name: string; scopes: string; partner?: string; json?: boolean }) => {
     const { scopes, unknown } = parseScopes(opts.scopes);
     if (unknown.length) fail(new Error(`unknown scope(s): ${unknown.join(', ')}. Known: ${SCOPES.join(' ')}`));
+    if (opts.partner && scopes.includes('admin')) fail(new Error('a client bound to a partner cannot hold the admin scope'));
     const ctx = await openPlatform(loadConfig()).catch(fail);
     try {
-      const client = await createClient(ctx.db, { name: opts.name, scopes });
+      if (opts.partner && !(await ctx.db.query('SELECT 1 FROM partners WHERE partner_id = $1', [opts.partner])).length)
+        throw new Error(`no partner ${opts.partner}`);
+      const client = await createClient(ctx.db, { name: opts.name, scopes, partnerId: opts.partner });
       if (opts.json) process.stdout.write(`${JSON.stringify({ client_id: client.client_id, client_secret: client.client_secret, scopes: client.scopes })}\n`);
       else
         process.stdout.write(
