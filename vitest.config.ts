@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
+    // The benchmark smoke test holds long transactions on the shared server, which would stall the
+    // outbox readers of tests running beside it; scripts/test.ts runs it on its own afterwards.
+    include: process.env.OPENIB_TEST_BENCH === '1' ? ['bench/**/*.test.ts'] : ['src/**/*.test.ts', 'test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

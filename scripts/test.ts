@@ -1,7 +1,8 @@
 /**
  * The test command: the whole suite on embedded PGlite, then again on a PostgreSQL server
  * (a fresh database per test file on OPENIB_TEST_POSTGRES_URL, default 127.0.0.1:5432).
- * Set OPENIB_TEST_BACKENDS=pglite or =postgres to run one backend only.
+ * Set OPENIB_TEST_BACKENDS=pglite or =postgres to run one backend only. After the PostgreSQL pass the
+ * benchmarks run once in their quick size, alone, so their long transactions stall no other test.
  */
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
@@ -39,5 +40,14 @@ for (const backend of backends) {
     env: { ...process.env, OPENIB_TEST_DB: backend },
   });
   if (run.status !== 0) failed = true;
+  // The benchmarks' quick size, once, on its own: it proves they run, not how fast.
+  if (backend === 'postgres' && extra.length === 0) {
+    process.stdout.write('\n=== Benchmark smoke run (npm run bench -- --quick) ===\n');
+    const bench = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run'], {
+      stdio: 'inherit',
+      env: { ...process.env, OPENIB_TEST_DB: backend, OPENIB_TEST_BENCH: '1' },
+    });
+    if (bench.status !== 0) failed = true;
+  }
 }
 process.exit(failed ? 1 : 0);
