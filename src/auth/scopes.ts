@@ -11,6 +11,8 @@ export const SCOPES = [
   'postbacks:write',
   'partners:write',
   'partners:read',
+  // Report API: with a partner-bound client, that partner and its subtree only.
+  'reports:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

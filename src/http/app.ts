@@ -19,6 +19,7 @@ import { connectorRoutes } from '../connectors/routes.ts';
 import { partnersArea } from '../partners/index.ts';
 import { commissionRoutes } from '../commissions/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
+import { reportRoutes } from '../reporting/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -143,5 +144,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(partnersArea);
   await app.register(commissionRoutes);
   await app.register(ledgerRoutes);
+  await app.register(reportRoutes);
   return app;
 }

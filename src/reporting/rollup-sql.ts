@@ -1,0 +1,138 @@
+/*
+ * The set-based statements that derive the rollups from the facts for a set of keys
+ * k(partner_id, d_from, d_to): every fact a keyed partner owned on a business day in its range.
+ * Ownership of a day is the owner at the end of that business day in the broker's time zone, the
+ * commission engine's rule: ((day + 1)::timestamp AT TIME ZONE tz).
+ * Parameters: $1 partner ids, $2 first days, $3 last days ('-infinity'/'infinity' allowed), $4 time zone.
+ */
+
+const EOD = (day: string) => `((${day} + 1)::timestamp AT TIME ZONE $4)`;
+const OWNED = (day: string) => `o.effective_from < ${EOD(day)} AND (o.effective_to IS NULL OR o.effective_to >= ${EOD(day)})`;
+const USD = (amount: string, currency: string, day: string) =>
+  `CASE WHEN ${currency} = 'USD' THEN ${amount} ELSE ${amount} * fx_rate(${day}, ${currency}, 'USD') END`;
+
+const KEYS_AND_OWNERSHIP = `
+k AS (SELECT * FROM unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)),
+o AS (
+  SELECT t.customer_id, t.partner_id, t.effective_from, t.effective_to, t.link_id, t.campaign_id, k.d_from, k.d_to
+  FROM attributions t JOIN k ON k.partner_id = t.partner_id WHERE t.superseded_at IS NULL),
+first_from AS (
+  SELECT customer_id, min(effective_from) AS effective_from FROM attributions
+  WHERE superseded_at IS NULL AND customer_id IN (SELECT customer_id FROM o) GROUP BY customer_id),
+act AS (
+  SELECT o.partner_id, a.date AS day, a.instrument, a.customer_id, a.lots_traded, coalesce(a.volume_usd, 0) AS notional
+  FROM o JOIN trading_activity a ON a.customer_id = o.customer_id AND a.date BETWEEN o.d_from AND o.d_to
+  WHERE ${OWNED('a.date')}),
+trx AS (
+  SELECT o.partner_id, x.day, x.transaction_type, x.usd
+  FROM o JOIN (
+    SELECT t.customer_id, t.transaction_type, (t.transaction_date AT TIME ZONE $4)::date AS day,
+           ${USD('t.amount', 't.currency', '(t.transaction_date AT TIME ZONE $4)::date')} AS usd
+    FROM transactions t
+    WHERE t.status = 'approved' AND t.transaction_type IN ('deposit', 'withdrawal') AND t.customer_id IN (SELECT customer_id FROM o)
+  ) x ON x.customer_id = o.customer_id AND x.day BETWEEN o.d_from AND o.d_to
+  WHERE ${OWNED('x.day')}),
+-- Registrations and first deposits: the owner at the end of that day; a customer nobody owned
+-- that day (attributed later, e.g. waiting for its partner to be created) counts for its first owner.
+reg AS (
+  SELECT o.partner_id, o.effective_from, o.effective_to, o.d_from, o.d_to, o.effective_from = f.effective_from AS first_owner,
+         c.customer_id, (c.signup_date AT TIME ZONE $4)::date AS day, coalesce(o.link_id, '') AS link_id,
+         coalesce(o.campaign_id, l.campaign_id, c.campaign_id, '') AS campaign_id,
+         (c.first_deposit_at AT TIME ZONE $4)::date AS ftd_day,
+         ${USD('ft.amount', 'ft.currency', '(c.first_deposit_at AT TIME ZONE $4)::date')} AS ftd_usd
+  FROM o JOIN customers c ON c.customer_id = o.customer_id
+  JOIN first_from f ON f.customer_id = o.customer_id
+  LEFT JOIN links l ON l.link_id = o.link_id
+  LEFT JOIN transactions ft ON ft.transaction_id = c.first_deposit_transaction_id),
+reg_owned AS (
+  SELECT o.* FROM reg o WHERE o.day BETWEEN o.d_from AND o.d_to AND (${OWNED('o.day')} OR (o.first_owner AND o.effective_from >= ${EOD('o.day')}))),
+ftd_owned AS (
+  SELECT o.* FROM reg o WHERE o.ftd_day BETWEEN o.d_from AND o.d_to AND (${OWNED('o.ftd_day')} OR (o.first_owner AND o.effective_from >= ${EOD('o.ftd_day')}))),
+clk AS (
+  SELECT c.partner_id, (c.clicked_at AT TIME ZONE $4)::date AS day, c.link_id, coalesce(l.campaign_id, '') AS campaign_id
+  FROM clicks c JOIN k ON k.partner_id = c.partner_id LEFT JOIN links l ON l.link_id = c.link_id
+  WHERE (c.clicked_at AT TIME ZONE $4)::date BETWEEN k.d_from AND k.d_to),
+com AS (
+  SELECT e.partner_id, e.fact_date AS day, coalesce(s.status, 'pending') AS status, ${USD('e.amount', 'e.currency', 'e.fact_date')} AS usd
+  FROM ledger_entries e JOIN k ON k.partner_id = e.partner_id AND e.fact_date BETWEEN k.d_from AND k.d_to
+  LEFT JOIN ledger_entry_status s ON s.entry_id = e.id)`;
+
+const ZERO_DAILY = { clicks: '0', registrations: '0', ftd_count: '0', ftd_amount: '0', deposits: '0', withdrawals: '0', lots: '0', notional: '0', commission_pending: '0', commission_approved: '0', commission_paid: '0', commission_reversed: '0', unconverted: '0' };
+const DAILY_COLUMNS = Object.keys(ZERO_DAILY);
+const part = (from: string, values: Partial<typeof ZERO_DAILY>) =>
+  `SELECT partner_id, day, ${DAILY_COLUMNS.map((c) => `${values[c as keyof typeof ZERO_DAILY] ?? '0'}::numeric AS ${c}`).join(', ')} FROM ${from} GROUP BY partner_id, day`;
+
+/** Inserts the three partner rollups for the keys (their old rows must be deleted first). */
+export const INSERT_PARTNER_ROLLUPS = `
+WITH ${KEYS_AND_OWNERSHIP},
+daily AS (
+  ${part('clk', { clicks: 'count(*)' })}
+  UNION ALL ${part('reg_owned', { registrations: 'count(*)' })}
+  UNION ALL SELECT partner_id, ftd_day, 0, 0, count(*), coalesce(sum(ftd_usd), 0), 0, 0, 0, 0, 0, 0, 0, 0, count(*) FILTER (WHERE ftd_usd IS NULL)
+    FROM ftd_owned GROUP BY partner_id, ftd_day
+  UNION ALL ${part('trx', {
+    deposits: `coalesce(sum(usd) FILTER (WHERE transaction_type = 'deposit'), 0)`,
+    withdrawals: `coalesce(sum(usd) FILTER (WHERE transaction_type = 'withdrawal'), 0)`,
+    unconverted: 'count(*) FILTER (WHERE usd IS NULL)',
+  })}
+  UNION ALL ${part('act', { lots: 'sum(lots_traded)', notional: 'sum(notional)' })}
+  UNION ALL ${part('com', {
+    commission_pending: `coalesce(sum(usd) FILTER (WHERE status = 'pending'), 0)`,
+    commission_approved: `coalesce(sum(usd) FILTER (WHERE status = 'approved'), 0)`,
+    commission_paid: `coalesce(sum(usd) FILTER (WHERE status = 'paid'), 0)`,
+    commission_reversed: `coalesce(sum(usd) FILTER (WHERE status = 'reversed'), 0)`,
+    unconverted: 'count(*) FILTER (WHERE usd IS NULL)',
+  })}
+), daily_ins AS (
+  INSERT INTO report_partner_daily (partner_id, day, ${DAILY_COLUMNS.join(', ')}, net_deposits)
+  SELECT partner_id, day, ${DAILY_COLUMNS.map((c) => (['clicks', 'registrations', 'ftd_count', 'unconverted'].includes(c) ? `sum(${c})::int` : `sum(${c})`)).join(', ')},
+         sum(deposits) - sum(withdrawals)
+  FROM daily GROUP BY partner_id, day
+  RETURNING partner_id
+), instrument_ins AS (
+  INSERT INTO report_partner_instrument_daily (partner_id, day, instrument, lots, notional, traders)
+  SELECT partner_id, day, instrument, sum(lots_traded), sum(notional), count(DISTINCT customer_id) FROM act GROUP BY partner_id, day, instrument
+  RETURNING partner_id
+), funnel AS (
+  SELECT partner_id, day, link_id, campaign_id, count(*) AS clicks, 0 AS registrations, 0 AS ftd_count, 0::numeric AS ftd_amount FROM clk GROUP BY 1, 2, 3, 4
+  UNION ALL SELECT partner_id, day, link_id, campaign_id, 0, count(*), 0, 0 FROM reg_owned GROUP BY 1, 2, 3, 4
+  UNION ALL SELECT partner_id, ftd_day, link_id, campaign_id, 0, 0, count(*), coalesce(sum(ftd_usd), 0) FROM ftd_owned GROUP BY 1, 2, 3, 4
+), link_ins AS (
+  INSERT INTO report_link_daily (partner_id, day, link_id, campaign_id, clicks, registrations, ftd_count, ftd_amount)
+  SELECT partner_id, day, link_id, campaign_id, sum(clicks), sum(registrations), sum(ftd_count), sum(ftd_amount) FROM funnel GROUP BY 1, 2, 3, 4
+  RETURNING partner_id
+)
+SELECT (SELECT count(*) FROM daily_ins)::int AS daily, (SELECT count(*) FROM instrument_ins)::int AS instrument, (SELECT count(*) FROM link_ins)::int AS links`;
+
+/** Deletes the keys' rows of one rollup table. */
+export const deleteKeys = (table: string) =>
+  `DELETE FROM ${table} r USING unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)
+   WHERE r.partner_id = k.partner_id AND r.day BETWEEN k.d_from AND k.d_to`;
+
+/** Recomputes report_customers rows: all customers ($1 NULL) or the listed ones. $2 the time zone. */
+export const UPSERT_CUSTOMERS = `
+INSERT INTO report_customers AS r (customer_id, partner_id, acquired_by, channel, campaign_id, link_id, signup_date, kyc_status_id,
+  ftd_at, ftd_amount, deposits, withdrawals, lots, notional, last_activity)
+SELECT c.customer_id, cur.partner_id, fst.partner_id, coalesce(fst.source, 'unattributed'),
+       coalesce(fst.campaign_id, l.campaign_id, c.campaign_id), fst.link_id, c.signup_date, c.kyc_status_id, c.first_deposit_at,
+       ${USD('ft.amount', 'ft.currency', '(c.first_deposit_at AT TIME ZONE $2)::date')},
+       coalesce(m.deposits, 0), coalesce(m.withdrawals, 0), coalesce(a.lots, 0), coalesce(a.notional, 0), a.last_activity
+FROM customers c
+LEFT JOIN LATERAL (SELECT partner_id FROM attributions t WHERE t.customer_id = c.customer_id AND t.superseded_at IS NULL
+                   AND t.effective_from <= now() AND (t.effective_to IS NULL OR t.effective_to > now())
+                   ORDER BY t.effective_from DESC LIMIT 1) cur ON true
+LEFT JOIN LATERAL (SELECT partner_id, source, campaign_id, link_id FROM attributions t WHERE t.customer_id = c.customer_id AND t.superseded_at IS NULL
+                   ORDER BY t.effective_from LIMIT 1) fst ON true
+LEFT JOIN links l ON l.link_id = fst.link_id
+LEFT JOIN transactions ft ON ft.transaction_id = c.first_deposit_transaction_id
+LEFT JOIN LATERAL (
+  SELECT sum(usd) FILTER (WHERE transaction_type = 'deposit') AS deposits, sum(usd) FILTER (WHERE transaction_type = 'withdrawal') AS withdrawals
+  FROM (SELECT t.transaction_type, ${USD('t.amount', 't.currency', '(t.transaction_date AT TIME ZONE $2)::date')} AS usd FROM transactions t
+        WHERE t.customer_id = c.customer_id AND t.status = 'approved' AND t.transaction_type IN ('deposit', 'withdrawal')) x) m ON true
+LEFT JOIN LATERAL (SELECT sum(lots_traded) AS lots, sum(coalesce(volume_usd, 0)) AS notional, max(date) AS last_activity
+                   FROM trading_activity t WHERE t.customer_id = c.customer_id) a ON true
+WHERE $1::text[] IS NULL OR c.customer_id = ANY($1::text[])
+ON CONFLICT (customer_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, acquired_by = EXCLUDED.acquired_by, channel = EXCLUDED.channel,
+  campaign_id = EXCLUDED.campaign_id, link_id = EXCLUDED.link_id, signup_date = EXCLUDED.signup_date, kyc_status_id = EXCLUDED.kyc_status_id,
+  ftd_at = EXCLUDED.ftd_at, ftd_amount = EXCLUDED.ftd_amount, deposits = EXCLUDED.deposits, withdrawals = EXCLUDED.withdrawals,
+  lots = EXCLUDED.lots, notional = EXCLUDED.notional, last_activity = EXCLUDED.last_activity`;
