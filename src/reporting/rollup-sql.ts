@@ -8,9 +8,6 @@
 
 const EOD = (day: string) => `((${day} + 1)::timestamp AT TIME ZONE $4)`;
 const OWNED = (day: string) => `o.effective_from < ${EOD(day)} AND (o.effective_to IS NULL OR o.effective_to >= ${EOD(day)})`;
-const USD = (amount: string, currency: string, day: string) =>
-  `CASE WHEN ${currency} = 'USD' THEN ${amount} ELSE ${amount} * fx_rate(${day}, ${currency}, 'USD') END`;
-
 const KEYS_AND_OWNERSHIP = `
 k AS (SELECT * FROM unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)),
 o AS (
@@ -23,15 +20,20 @@ act AS (
   SELECT o.partner_id, a.date AS day, a.instrument, a.customer_id, a.lots_traded, coalesce(a.volume_usd, 0) AS notional
   FROM o JOIN trading_activity a ON a.customer_id = o.customer_id AND a.date BETWEEN o.d_from AND o.d_to
   WHERE ${OWNED('a.date')}),
+money AS MATERIALIZED (
+  SELECT t.transaction_id, t.customer_id, t.transaction_type, t.status, t.amount, t.currency, (t.transaction_date AT TIME ZONE $4)::date AS day
+  FROM transactions t
+  WHERE t.transaction_type IN ('deposit', 'withdrawal') AND t.customer_id IN (SELECT customer_id FROM o)),
+-- fx_rate once per (day, currency), not once per row.
+rates AS MATERIALIZED (
+  SELECT day, currency, fx_rate(day, currency, 'USD') AS rate FROM (SELECT DISTINCT day, currency FROM money WHERE currency <> 'USD') d),
+money_usd AS (
+  SELECT m.*, CASE WHEN m.currency = 'USD' THEN m.amount ELSE m.amount * r.rate END AS usd
+  FROM money m LEFT JOIN rates r ON r.day = m.day AND r.currency = m.currency),
 trx AS (
   SELECT o.partner_id, x.day, x.transaction_type, x.usd
-  FROM o JOIN (
-    SELECT t.customer_id, t.transaction_type, (t.transaction_date AT TIME ZONE $4)::date AS day,
-           ${USD('t.amount', 't.currency', '(t.transaction_date AT TIME ZONE $4)::date')} AS usd
-    FROM transactions t
-    WHERE t.status = 'approved' AND t.transaction_type IN ('deposit', 'withdrawal') AND t.customer_id IN (SELECT customer_id FROM o)
-  ) x ON x.customer_id = o.customer_id AND x.day BETWEEN o.d_from AND o.d_to
-  WHERE ${OWNED('x.day')}),
+  FROM o JOIN money_usd x ON x.customer_id = o.customer_id AND x.day BETWEEN o.d_from AND o.d_to
+  WHERE x.status = 'approved' AND ${OWNED('x.day')}),
 -- Registrations and first deposits: the owner at the end of that day; a customer nobody owned
 -- that day (attributed later, e.g. waiting for its partner to be created) counts for its first owner.
 reg AS (
@@ -39,11 +41,11 @@ reg AS (
          c.customer_id, (c.signup_date AT TIME ZONE $4)::date AS day, coalesce(o.link_id, '') AS link_id,
          coalesce(o.campaign_id, l.campaign_id, c.campaign_id, '') AS campaign_id,
          (c.first_deposit_at AT TIME ZONE $4)::date AS ftd_day,
-         ${USD('ft.amount', 'ft.currency', '(c.first_deposit_at AT TIME ZONE $4)::date')} AS ftd_usd
+         ft.usd AS ftd_usd
   FROM o JOIN customers c ON c.customer_id = o.customer_id
   JOIN first_from f ON f.customer_id = o.customer_id
   LEFT JOIN links l ON l.link_id = o.link_id
-  LEFT JOIN transactions ft ON ft.transaction_id = c.first_deposit_transaction_id),
+  LEFT JOIN money_usd ft ON ft.transaction_id = c.first_deposit_transaction_id),
 reg_owned AS (
   SELECT o.* FROM reg o WHERE o.day BETWEEN o.d_from AND o.d_to AND (${OWNED('o.day')} OR (o.first_owner AND o.effective_from >= ${EOD('o.day')}))),
 ftd_owned AS (
@@ -52,10 +54,15 @@ clk AS (
   SELECT c.partner_id, (c.clicked_at AT TIME ZONE $4)::date AS day, c.link_id, coalesce(l.campaign_id, '') AS campaign_id
   FROM clicks c JOIN k ON k.partner_id = c.partner_id LEFT JOIN links l ON l.link_id = c.link_id
   WHERE (c.clicked_at AT TIME ZONE $4)::date BETWEEN k.d_from AND k.d_to),
-com AS (
-  SELECT e.partner_id, e.fact_date AS day, coalesce(s.status, 'pending') AS status, ${USD('e.amount', 'e.currency', 'e.fact_date')} AS usd
+com_raw AS MATERIALIZED (
+  SELECT e.partner_id, e.fact_date AS day, coalesce(s.status, 'pending') AS status, e.amount, e.currency
   FROM ledger_entries e JOIN k ON k.partner_id = e.partner_id AND e.fact_date BETWEEN k.d_from AND k.d_to
-  LEFT JOIN ledger_entry_status s ON s.entry_id = e.id)`;
+  LEFT JOIN ledger_entry_status s ON s.entry_id = e.id),
+com_rates AS MATERIALIZED (
+  SELECT day, currency, fx_rate(day, currency, 'USD') AS rate FROM (SELECT DISTINCT day, currency FROM com_raw WHERE currency <> 'USD') d),
+com AS (
+  SELECT c.partner_id, c.day, c.status, CASE WHEN c.currency = 'USD' THEN c.amount ELSE c.amount * r.rate END AS usd
+  FROM com_raw c LEFT JOIN com_rates r ON r.day = c.day AND r.currency = c.currency)`;
 
 const ZERO_DAILY = { clicks: '0', registrations: '0', ftd_count: '0', ftd_amount: '0', deposits: '0', withdrawals: '0', lots: '0', notional: '0', commission_pending: '0', commission_approved: '0', commission_paid: '0', commission_reversed: '0', unconverted: '0' };
 const DAILY_COLUMNS = Object.keys(ZERO_DAILY);
@@ -111,27 +118,38 @@ export const deleteKeys = (table: string) =>
 
 /** Recomputes report_customers rows: all customers ($1 NULL) or the listed ones. $2 the time zone. */
 export const UPSERT_CUSTOMERS = `
+WITH sel AS MATERIALIZED (SELECT * FROM customers c WHERE $1::text[] IS NULL OR c.customer_id = ANY($1::text[])),
+money AS MATERIALIZED (
+  SELECT t.transaction_id, t.customer_id, t.transaction_type, t.status, t.amount, t.currency, (t.transaction_date AT TIME ZONE $2)::date AS day
+  FROM transactions t WHERE t.transaction_type IN ('deposit', 'withdrawal') AND ($1::text[] IS NULL OR t.customer_id = ANY($1::text[]))),
+rates AS MATERIALIZED (
+  SELECT day, currency, fx_rate(day, currency, 'USD') AS rate FROM (SELECT DISTINCT day, currency FROM money WHERE currency <> 'USD') d),
+money_usd AS (
+  SELECT m.*, CASE WHEN m.currency = 'USD' THEN m.amount ELSE m.amount * r.rate END AS usd
+  FROM money m LEFT JOIN rates r ON r.day = m.day AND r.currency = m.currency),
+m AS (
+  SELECT customer_id, sum(usd) FILTER (WHERE transaction_type = 'deposit') AS deposits, sum(usd) FILTER (WHERE transaction_type = 'withdrawal') AS withdrawals
+  FROM money_usd WHERE status = 'approved' GROUP BY customer_id),
+a AS (
+  SELECT customer_id, sum(lots_traded) AS lots, sum(coalesce(volume_usd, 0)) AS notional, max(date) AS last_activity
+  FROM trading_activity WHERE $1::text[] IS NULL OR customer_id = ANY($1::text[]) GROUP BY customer_id),
+att AS (
+  SELECT customer_id,
+         (array_agg(partner_id ORDER BY effective_from DESC) FILTER (WHERE effective_from <= now() AND (effective_to IS NULL OR effective_to > now())))[1] AS current_id,
+         (array_agg(partner_id ORDER BY effective_from))[1] AS first_id, (array_agg(source ORDER BY effective_from))[1] AS source,
+         (array_agg(campaign_id ORDER BY effective_from))[1] AS campaign_id, (array_agg(link_id ORDER BY effective_from))[1] AS link_id
+  FROM attributions WHERE superseded_at IS NULL AND ($1::text[] IS NULL OR customer_id = ANY($1::text[])) GROUP BY customer_id)
 INSERT INTO report_customers AS r (customer_id, partner_id, acquired_by, channel, campaign_id, link_id, signup_date, kyc_status_id,
   ftd_at, ftd_amount, deposits, withdrawals, lots, notional, last_activity)
-SELECT c.customer_id, cur.partner_id, fst.partner_id, coalesce(fst.source, 'unattributed'),
-       coalesce(fst.campaign_id, l.campaign_id, c.campaign_id), fst.link_id, c.signup_date, c.kyc_status_id, c.first_deposit_at,
-       ${USD('ft.amount', 'ft.currency', '(c.first_deposit_at AT TIME ZONE $2)::date')},
+SELECT c.customer_id, att.current_id, att.first_id, coalesce(att.source, 'unattributed'),
+       coalesce(att.campaign_id, l.campaign_id, c.campaign_id), att.link_id, c.signup_date, c.kyc_status_id, c.first_deposit_at, ft.usd,
        coalesce(m.deposits, 0), coalesce(m.withdrawals, 0), coalesce(a.lots, 0), coalesce(a.notional, 0), a.last_activity
-FROM customers c
-LEFT JOIN LATERAL (SELECT partner_id FROM attributions t WHERE t.customer_id = c.customer_id AND t.superseded_at IS NULL
-                   AND t.effective_from <= now() AND (t.effective_to IS NULL OR t.effective_to > now())
-                   ORDER BY t.effective_from DESC LIMIT 1) cur ON true
-LEFT JOIN LATERAL (SELECT partner_id, source, campaign_id, link_id FROM attributions t WHERE t.customer_id = c.customer_id AND t.superseded_at IS NULL
-                   ORDER BY t.effective_from LIMIT 1) fst ON true
-LEFT JOIN links l ON l.link_id = fst.link_id
-LEFT JOIN transactions ft ON ft.transaction_id = c.first_deposit_transaction_id
-LEFT JOIN LATERAL (
-  SELECT sum(usd) FILTER (WHERE transaction_type = 'deposit') AS deposits, sum(usd) FILTER (WHERE transaction_type = 'withdrawal') AS withdrawals
-  FROM (SELECT t.transaction_type, ${USD('t.amount', 't.currency', '(t.transaction_date AT TIME ZONE $2)::date')} AS usd FROM transactions t
-        WHERE t.customer_id = c.customer_id AND t.status = 'approved' AND t.transaction_type IN ('deposit', 'withdrawal')) x) m ON true
-LEFT JOIN LATERAL (SELECT sum(lots_traded) AS lots, sum(coalesce(volume_usd, 0)) AS notional, max(date) AS last_activity
-                   FROM trading_activity t WHERE t.customer_id = c.customer_id) a ON true
-WHERE $1::text[] IS NULL OR c.customer_id = ANY($1::text[])
+FROM sel c
+LEFT JOIN att ON att.customer_id = c.customer_id
+LEFT JOIN links l ON l.link_id = att.link_id
+LEFT JOIN money_usd ft ON ft.transaction_id = c.first_deposit_transaction_id
+LEFT JOIN m ON m.customer_id = c.customer_id
+LEFT JOIN a ON a.customer_id = c.customer_id
 ON CONFLICT (customer_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, acquired_by = EXCLUDED.acquired_by, channel = EXCLUDED.channel,
   campaign_id = EXCLUDED.campaign_id, link_id = EXCLUDED.link_id, signup_date = EXCLUDED.signup_date, kyc_status_id = EXCLUDED.kyc_status_id,
   ftd_at = EXCLUDED.ftd_at, ftd_amount = EXCLUDED.ftd_amount, deposits = EXCLUDED.deposits, withdrawals = EXCLUDED.withdrawals,

@@ -61,6 +61,8 @@ export async function rebuildRollups(db: Database, timeZone: string): Promise<{ 
   return db.transaction(async (tx) => {
     await tx.query('SELECT 1 FROM report_event_position WHERE id = 1 FOR UPDATE');
     await tx.query('TRUNCATE report_partner_daily, report_partner_instrument_daily, report_link_daily, report_customers');
+    // Fresh bulk loads have no planner statistics yet; the rebuild reads every fact table.
+    await tx.query('ANALYZE customers, transactions, trading_activity, attributions, clicks, ledger_entries, partners, partner_tree');
     const partners = await tx.query<{ partner_id: string }>('SELECT partner_id FROM partners ORDER BY partner_id');
     const keys = partners.map((p) => ({ partnerId: p.partner_id, from: '-infinity', to: 'infinity' }));
     const { daily } = await recomputeKeys(tx, keys, timeZone);
