@@ -9,6 +9,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   ingest: async () => (await import('./ingest.ts')).ingestBench,
   webhooks: async () => (await import('./webhooks.ts')).webhooksBench,
   clicks: async () => (await import('./clicks.ts')).clicksBench,
+  reporting: async () => (await import('./reporting.ts')).reportingBench,
 };
 
 const args = process.argv.slice(2);
