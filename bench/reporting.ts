@@ -40,7 +40,8 @@ export async function reportingBench(opts: BenchOptions): Promise<BenchRow[]> {
   const until = '2026-06-30';
   const from = '2026-06-01';
   const scratch = await scratchDatabase(opts.postgresUrl);
-  const env = { DATABASE_URL: scratch.url, OPENIB_DEMO: '0', OPENIB_BROKER_TIMEZONE: 'UTC' };
+  // No plans exist in the generated data: the commission engine would only read every fact again.
+  const env = { DATABASE_URL: scratch.url, OPENIB_DEMO: '0', OPENIB_BROKER_TIMEZONE: 'UTC', OPENIB_COMMISSIONS_AUTO: '0' };
   const rows: BenchRow[] = [];
   try {
     const generate = await timed(() =>
