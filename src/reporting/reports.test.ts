@@ -132,3 +132,17 @@ describe('CSV exports', () => {
     expect(sumCsv.map((r) => [r.metric, r.own, r.subtree])).toEqual(METRICS.map((m) => [m, String(summary.own[m]), String(summary.subtree[m])]));
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents every report route with a summary and the reports:read scope', async () => {
+    const doc = (await t.call('GET', '/openapi.json')).body;
+    const ops = Object.entries(doc.paths as Record<string, Record<string, { summary?: string; 'x-required-scope'?: string }>>)
+      .filter(([path]) => path.startsWith('/api/v1/reports/'))
+      .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+    expect(ops).toHaveLength(7);
+    for (const { path, method, op } of ops) {
+      expect(op.summary, `${method} ${path}`).toBeTruthy();
+      expect(op['x-required-scope'], `${method} ${path}`).toBe('reports:read');
+    }
+  });
+});

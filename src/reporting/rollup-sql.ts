@@ -7,6 +7,9 @@
  */
 
 const EOD = (day: string) => `((${day} + 1)::timestamp AT TIME ZONE $4)`;
+// The first deposit in USD, looked up by its primary key (few rows: fx_rate per row is affordable).
+const FTD_USD = (tz: string) =>
+  `CASE WHEN ft.currency = 'USD' THEN ft.amount ELSE ft.amount * fx_rate((c.first_deposit_at AT TIME ZONE ${tz})::date, ft.currency, 'USD') END`;
 const OWNED = (day: string) => `o.effective_from < ${EOD(day)} AND (o.effective_to IS NULL OR o.effective_to >= ${EOD(day)})`;
 const KEYS_AND_OWNERSHIP = `
 k AS (SELECT * FROM unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)),
@@ -41,11 +44,12 @@ reg AS (
          c.customer_id, (c.signup_date AT TIME ZONE $4)::date AS day, coalesce(o.link_id, '') AS link_id,
          coalesce(o.campaign_id, l.campaign_id, c.campaign_id, '') AS campaign_id,
          (c.first_deposit_at AT TIME ZONE $4)::date AS ftd_day,
-         ft.usd AS ftd_usd
+         ${FTD_USD('$4')} AS ftd_usd
   FROM o JOIN customers c ON c.customer_id = o.customer_id
   JOIN first_from f ON f.customer_id = o.customer_id
   LEFT JOIN links l ON l.link_id = o.link_id
-  LEFT JOIN money_usd ft ON ft.transaction_id = c.first_deposit_transaction_id),
+  LEFT JOIN transactions ft ON ft.transaction_id = c.first_deposit_transaction_id
+  WHERE (c.signup_date AT TIME ZONE $4)::date BETWEEN o.d_from AND o.d_to OR (c.first_deposit_at AT TIME ZONE $4)::date BETWEEN o.d_from AND o.d_to),
 reg_owned AS (
   SELECT o.* FROM reg o WHERE o.day BETWEEN o.d_from AND o.d_to AND (${OWNED('o.day')} OR (o.first_owner AND o.effective_from >= ${EOD('o.day')}))),
 ftd_owned AS (
@@ -142,12 +146,12 @@ att AS (
 INSERT INTO report_customers AS r (customer_id, partner_id, acquired_by, channel, campaign_id, link_id, signup_date, kyc_status_id,
   ftd_at, ftd_amount, deposits, withdrawals, lots, notional, last_activity)
 SELECT c.customer_id, att.current_id, att.first_id, coalesce(att.source, 'unattributed'),
-       coalesce(att.campaign_id, l.campaign_id, c.campaign_id), att.link_id, c.signup_date, c.kyc_status_id, c.first_deposit_at, ft.usd,
+       coalesce(att.campaign_id, l.campaign_id, c.campaign_id), att.link_id, c.signup_date, c.kyc_status_id, c.first_deposit_at, ${FTD_USD('$2')},
        coalesce(m.deposits, 0), coalesce(m.withdrawals, 0), coalesce(a.lots, 0), coalesce(a.notional, 0), a.last_activity
 FROM sel c
 LEFT JOIN att ON att.customer_id = c.customer_id
 LEFT JOIN links l ON l.link_id = att.link_id
-LEFT JOIN money_usd ft ON ft.transaction_id = c.first_deposit_transaction_id
+LEFT JOIN transactions ft ON ft.transaction_id = c.first_deposit_transaction_id
 LEFT JOIN m ON m.customer_id = c.customer_id
 LEFT JOIN a ON a.customer_id = c.customer_id
 ON CONFLICT (customer_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, acquired_by = EXCLUDED.acquired_by, channel = EXCLUDED.channel,
