@@ -14,6 +14,12 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** ?access_token=…, accepted only by routes that declare tokenInQuery (server-sent event streams). */
+function queryToken(request: FastifyRequest): string | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof value === 'string' && value ? value : undefined;
+}
+
 /**
  * Every route is authenticated unless it declares config.public. A route that forgets to declare
  * a scope is refused to everyone but admins, so an omission fails closed.
@@ -23,7 +29,7 @@ export function registerAuthGuard(app: FastifyInstance) {
   app.addHook('onRequest', async (request) => {
     const routeConfig = request.routeOptions.config;
     if (routeConfig?.public || request.is404) return;
-    const token = bearerToken(request);
+    const token = bearerToken(request) ?? (routeConfig?.tokenInQuery ? queryToken(request) : undefined);
     if (!token) throw unauthorized('Send an access token in the Authorization header: "Bearer <token>" (POST /oauth/token issues one).');
     const result = await verifyToken(app.ctx.signingKey, token);
     if (!result.ok)

@@ -13,6 +13,8 @@ export const SCOPES = [
   'partners:read',
   // Statements and earnings: with a partner-bound client, only that partner's (and its subtree's numbers).
   'payouts:read',
+  // Report API: with a partner-bound client, that partner and its subtree only.
+  'reports:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

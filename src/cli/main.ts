@@ -8,6 +8,8 @@ import { migrate } from '../db/migrate.ts';
 import { importCommand } from '../connectors/csv/cli.ts';
 import { DEMO_CLIENT, demoLoaded, loadDemo } from '../demo/seed.ts';
 import { reconcileCommand } from '../payouts/reconcile-cli.ts';
+import { generateBroker } from '../demo/generate.ts';
+import { rebuildRollups } from '../reporting/rollups.ts';
 import { openPlatform } from '../platform.ts';
 import { ROLES, type Role, startServer } from '../server.ts';
 
@@ -162,6 +164,59 @@ demo
         await loadDemo(ctx.db, { webhookSecretsKey: ctx.config.webhooks.secretsKey, encryptionKey: ctx.config.encryptionKey, settings: ctx.config });
         process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
       }
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+demo
+  .command('generate')
+  .description('Generate a large deterministic broker (partners, clients, deposits, trading) through the bulk ingest paths, then build the report rollups')
+  .option('--partners <n>', 'partners in the IB tree', '5000')
+  .option('--depth <n>', 'levels of the tree', '5')
+  .option('--customers <n>', 'clients', '100000')
+  .option('--days <n>', 'days of history up to --until', '365')
+  .option('--seed <n>', 'random seed: the same seed gives the same data', '42')
+  .option('--until <date>', 'last business date (default today)')
+  .option('--prefix <text>', 'prefix of generated ids', 'gen')
+  .action(async (opts: Record<string, string>) => {
+    const config = loadConfig();
+    const ctx = await openPlatform(config).catch(fail);
+    const int = (name: string) => {
+      const n = Number(opts[name]);
+      if (!Number.isInteger(n) || n < 1) fail(new Error(`--${name} must be a positive whole number`));
+      return n;
+    };
+    try {
+      const started = Date.now();
+      const progress = (line: string) => process.stderr.write(`\r${line} (${Math.round((Date.now() - started) / 1000)} s)\x1b[K`);
+      const out = await generateBroker(ctx.db, {
+        partners: int('partners'), depth: int('depth'), customers: int('customers'), days: int('days'), seed: int('seed'), until: opts.until, prefix: opts.prefix, onProgress: progress,
+      });
+      progress('building report rollups');
+      const rollups = await rebuildRollups(ctx.db, config.brokerTimeZone);
+      process.stderr.write('\n');
+      process.stdout.write(`Generated ${out.partners} partners, ${out.customers} clients, ${out.transactions} transactions, ${out.activity} activity rows; rollups built in ${rollups.seconds.toFixed(1)} s.\n`);
+    } catch (err) {
+      fail(err);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+program
+  .command('rollups')
+  .description('Report rollups')
+  .command('rebuild')
+  .description('Rebuild every report rollup from the facts (the worker keeps them current afterwards)')
+  .action(async () => {
+    const config = loadConfig();
+    const ctx = await openPlatform(config).catch(fail);
+    try {
+      const r = await rebuildRollups(ctx.db, config.brokerTimeZone);
+      process.stdout.write(`Rebuilt rollups of ${r.partners} partners (${r.daily} partner-days, ${r.customers} clients) in ${r.seconds.toFixed(1)} s.\n`);
+    } catch (err) {
+      fail(err);
     } finally {
       await ctx.db.close();
     }

@@ -20,6 +20,7 @@ import { partnersArea } from '../partners/index.ts';
 import { commissionRoutes } from '../commissions/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
+import { reportRoutes } from '../reporting/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -145,5 +146,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(commissionRoutes);
   await app.register(ledgerRoutes);
   await app.register(payoutsArea);
+  await app.register(reportRoutes);
   return app;
 }

@@ -29,5 +29,7 @@ declare module 'fastify' {
     /** The scope a caller's token must carry. Routes without one must say public: true. */
     scope?: Scope;
     public?: boolean;
+    /** Also accept the bearer token as ?access_token= (for EventSource clients, which cannot send headers). */
+    tokenInQuery?: boolean;
   }
 }

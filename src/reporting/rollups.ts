@@ -1,0 +1,79 @@
+import type { Database, Sql } from '../db/index.ts';
+import { deleteKeys, INSERT_PARTNER_ROLLUPS, UPSERT_CUSTOMERS } from './rollup-sql.ts';
+
+/** A partner and the business days of its rollups to derive again from the facts. */
+export interface RollupKey {
+  partnerId: string;
+  /** YYYY-MM-DD, or '-infinity' / 'infinity'. */
+  from: string;
+  to: string;
+}
+
+const PARTNER_TABLES = ['report_partner_daily', 'report_partner_instrument_daily', 'report_link_daily'];
+export const REPORT_CHANNEL = 'openib_reports';
+
+/** Replaces the partner rollups of the keys with what the facts say now (delete, then one insert). */
+export async function recomputeKeys(tx: Sql, keys: RollupKey[], timeZone: string): Promise<{ daily: number }> {
+  if (!keys.length) return { daily: 0 };
+  const params = [keys.map((k) => k.partnerId), keys.map((k) => k.from), keys.map((k) => k.to)];
+  for (const table of PARTNER_TABLES) await tx.query(deleteKeys(table), params);
+  const [written] = await tx.query<{ daily: number }>(INSERT_PARTNER_ROLLUPS, [...params, timeZone]);
+  return { daily: written.daily };
+}
+
+/** Recomputes the per-customer report rows: the listed customers, or every customer when ids is null. */
+export async function recomputeCustomers(tx: Sql, ids: string[] | null, timeZone: string): Promise<void> {
+  if (ids && !ids.length) return;
+  await tx.query(UPSERT_CUSTOMERS, [ids, timeZone]);
+}
+
+/**
+ * Tells every API process which partners' numbers changed (delivered when the transaction commits).
+ * NOTIFY payloads are limited to 8000 bytes: long lists are split, and "*" stands for everyone.
+ */
+export async function notifyChanged(tx: Sql, partnerIds: string[]): Promise<void> {
+  if (!partnerIds.length) return;
+  if (partnerIds.length > 2000) {
+    await tx.query('SELECT pg_notify($1, $2)', [REPORT_CHANNEL, '*']);
+    return;
+  }
+  let chunk: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (chunk.length) await tx.query('SELECT pg_notify($1, $2)', [REPORT_CHANNEL, chunk.join(',')]);
+    chunk = [];
+    size = 0;
+  };
+  for (const id of partnerIds) {
+    if (size + id.length + 1 > 7000) await flush();
+    chunk.push(id);
+    size += id.length + 1;
+  }
+  await flush();
+}
+
+/**
+ * Rebuilds every rollup from the facts in one transaction, then moves the worker's outbox position
+ * past every event the rebuild already saw (events of transactions still open are read again: harmless).
+ */
+export async function rebuildRollups(db: Database, timeZone: string): Promise<{ partners: number; daily: number; customers: number; seconds: number }> {
+  const started = Date.now();
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT 1 FROM report_event_position WHERE id = 1 FOR UPDATE');
+    await tx.query('TRUNCATE report_partner_daily, report_partner_instrument_daily, report_link_daily, report_customers');
+    // Fresh bulk loads have no planner statistics yet; the rebuild reads every fact table.
+    await tx.query('ANALYZE customers, transactions, trading_activity, attributions, clicks, ledger_entries, partners, partner_tree');
+    const partners = await tx.query<{ partner_id: string }>('SELECT partner_id FROM partners ORDER BY partner_id');
+    const keys = partners.map((p) => ({ partnerId: p.partner_id, from: '-infinity', to: 'infinity' }));
+    const { daily } = await recomputeKeys(tx, keys, timeZone);
+    await recomputeCustomers(tx, null, timeZone);
+    const [{ n }] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM report_customers');
+    await tx.query(
+      `UPDATE report_event_position p SET last_txid = e.txid, last_event_id = e.id, updated_at = now()
+       FROM (SELECT txid, id FROM events WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY txid DESC, id DESC LIMIT 1) e
+       WHERE p.id = 1 AND (e.txid, e.id) > (p.last_txid, p.last_event_id)`,
+    );
+    await notifyChanged(tx, ['*']);
+    return { partners: partners.length, daily, customers: n, seconds: (Date.now() - started) / 1000 };
+  });
+}

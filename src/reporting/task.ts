@@ -1,0 +1,48 @@
+import type { Task } from '../worker/runner.ts';
+import { notifyChanged, recomputeCustomers, recomputeKeys } from './rollups.ts';
+import { keysOf, touchOf } from './touched.ts';
+
+const BATCH = 2000;
+
+/**
+ * Keeps the reporting rollups up to date: reads the outbox in commit order from its own position,
+ * recomputes the (partner, day) keys the new events touch from the facts, moves the position and
+ * NOTIFYs openib_reports with the changed partners, all in one transaction. A crash repeats the
+ * work (harmless: recomputing a key twice gives the same rows) and loses none.
+ */
+export function rollupTask(): Task {
+  return {
+    name: 'report-rollups',
+    // Short: an event whose transaction commits after an older one is still open waits for the next round.
+    intervalMs: 250,
+    wakeOn: ['openib_events'],
+    async run(ctx) {
+      const timeZone = ctx.config.brokerTimeZone;
+      return ctx.db.transaction(async (tx) => {
+        const [position] = await tx.query<{ last_txid: string; last_event_id: number }>(
+          'SELECT last_txid::text, last_event_id FROM report_event_position WHERE id = 1 FOR UPDATE SKIP LOCKED',
+        );
+        if (!position) return false;
+        const rows = await tx.query<{ id: number; txid: string; type: string; data: Record<string, any> }>(
+          `SELECT id, txid::text, type, data FROM events
+           WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < pg_snapshot_xmin(pg_current_snapshot())
+           ORDER BY txid, id LIMIT ${BATCH}`,
+          [position.last_txid, position.last_event_id],
+        );
+        if (!rows.length) return false;
+        const touches = [];
+        for (const e of rows) {
+          const t = await touchOf(tx, e.type, e.data, timeZone);
+          if (t) touches.push(t);
+        }
+        const { keys, customers } = await keysOf(tx, touches);
+        await recomputeKeys(tx, keys, timeZone);
+        await recomputeCustomers(tx, customers, timeZone);
+        await notifyChanged(tx, keys.map((k) => k.partnerId));
+        const last = rows[rows.length - 1];
+        await tx.query('UPDATE report_event_position SET last_txid = $1::xid8, last_event_id = $2, updated_at = now() WHERE id = 1', [last.txid, last.id]);
+        return rows.length === BATCH;
+      });
+    },
+  };
+}
