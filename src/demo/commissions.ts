@@ -2,24 +2,19 @@ import type { Sql } from '../db/index.ts';
 import { computeCommissions, type EngineSettings } from '../commissions/engine/run.ts';
 import { assignPlan, createPlan } from '../commissions/plan-store.ts';
 import { upsertFxRates } from '../fx/rates.ts';
+import { PLAN_EXAMPLE } from '../commissions/plan-schema.ts';
 import type { DemoNetwork } from './partners.ts';
 
-/** The standard IB plan: per lot by symbol group, CPA, and overrides for the masters above. */
+/**
+ * The documented example plan, trimmed for a two-week demo: per lot by symbol group and CPA
+ * (one lot is enough to qualify), with the example's overrides, exclusions and client rebates.
+ */
 export const DEMO_PLAN = {
-  plan_id: 'std-ib',
-  name: 'Standard IB',
-  currency: 'USD',
-  symbol_groups: [
-    { group: 'fx_majors', symbols: ['EURUSD', 'GBPUSD', 'USDJPY'] },
-    { group: 'metals', symbols: ['XAU*', 'XAG*'] },
-  ],
-  rules: [
-    { type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '6' }, { group: 'fx_majors', rate: '4' }, { group: 'metals', rate: '8' }] },
-    { type: 'cpa', amount: '200', country_amounts: { AE: '1000' }, min_first_deposit: '100', ftd_window_hours: 24, min_lots: '1', qualify_within_days: 90, require_kyc: true },
-  ],
-  hierarchy: { mode: 'override', levels: [{ level: 1, per_lot: '1.50' }, { level: 2, percent_of_child: '10' }] },
-  exclusions: { self_trading: true, require_kyc_approved: true, instruments: ['US30'] },
-  client_rebate: { allowed: true },
+  ...PLAN_EXAMPLE,
+  rules: PLAN_EXAMPLE.rules
+    .filter((r) => r.type === 'per_lot' || r.type === 'cpa')
+    .map((r) => (r.type === 'cpa' ? { ...r, min_lots: '1' } : r)),
+  exclusions: { ...PLAN_EXAMPLE.exclusions, min_hold_seconds: 0 },
 };
 
 /**

@@ -70,8 +70,9 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     const o = ownerAt(c, now);
     if (o) partnerIds.add(o.partner_id);
   }
-  const { rows: ownersRows } = { rows: await tx.query<{ partner_id: string }>('SELECT DISTINCT partner_id FROM attributions WHERE customer_id = ANY($1::text[])', [customerIds]) };
-  for (const r of ownersRows) partnerIds.add(r.partner_id);
+  // Every partner that ever owned one of these customers: a reassignment can credit any of them.
+  const everOwners = await tx.query<{ partner_id: string }>('SELECT DISTINCT partner_id FROM attributions WHERE customer_id = ANY($1::text[])', [customerIds]);
+  for (const r of everOwners) partnerIds.add(r.partner_id);
   let plans = await PlansAt.load(tx, [...partnerIds]);
   if (req.simulate) plans = plans.withOverride(req.simulate.partnerIds, req.simulate.plan);
   const deals = await loadDeals(tx, from, to);
