@@ -148,7 +148,8 @@ export async function ingestBench(opts: BenchOptions): Promise<BenchRow[]> {
   const apiDb = await scratchDatabase(opts.postgresUrl);
   const rawDb = await scratchDatabase(opts.postgresUrl);
   try {
-    const server = await startServerProcess({ DATABASE_URL: apiDb.url });
+    // The API role alone: the ingest path itself, as a deployment that runs workers in other processes.
+    const server = await startServerProcess({ DATABASE_URL: apiDb.url }, ['--role', 'api']);
     let api: number;
     try {
       await pushCustomers(server.url, server.token, sizes.customers);
@@ -166,7 +167,7 @@ export async function ingestBench(opts: BenchOptions): Promise<BenchRow[]> {
     const raw = await rawCeiling(rawDb.url, batches);
     rows.push({
       suite: 'ingest',
-      metric: `HTTP API → PostgreSQL (${totalRows.toLocaleString('en-US')} activity rows, ${sizes.clients} clients)`,
+      metric: `HTTP API (api role) → PostgreSQL (${totalRows.toLocaleString('en-US')} activity rows, ${sizes.clients} clients)`,
       value: api,
       unit: 'rows/s',
       baseline: { metric: 'raw unnest upsert, 4 connections', value: raw, unit: 'rows/s' },
@@ -181,7 +182,7 @@ export async function ingestBench(opts: BenchOptions): Promise<BenchRow[]> {
   // Embedded PGlite: throughput and how responsive the API stays meanwhile.
   const dir = mkdtempSync(join(tmpdir(), 'openib-bench-'));
   try {
-    const server = await startServerProcess({ OPENIB_DATA_DIR: dir });
+    const server = await startServerProcess({ OPENIB_DATA_DIR: dir }, ['--role', 'api']);
     try {
       await pushCustomers(server.url, server.token, sizes.customers);
       const embeddedBatches = batches.slice(0, Math.max(1, Math.floor(batches.length / 3)));
@@ -189,7 +190,7 @@ export async function ingestBench(opts: BenchOptions): Promise<BenchRow[]> {
       const [embedded, health] = await Promise.all([ingest, healthLatencies(server.url, ingest)]);
       rows.push({
         suite: 'ingest',
-        metric: `HTTP API → embedded PGlite (${(embeddedBatches.length * 1000).toLocaleString('en-US')} rows)`,
+        metric: `HTTP API (api role) → embedded PGlite (${(embeddedBatches.length * 1000).toLocaleString('en-US')} rows)`,
         value: embedded,
         unit: 'rows/s',
       });

@@ -13,11 +13,11 @@ export interface ServerProcess {
 }
 
 /** Runs `openib start` in its own process, so load generated here does not share its event loop. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
   const clientId = 'bench-admin';
   const secret = randomBytes(24).toString('base64url');
   const port = String(20000 + Math.floor(Math.random() * 20000));
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'start'], {
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'start', ...args], {
     env: {
       ...process.env,
       PORT: port,
