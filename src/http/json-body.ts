@@ -7,7 +7,7 @@ const LONG_NUMBER = /\d{16,}|\d[\d.]{16,}/;
 
 type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
 const keepLongNumbers: Reviver = (_key, value, context) =>
-  typeof value === 'number' && context?.source && /\d{16,}|\d[\d.]{16,}/.test(context.source) ? context.source : value;
+  typeof value === 'number' && context?.source && LONG_NUMBER.test(context.source) ? context.source : value;
 
 /** Parses JSON bodies, answering 400 invalid_json (never 500) for anything JSON.parse cannot read. */
 export function registerJsonParser(app: FastifyInstance) {

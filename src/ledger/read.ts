@@ -1,4 +1,5 @@
 import type { Sql } from '../db/index.ts';
+import { Dec } from '../shared/decimal.ts';
 import { Filters, type Page, type PageRequest, readPage } from '../shared/pagination.ts';
 
 export interface LedgerEntryView {
@@ -97,16 +98,11 @@ export async function earnings(db: Sql, partnerId: string, from?: string, to?: s
      GROUP BY e.currency, s.status, e.kind, e.level ORDER BY e.currency`,
     [partnerId, from ?? null, to ?? null],
   );
-  const out = new Map<string, { total: bigint[]; rows: typeof rows }>();
-  for (const r of rows) {
-    const entry = out.get(r.currency) ?? { total: [], rows: [] };
-    entry.rows.push(r);
-    out.set(r.currency, entry);
-  }
-  const { Dec } = await import('../shared/decimal.ts');
-  return [...out.entries()].map(([currency, { rows: rs }]) => {
+  const byCurrency = new Map<string, typeof rows>();
+  for (const r of rows) byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), r]);
+  return [...byCurrency.entries()].map(([currency, rs]) => {
     const sum = (key: (r: (typeof rows)[number]) => string) => {
-      const m: Record<string, InstanceType<typeof Dec>> = {};
+      const m: Record<string, Dec> = {};
       for (const r of rs) m[key(r)] = (m[key(r)] ?? new Dec(0)).plus(r.amount);
       return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.toFixed()]));
     };
