@@ -42,9 +42,9 @@ export function registerAuthGuard(app: FastifyInstance) {
     if (!client || client.revoked_at) throw unauthorized('The API client behind this token has been revoked.');
     // A token never carries more than its client holds now, so narrowing a client's scopes takes effect at once.
     const scopes = claims.scopes.filter((s) => client.scopes.includes(s) || client.scopes.includes('admin'));
-    request.caller = { clientId: claims.clientId, scopes, partnerId: claims.partnerId };
+    request.caller = { clientId: claims.clientId, scopes, partnerId: claims.partnerId, via: 'token' };
     const required = routeConfig?.scope ?? 'admin';
-    if (!hasScope(scopes, required))
+    if (!hasScope(scopes, required, request.method))
       throw new AppError(403, 'insufficient_scope', `This operation needs the "${required}" scope, which this token does not carry.`);
     const now = Date.now();
     if ((lastTouched.get(claims.clientId) ?? 0) < now - 60_000) {

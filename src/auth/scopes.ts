@@ -15,6 +15,10 @@ export const SCOPES = [
   'payouts:read',
   // Report API: with a partner-bound client, that partner and its subtree only.
   'reports:read',
+  // Payout runs, statement actions (approve, hold, reject, pay), period close and reconciliation.
+  'payouts:write',
+  // Every read (GET/HEAD) of the API, broker-wide, without any write: auditors, viewers, dashboards.
+  'read:all',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -23,8 +27,13 @@ export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }
 
-export function hasScope(granted: readonly string[], required: Scope): boolean {
-  return granted.includes('admin') || granted.includes(required);
+/**
+ * Whether granted scopes allow a route that requires `required`. `admin` allows everything;
+ * `read:all` allows any route when the request only reads (GET or HEAD).
+ */
+export function hasScope(granted: readonly string[], required: Scope, method = 'POST'): boolean {
+  if (granted.includes('admin') || granted.includes(required)) return true;
+  return granted.includes('read:all') && (method === 'GET' || method === 'HEAD');
 }
 
 /** Parses a space- or comma-separated scope list; unknown names are returned separately. */

@@ -13,9 +13,17 @@ export interface AppContext {
 }
 
 export interface Caller {
+  /** Who acts, as written to the audit log: the API client id, or `user:<id>` for a signed-in person. */
   clientId: string;
   scopes: string[];
+  /** Set for partner-bound callers: they reach this partner and its subtree only. */
   partnerId?: string;
+  /** How the caller authenticated. */
+  via?: 'token' | 'session' | 'embed';
+  /** The signed-in person (portal or admin console user), when via is 'session'. */
+  userId?: string;
+  /** An admin console user's role. */
+  role?: 'admin' | 'finance' | 'viewer';
 }
 
 declare module 'fastify' {
