@@ -43,10 +43,10 @@
     header { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; flex-wrap: wrap; margin-bottom: 12px; }
     h2 { font-size: 16px; margin: 0; }
     .period { color: #5b6577; font-size: 12px; }
-    .kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 8px; margin-bottom: 12px; }
+    .kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 8px; margin-bottom: 12px; }
     .kpi { background: #f6f8fb; border-radius: 8px; padding: 10px; min-width: 0; }
     .kpi .label { color: #5b6577; font-size: 12px; }
-    .kpi .value { font-size: 18px; font-weight: 600; overflow-wrap: anywhere; }
+    .kpi .value { font-size: 17px; font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     .kpi .delta { font-size: 12px; }
     .up { color: #127a3b; } .down { color: #b3261e; } .flat { color: #5b6577; }
     .bottom { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 12px; align-items: start; }
