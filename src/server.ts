@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { DEMO_CLIENT, demoLoaded, loadDemo } from './demo/seed.ts';
+import { seedDemoLogins } from './web-auth/demo.ts';
 import { buildApp } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
 import { openPlatform } from './platform.ts';
@@ -44,6 +45,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   let demo = false;
   if (config.demo) {
     if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db, { webhookSecretsKey: config.webhooks.secretsKey, encryptionKey: config.encryptionKey, settings: config });
+    // Demo data loaded before sign-in existed gets its demo logins now.
+    else await ctx.db.transaction((tx) => seedDemoLogins(tx));
     demo = true;
   }
   let app: FastifyInstance | undefined;
@@ -74,6 +77,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       lines.push(
         `  Demo API client: client_id=${DEMO_CLIENT.id} client_secret=${DEMO_CLIENT.secret}`,
         `  Try: curl -s -d grant_type=client_credentials -d client_id=${DEMO_CLIENT.id} -d client_secret=${DEMO_CLIENT.secret} ${url}/oauth/token`,
+        `  Demo sign-in:    admin@demo.openib.local / demo-admin-password (admin console), master@demo.openib.local / demo-partner-password (partner portal)`,
       );
     process.stdout.write(`${lines.join('\n')}\n\n`);
   }

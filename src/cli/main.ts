@@ -12,6 +12,7 @@ import { generateBroker } from '../demo/generate.ts';
 import { rebuildRollups } from '../reporting/rollups.ts';
 import { openPlatform } from '../platform.ts';
 import { ROLES, type Role, startServer } from '../server.ts';
+import { adminUsersCommand } from '../web-auth/cli.ts';
 
 const program = new Command('openib').description('OpenIB: partner platform for forex/CFD brokers').showHelpAfterError();
 
@@ -150,6 +151,8 @@ program
       await ctx.db.close();
     }
   });
+
+adminUsersCommand(program, fail);
 
 const demo = program.command('demo').description('Demo data');
 demo

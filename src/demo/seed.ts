@@ -10,6 +10,7 @@ import type { EngineSettings } from '../commissions/engine/run.ts';
 import { seedCommissionsDemo } from './commissions.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 import { seedPayoutDemo } from './payouts.ts';
+import { seedDemoLogins } from '../web-auth/demo.ts';
 
 const DEFAULT_ENGINE_SETTINGS: EngineSettings = { brokerTimeZone: 'UTC', kycApproved: ['approved', 'verified', 'passed'], kycRejected: ['rejected', 'declined', 'failed'] };
 
@@ -104,6 +105,8 @@ export async function loadDemo(
     await upsertActivity(tx, activity);
     await seedCommissionsDemo(tx, network, opts.settings ?? DEFAULT_ENGINE_SETTINGS);
     await seedPayoutDemo(tx);
+    // Sign-in logins for the admin console and the master IB's and sub-IB's portal.
+    await seedDemoLogins(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);
   });
 }

@@ -90,7 +90,7 @@ describe('the partner widget in a broker page on another origin', () => {
     expect(await widget.locator('[part="invite-url"]').textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/l\/atlas-widget$/);
     const qr = widget.locator('img[part="qr"]');
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
-    expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await qr.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth > 0)).toBe(true);
     expect(await widget.locator('.chart polyline').count()).toBe(1);
     await browser.screenshot(page, 'widget');
     expect(consoleErrors).toEqual([]);
@@ -125,7 +125,7 @@ describe('the partner widget in a broker page on another origin', () => {
 
     // A short-lived token is renewed before it runs out, without a reload.
     const short = await mint(3);
-    await page.evaluate((token) => document.querySelector('openib-widget')?.setAttribute('embed-token', token), short);
+    await page.locator('openib-widget').evaluate((el, token) => el.setAttribute('embed-token', token), short);
     const afterShort = minted;
     await expect.poll(() => minted, { timeout: 10_000 }).toBeGreaterThan(afterShort);
     await page.waitForTimeout(2500);
