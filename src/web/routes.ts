@@ -38,22 +38,25 @@ const NOT_BUILT = `<!doctype html>
  * The partner portal (/portal/…) and the admin console (/admin/…): one single-page app from web/dist. Unknown sub-paths
  * answer index.html (the app routes in the browser); hashed assets under /app-assets/ are cached for a year.
  */
-export const webRoutes: FastifyPluginAsync = async (app) => {
-  const index = join(WEB_DIST, 'index.html');
+export const webRoutes: FastifyPluginAsync<{ dist?: string }> = async (app, opts) => {
+  const dist = opts.dist ?? WEB_DIST;
+  const index = join(dist, 'index.html');
   const sendIndex = (reply: FastifyReply) => {
     if (!existsSync(index)) return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT);
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', WEB_DIST, { maxAge: 0, immutable: false });
+    return reply.header('cache-control', 'no-cache').sendFile('index.html', dist, { cacheControl: false });
   };
 
+  // The static plugin's routes carry no config of their own: the built assets are public like the pages.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(ASSET_BASE)) route.config = { ...(route.config as object), public: true } as never;
+  });
   await app.register(fastifyStatic, {
-    root: WEB_DIST,
-    prefix: ASSET_BASE,
+    root: join(dist, 'assets'),
+    prefix: `${ASSET_BASE}assets/`,
     index: false,
     maxAge: '365d',
     immutable: true,
     schemaHide: true,
-    // The folder may not exist yet (the build runs later or failed); files are looked up per request.
-    allowedPath: (path) => !path.endsWith('index.html'),
   });
 
   const { config } = app.ctx;
