@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPayoutSettings, type PayoutSettings } from './payouts/settings.ts';
 import { loadWebhookSettings, type WebhookSettings } from './webhooks/settings.ts';
+import { loadWebSettings, type WebSettings } from './web-auth/settings.ts';
 
 /** Every setting OpenIB reads, from environment variables only. The README lists each one. */
 export interface Config {
@@ -52,6 +53,8 @@ export interface Config {
   commissionsAuto: boolean;
   /** Payout periods, hold, minimums and reconciliation tolerance (docs/payouts.md). */
   payouts: PayoutSettings;
+  /** Sessions, sign-in limits, embed tokens and CORS (docs/web.md). */
+  web: WebSettings;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -172,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ctraderInvitePassword,
     commissionsAuto: bool(env, 'OPENIB_COMMISSIONS_AUTO', true),
     payouts: loadPayoutSettings(env),
+    web: loadWebSettings(env, publicUrl),
   };
 }

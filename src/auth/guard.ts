@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors.ts';
+import { authenticateEmbed } from '../web-auth/embed-tokens.ts';
+import { authenticateSession } from '../web-auth/session-auth.ts';
 import { hasScope } from './scopes.ts';
 import { verifyToken } from './tokens.ts';
 
@@ -22,7 +24,8 @@ function queryToken(request: FastifyRequest): string | undefined {
 
 /**
  * Every route is authenticated unless it declares config.public. A route that forgets to declare
- * a scope is refused to everyone but admins, so an omission fails closed.
+ * a scope is refused to everyone but admins, so an omission fails closed. A bearer token wins over
+ * the session cookie of a signed-in person; widget routes (config.embed) take embed tokens only.
  */
 export function registerAuthGuard(app: FastifyInstance) {
   const lastTouched = new Map<string, number>();
@@ -30,26 +33,37 @@ export function registerAuthGuard(app: FastifyInstance) {
     const routeConfig = request.routeOptions.config;
     if (routeConfig?.public || request.is404) return;
     const token = bearerToken(request) ?? (routeConfig?.tokenInQuery ? queryToken(request) : undefined);
-    if (!token) throw unauthorized('Send an access token in the Authorization header: "Bearer <token>" (POST /oauth/token issues one).');
-    const result = await verifyToken(app.ctx.signingKey, token);
-    if (!result.ok)
-      throw unauthorized(result.reason === 'expired' ? 'The access token has expired; request a new one.' : 'The access token is not valid.');
-    const { claims } = result;
-    const [client] = await app.ctx.db.query<{ revoked_at: string | null; scopes: string[] }>(
-      'SELECT revoked_at, scopes FROM api_clients WHERE client_id = $1',
-      [claims.clientId],
-    );
-    if (!client || client.revoked_at) throw unauthorized('The API client behind this token has been revoked.');
-    // A token never carries more than its client holds now, so narrowing a client's scopes takes effect at once.
-    const scopes = claims.scopes.filter((s) => client.scopes.includes(s) || client.scopes.includes('admin'));
-    request.caller = { clientId: claims.clientId, scopes, partnerId: claims.partnerId, via: 'token' };
-    const required = routeConfig?.scope ?? 'admin';
-    if (!hasScope(scopes, required, request.method))
-      throw new AppError(403, 'insufficient_scope', `This operation needs the "${required}" scope, which this token does not carry.`);
-    const now = Date.now();
-    if ((lastTouched.get(claims.clientId) ?? 0) < now - 60_000) {
-      lastTouched.set(claims.clientId, now);
-      app.ctx.db.query('UPDATE api_clients SET last_used_at = now() WHERE client_id = $1', [claims.clientId]).catch(() => {});
+    if (routeConfig?.embed) {
+      request.caller = await authenticateEmbed(app.ctx, token);
+      return;
     }
+    if (!token) {
+      const caller = await authenticateSession(app.ctx, request);
+      if (!caller) throw unauthorized('Send an access token in the Authorization header: "Bearer <token>" (POST /oauth/token issues one), or sign in.');
+      request.caller = caller;
+    } else {
+      if (routeConfig?.session) throw unauthorized('This operation is for a signed-in person (the session cookie), not an API token.');
+      const result = await verifyToken(app.ctx.signingKey, token);
+      if (!result.ok)
+        throw unauthorized(result.reason === 'expired' ? 'The access token has expired; request a new one.' : 'The access token is not valid.');
+      const { claims } = result;
+      const [client] = await app.ctx.db.query<{ revoked_at: string | null; scopes: string[] }>(
+        'SELECT revoked_at, scopes FROM api_clients WHERE client_id = $1',
+        [claims.clientId],
+      );
+      if (!client || client.revoked_at) throw unauthorized('The API client behind this token has been revoked.');
+      // A token never carries more than its client holds now, so narrowing a client's scopes takes effect at once.
+      const scopes = claims.scopes.filter((s) => client.scopes.includes(s) || client.scopes.includes('admin'));
+      request.caller = { clientId: claims.clientId, scopes, partnerId: claims.partnerId, via: 'token' };
+      const now = Date.now();
+      if ((lastTouched.get(claims.clientId) ?? 0) < now - 60_000) {
+        lastTouched.set(claims.clientId, now);
+        app.ctx.db.query('UPDATE api_clients SET last_used_at = now() WHERE client_id = $1', [claims.clientId]).catch(() => {});
+      }
+    }
+    if (routeConfig?.session) return;
+    const required = routeConfig?.scope ?? 'admin';
+    if (!hasScope(request.caller.scopes, required, request.method))
+      throw new AppError(403, 'insufficient_scope', `This operation needs the "${required}" scope, which this ${request.caller.via === 'session' ? 'login' : 'token'} does not carry.`);
   });
 }

@@ -40,7 +40,9 @@ export type VerifyResult = { ok: true; claims: TokenClaims } | { ok: false; reas
 
 export async function verifyToken(key: Uint8Array, token: string): Promise<VerifyResult> {
   try {
-    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
+    const { payload, protectedHeader } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
+    // Widget embed tokens share the signing key but are no API access tokens (src/web-auth/embed-tokens.ts).
+    if (protectedHeader.typ !== 'JWT' || payload.use === 'embed') return { ok: false, reason: 'invalid' };
     if (typeof payload.sub !== 'string' || typeof payload.scope !== 'string') return { ok: false, reason: 'invalid' };
     return {
       ok: true,

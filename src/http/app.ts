@@ -22,6 +22,7 @@ import { ledgerRoutes } from '../ledger/routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
 import { webRoutes } from '../web/routes.ts';
+import { registerWebPlugins, webAuthArea } from '../web-auth/index.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -112,15 +113,21 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          session: { type: 'apiKey', in: 'cookie', name: 'openib_session', description: 'A signed-in person\'s session (portal or admin console). Writes also need the X-CSRF-Token header.' },
         },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: ({ schema, url, route }) => {
-      const config = route.config as { public?: boolean; scope?: string } | undefined;
+      const config = route.config as { public?: boolean; scope?: string; session?: boolean; embed?: boolean } | undefined;
       const out = { ...(schema as Record<string, unknown>) };
       if (config?.public) out.security = [];
-      else if (schema && !(schema as { hide?: boolean }).hide) {
+      else if (config?.session) {
+        out.security = [{ session: [] }];
+        out.description = `${(schema as { description?: string }).description ?? ''}\n\nNeeds a signed-in person (session cookie).`.trim();
+      } else if (config?.embed) {
+        out.description = `${(schema as { description?: string }).description ?? ''}\n\nNeeds a widget embed token.`.trim();
+      } else if (schema && !(schema as { hide?: boolean }).hide) {
         const scope = config?.scope ?? 'admin';
         out.description = `${(schema as { description?: string }).description ?? ''}\n\nRequired scope: \`${scope}\`.`.trim();
         (out as Record<string, unknown>)['x-required-scope'] = scope;
@@ -134,6 +141,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
+  await registerWebPlugins(app);
   registerAuthGuard(app);
   registerObservability(app);
   await app.register(authRoutes);
@@ -149,6 +157,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(ledgerRoutes);
   await app.register(payoutsArea);
   await app.register(reportRoutes);
+  await app.register(webAuthArea);
   await app.register(webRoutes);
   return app;
 }

@@ -39,5 +39,9 @@ declare module 'fastify' {
     public?: boolean;
     /** Also accept the bearer token as ?access_token= (for EventSource clients, which cannot send headers). */
     tokenInQuery?: boolean;
+    /** For any signed-in person (session cookie), whatever the scopes; API tokens are refused. */
+    session?: boolean;
+    /** Only for widget embed tokens (POST /api/v1/embed-tokens); nothing else is accepted. */
+    embed?: boolean;
   }
 }

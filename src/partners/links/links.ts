@@ -133,3 +133,12 @@ export async function linkStats(db: Sql, linkId: string): Promise<LinkStats> {
   );
   return row;
 }
+
+/** The link a partner shares first: its oldest active client (invite) link, if it has one. */
+export async function inviteLinkOf(db: Sql, partnerId: string): Promise<Link | undefined> {
+  const [row] = await db.query<Link>(
+    `SELECT ${LINK_COLUMNS} FROM links WHERE partner_id = $1 AND kind = 'client' AND status = 'active' ORDER BY seq LIMIT 1`,
+    [partnerId],
+  );
+  return row;
+}

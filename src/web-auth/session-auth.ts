@@ -1,0 +1,72 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { AppContext, Caller } from '../http/context.ts';
+import { AppError } from '../shared/errors.ts';
+import { endSession, findSession, SESSION_COOKIE, type SessionRow, sessionExpiry, touchSession } from './sessions.ts';
+import { type AdminRole, type SessionUser, sessionUser } from './users.ts';
+
+/** What a partner's portal login may do: exactly a partner-bound API client with these scopes. */
+export const PORTAL_SCOPES = ['partners:read', 'partners:write', 'reports:read', 'payouts:read', 'postbacks:read', 'postbacks:write'];
+export const ROLE_SCOPES: Record<AdminRole, string[]> = { admin: ['admin'], finance: ['read:all', 'payouts:write'], viewer: ['read:all'] };
+/** Partners in these states may sign in; a suspended (or closed) partner's sessions stop working. */
+const PARTNER_STATES_SIGNED_IN = ['active', 'pending'];
+const READS = ['GET', 'HEAD', 'OPTIONS'];
+const TOUCH_EVERY_MS = 60_000;
+
+const sessions = new WeakMap<FastifyRequest, { row: SessionRow; user: SessionUser }>();
+
+const ended = (message = 'Your session has ended; sign in again.') =>
+  new AppError(401, 'unauthorized', message);
+
+export function callerOf(user: SessionUser): Caller {
+  const base = { clientId: `user:${user.id}`, via: 'session' as const, userId: user.id };
+  if (user.kind === 'admin') return { ...base, role: user.role ?? 'viewer', scopes: ROLE_SCOPES[user.role ?? 'viewer'] };
+  return { ...base, partnerId: user.partner_id ?? undefined, scopes: PORTAL_SCOPES };
+}
+
+/** Whether a login may be used now: not disabled, and for partners a partner in good standing. */
+export function userMaySignIn(user: SessionUser | undefined): boolean {
+  if (!user || user.disabled) return false;
+  return user.kind === 'admin' || PARTNER_STATES_SIGNED_IN.includes(user.partner_status ?? '');
+}
+
+export function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The caller behind the session cookie, or undefined when the request carries none. An ended,
+ * expired or unusable session is a 401; a write without the session's CSRF token a 403.
+ */
+export async function authenticateSession(ctx: AppContext, request: FastifyRequest): Promise<Caller | undefined> {
+  const id = request.cookies?.[SESSION_COOKIE];
+  if (!id) return undefined;
+  const row = await findSession(ctx.db, id);
+  if (!row) throw ended();
+  const now = ctx.clock.now();
+  const expiry = sessionExpiry(row, now, ctx.config.web);
+  if (expiry) {
+    await endSession(ctx.db, row.session_hash, now);
+    throw ended(expiry === 'idle' ? 'Your session ended after a period of inactivity; sign in again.' : 'Your session has reached its maximum length; sign in again.');
+  }
+  const user = await sessionUser(ctx.db, row.user_kind, row.user_id);
+  if (!userMaySignIn(user)) {
+    await endSession(ctx.db, row.session_hash, now);
+    throw ended('This login has been disabled or its partner suspended; contact the broker.');
+  }
+  if (!READS.includes(request.method)) {
+    const given = request.headers['x-csrf-token'];
+    if (typeof given !== 'string' || !sameToken(given, row.csrf_token))
+      throw new AppError(403, 'csrf_failed', 'Send the X-CSRF-Token header with the csrf_token from sign-in or GET /api/v1/me.');
+  }
+  if (now.getTime() - Date.parse(row.last_seen_at) >= TOUCH_EVERY_MS) await touchSession(ctx.db, row.session_hash, now);
+  sessions.set(request, { row, user: user as SessionUser });
+  return callerOf(user as SessionUser);
+}
+
+/** The session and person authenticated for this request by authenticateSession. */
+export function sessionOf(request: FastifyRequest): { row: SessionRow; user: SessionUser } | undefined {
+  return sessions.get(request);
+}
