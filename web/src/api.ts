@@ -126,3 +126,18 @@ export async function download(path: string, fallbackName: string): Promise<void
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+let documented: Promise<Record<string, Record<string, unknown>>> | null = null;
+/**
+ * Whether this server offers a route (from its OpenAPI document), so optional features are shown only where they exist and
+ * no page probes for a missing route. `path` uses the document's {param} form.
+ */
+export async function routeExists(method: string, path: string): Promise<boolean> {
+  documented ??= request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json').then((d) => d.paths);
+  try {
+    return Boolean((await documented)[path]?.[method.toLowerCase()]);
+  } catch {
+    documented = null;
+    return true;
+  }
+}

@@ -1,5 +1,5 @@
 import { type FormEvent, Fragment, useState } from 'react';
-import { api, ApiError, enc, qs } from '../api.ts';
+import { api, enc, qs, routeExists } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { ActionButton, Badge, CopyButton, DataView, Empty, ErrorMessage, fieldErrors, PageHeader, Panel, TableWrap, TextField, useAsync } from '../ui.tsx';
@@ -21,7 +21,7 @@ export function ApiClients() {
   const admin = can('admin');
   const clients = useAsync((signal) => api.get<{ data: Client[] }>('/api/v1/clients', { signal }), []);
   // Rotating a secret is offered only when this server has the route.
-  const rotatable = useAsync((signal) => api.get<{ paths: Record<string, unknown> }>('/openapi.json', { signal }).then((d) => Object.keys(d.paths).some((p) => /^\/api\/v1\/clients\/\{[^}]+\}\/rotate-secret$/.test(p))), []);
+  const rotatable = useAsync(() => routeExists('POST', '/api/v1/clients/{client_id}/rotate-secret'), []);
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ client_id: string; client_secret: string } | null>(null);
   return (
@@ -157,12 +157,16 @@ export function AuditLog() {
   const [applied, setApplied] = useState(filters);
   const [cursor, setCursor] = useState<string | undefined>();
   const [open, setOpen] = useState<string | number | null>(null);
+  const available = useAsync(() => routeExists('GET', '/api/v1/audit-log'), []);
   const state = useAsync(
-    (signal) => api.get<{ data: AuditEntry[]; next_cursor: string | null }>(`/api/v1/audit-log${qs({ ...applied, from: applied.from && `${applied.from}T00:00:00Z`, to: applied.to && `${applied.to}T23:59:59Z`, cursor })}`, { signal }),
+    async (signal) => {
+      if (!(await routeExists('GET', '/api/v1/audit-log'))) return { data: [], next_cursor: null };
+      return api.get<{ data: AuditEntry[]; next_cursor: string | null }>(`/api/v1/audit-log${qs({ ...applied, from: applied.from && `${applied.from}T00:00:00Z`, to: applied.to && `${applied.to}T23:59:59Z`, cursor })}`, { signal });
+    },
     [applied, cursor],
   );
   const set = (k: keyof typeof filters) => (v: string) => setFilters({ ...filters, [k]: v });
-  const missing = state.error instanceof ApiError && state.error.status === 404 && !state.data;
+  const missing = available.data === false;
   return (
     <>
       <PageHeader title="Audit log" subtitle="Who changed what, when, from where." />

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { api, ApiError, enc, qs } from '../api.ts';
+import { api, ApiError, enc, qs, routeExists } from '../api.ts';
 import { formatDateTime, titleCase } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { ActionButton, Badge, DataView, Empty, ErrorMessage, fieldErrors, Loading, PageHeader, Panel, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
@@ -272,8 +272,11 @@ function PayoutDetails({ partnerId }: { partnerId: string }) {
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
   useEffect(() => {
-    api
-      .get<Record<string, unknown>>(`/api/v1/partners/${enc(partnerId)}/payout-details`)
+    routeExists('GET', '/api/v1/partners/{partner_id}/payout-details')
+      .then((exists) => {
+        if (!exists) throw new ApiError(404, 'route_missing', 'missing');
+        return api.get<Record<string, unknown>>(`/api/v1/partners/${enc(partnerId)}/payout-details`);
+      })
       .then((res) => {
         const body = (res.data && typeof res.data === 'object' ? res.data : res) as Record<string, unknown>;
         const v: Record<string, string> = {};
@@ -283,7 +286,7 @@ function PayoutDetails({ partnerId }: { partnerId: string }) {
         setState('ready');
       })
       .catch((err) => {
-        if (err instanceof ApiError && err.status === 404 && err.code !== 'payout_details_not_found' && !/payout details/i.test(err.message)) setState('missing');
+        if (err instanceof ApiError && err.code === 'route_missing') setState('missing');
         else if (err instanceof ApiError && err.status === 404) {
           setValues(Object.fromEntries(PAYOUT_FIELDS.map((k) => [k, ''])));
           setState('ready');

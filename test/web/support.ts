@@ -1,0 +1,19 @@
+import type { Page } from 'playwright-core';
+import { ensureWebBuilt } from '../../src/web/build.ts';
+
+/** Builds web/dist when it is missing or older than web/src, as `openib start` does. */
+export async function builtWebApp(): Promise<void> {
+  if (!(await ensureWebBuilt((line) => process.stderr.write(`${line}\n`)))) throw new Error('the web app could not be built');
+}
+
+/**
+ * Console errors that are not the app's: the browser logs every 4xx answer of fetch, and the one expected there is the
+ * session probe (GET /api/v1/me → 401) on a sign-in page.
+ */
+export const appErrors = (errors: string[]) => errors.filter((e) => !/Failed to load resource: the server responded with a status of 401/.test(e));
+
+/** Waits until a page has rendered its heading and finished loading its data. */
+export async function settled(page: Page): Promise<void> {
+  await page.locator('h1').first().waitFor({ timeout: 20_000 });
+  await page.waitForFunction(() => !document.querySelector('.state-loading') && !document.querySelector('.chart-placeholder'), undefined, { timeout: 20_000 });
+}
