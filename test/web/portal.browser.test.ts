@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { appErrors, builtWebApp, settled } from './support.ts';
+import { appErrors, builtWebApp, overflowing, settled } from './support.ts';
 
 let t: TestServer;
 let browser: TestBrowser;
@@ -121,7 +121,7 @@ describe('partner portal in a browser', () => {
         await settled(page);
         expect(await page.locator('.state-error').count(), `${name} shows an error`).toBe(0);
         // Nothing wider than the screen except inside scrollable tables.
-        if (width === 360) expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(360);
+        if (width === 360) expect(await overflowing(page), name).toEqual([]);
         await browser.screenshot(page, width === 1280 ? `portal-${name}` : `portal-${name}-360`);
       }
       expect(appErrors(consoleErrors)).toEqual([]);

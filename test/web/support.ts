@@ -17,3 +17,12 @@ export async function settled(page: Page): Promise<void> {
   await page.locator('h1').first().waitFor({ timeout: 20_000 });
   await page.waitForFunction(() => !document.querySelector('.state-loading') && !document.querySelector('.chart-placeholder'), undefined, { timeout: 20_000 });
 }
+
+/** Elements that stick out past the right edge of the viewport, outside the horizontally scrollable tables. */
+export function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1)
+      .map((e) => `${e.tagName.toLowerCase()}.${String((e as HTMLElement).className)} → ${Math.round(e.getBoundingClientRect().right)} px`),
+  );
+}
