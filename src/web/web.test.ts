@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,10 @@ beforeAll(async () => {
 afterAll(() => t?.stop());
 
 describe('serving the web app', () => {
+  it('typechecks with its own tsconfig (browser lib, JSX)', () => {
+    execFileSync(join(WEB_DIST, '../../node_modules/.bin/tsc'), ['--noEmit', '-p', join(WEB_DIST, '..')], { stdio: 'pipe' });
+  }, 120_000);
+
   it('is built and up to date', () => {
     expect(webBuildState()).toBeNull();
   });

@@ -42,7 +42,7 @@ describe('partner portal in a browser', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 
-    const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
+    const me = (await page.evaluate(async () => (await fetch('/api/v1/me')).json())) as { data: { user: { partner_id: string } } };
     const partnerId: string = me.data.user.partner_id;
     const created = await t.call('GET', `/api/v1/partners/${partnerId}`, { token: admin });
     expect(created.body.parent_id).toBe(master.body.partner_id);

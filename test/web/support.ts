@@ -15,14 +15,23 @@ export const appErrors = (errors: string[]) => errors.filter((e) => !/Failed to 
 /** Waits until a page has rendered its heading and finished loading its data. */
 export async function settled(page: Page): Promise<void> {
   await page.locator('h1').first().waitFor({ timeout: 20_000 });
-  await page.waitForFunction(() => !document.querySelector('.state-loading') && !document.querySelector('.chart-placeholder'), undefined, { timeout: 20_000 });
+  // Functions, not strings: the pages' CSP forbids eval. The test's own TypeScript has no DOM types, hence globalThis.
+  await page.waitForFunction(
+    () => {
+      const doc = (globalThis as any).document;
+      return !doc.querySelector('.state-loading') && !doc.querySelector('.chart-placeholder');
+    },
+    undefined,
+    { timeout: 20_000 },
+  );
 }
 
 /** Elements that stick out past the right edge of the viewport, outside the horizontally scrollable tables. */
 export function overflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('body *')]
-      .filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > window.innerWidth + 1)
-      .map((e) => `${e.tagName.toLowerCase()}.${String((e as HTMLElement).className)} → ${Math.round(e.getBoundingClientRect().right)} px`),
-  );
+  return page.evaluate(() => {
+    const g = globalThis as any;
+    return [...g.document.querySelectorAll('body *')]
+      .filter((e: any) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > g.innerWidth + 1)
+      .map((e: any) => `${e.tagName.toLowerCase()}.${String(e.className)} → ${Math.round(e.getBoundingClientRect().right)} px`);
+  });
 }
