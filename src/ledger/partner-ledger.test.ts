@@ -19,7 +19,7 @@ beforeAll(async () => {
   await s.lots('LG-S', '3', '2026-03-02');
   await s.lots('LG-O', '1', '2026-03-02');
   await s.run();
-});
+}, 180_000);
 afterAll(() => t?.stop());
 
 describe('GET /api/v1/partners/{id}/ledger and …/ledger/{entry}/explain', () => {
