@@ -253,7 +253,12 @@ function PartnerChange({ kind, partner, onClose, onDone }: { kind: 'move' | 'pla
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>();
   const errors = fieldErrors(error);
-  const plans = useAsync((signal) => (kind === 'plan' ? api.get<{ data: { plan_id: string; name?: string }[] }>('/api/v1/plans', { signal }) : Promise.resolve({ data: [] })), [kind]);
+  const plans = useAsync(async (signal) => {
+    if (kind !== 'plan') return { data: [] };
+    const res = await api.get<{ data: { plan_id: string; definition?: { name?: string } }[] }>('/api/v1/plans', { signal });
+    const names = new Map(res.data.map((v) => [v.plan_id, v.definition?.name]));
+    return { data: [...names].map(([plan_id, name]) => ({ plan_id, name })) };
+  }, [kind]);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(undefined);

@@ -18,7 +18,19 @@ interface Plan {
 
 export function Plans() {
   const { can, config } = useSession();
-  const plans = useAsync((signal) => api.get<{ data: Plan[] }>('/api/v1/plans', { signal }), []);
+  // The list answers every version of every plan; group them per plan, versions in order.
+  const plans = useAsync(async (signal) => {
+    const res = await api.get<{ data: Version[] }>('/api/v1/plans', { signal });
+    const byPlan = new Map<string, Plan>();
+    for (const v of res.data) {
+      const plan = byPlan.get(v.plan_id) ?? { plan_id: v.plan_id, versions: [] };
+      plan.versions!.push(v);
+      plan.name = typeof v.definition?.name === 'string' ? (v.definition.name as string) : plan.name;
+      byPlan.set(v.plan_id, plan);
+    }
+    for (const plan of byPlan.values()) plan.versions!.sort((a, b) => a.version - b.version);
+    return { data: [...byPlan.values()] };
+  }, []);
   const [selected, setSelected] = useState<string | null>(null);
   const plan = plans.data?.data.find((p) => p.plan_id === selected) ?? plans.data?.data[0];
   const latest = plan?.versions?.[plan.versions.length - 1];
