@@ -13,6 +13,7 @@ import { rebuildRollups } from '../reporting/rollups.ts';
 import { openPlatform } from '../platform.ts';
 import { ROLES, type Role, startServer } from '../server.ts';
 import { adminUsersCommand } from '../web-auth/cli.ts';
+import { ensureWebBuilt } from '../web/build.ts';
 
 const program = new Command('openib').description('OpenIB: partner platform for forex/CFD brokers').showHelpAfterError();
 
@@ -31,6 +32,8 @@ program
   )
   .action(async (opts: { role: Role }) => {
     const config = loadConfig();
+    // The portal and admin console are built here when web/dist is missing or older than web/src (a fresh clone works with npm start).
+    if (opts.role !== 'worker') await ensureWebBuilt((line) => process.stderr.write(`${line}\n`));
     const server = await startServer(config, { announce: true, role: opts.role }).catch(fail);
     let closing = false;
     const shutdown = async (signal: string) => {

@@ -21,6 +21,7 @@ import { commissionRoutes } from '../commissions/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
+import { webRoutes } from '../web/routes.ts';
 import { registerWebPlugins, webAuthArea } from '../web-auth/index.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
@@ -86,7 +87,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   registerJsonParser(app);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(helmet, {
-    // The API reference page loads its script inline; everything else is JSON.
+    // The API reference page loads its script inline and the API answers JSON; the web app's pages turn on a strict
+    // Content-Security-Policy per route (src/web/routes.ts).
     contentSecurityPolicy: false,
   });
   await app.register(rateLimit, {
@@ -156,5 +158,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(payoutsArea);
   await app.register(reportRoutes);
   await app.register(webAuthArea);
+  await app.register(webRoutes);
   return app;
 }

@@ -3,6 +3,8 @@ import { Type } from 'typebox';
 import { ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
 import { parseDate } from '../shared/dates.ts';
 import { AppError, notFound } from '../shared/errors.ts';
+import { assertPartnerAccess } from '../partners/access.ts';
+import { requirePartner } from '../partners/partners.ts';
 import { correctionsOf, earnings, getEntry, listLedger } from './read.ts';
 
 const EntryView = Type.Object({
@@ -36,6 +38,71 @@ function day(name: string, value?: string) {
 
 export const ledgerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
+
+  /** The derivation of one entry; `partnerId` limits it to that partner's own entries (404 otherwise). */
+  async function explain(entryId: string, partnerId?: string) {
+    const found = await getEntry(db, entryId);
+    if (!found || (partnerId !== undefined && found.partner_id !== partnerId)) throw notFound('Ledger entry');
+    const { explanation, internal_id, ...entry } = found;
+    const history = await correctionsOf(db, internal_id);
+    const e = explanation as { formula?: string; arithmetic?: string };
+    const summary = `${entry.partner_id} ${entry.amount.startsWith('-') ? 'gives back' : 'earns'} ${entry.amount.replace('-', '')} ${entry.currency} (${entry.kind}, level ${entry.level}) on ${entry.source_type} ${entry.source_key}${entry.plan_id ? ` under plan ${entry.plan_id} v${entry.plan_version}` : ''}: ${e.formula ?? ''} → ${e.arithmetic ?? ''}.`;
+    return { entry, explanation, summary, history };
+  }
+
+  // A partner's own earnings, entry by entry, with the explanation of each amount: for the partner portal and partner-bound
+  // clients (their own partner or a partner in their subtree), beside the broker-wide /api/v1/ledger.
+  app.get(
+    '/api/v1/partners/:partner_id/ledger',
+    {
+      config: { scope: 'payouts:read' },
+      schema: {
+        tags: ['Ledger'],
+        summary: 'A partner\'s ledger entries',
+        description: 'The entries credited to one partner, newest fact first. A partner-bound caller reaches its own partner and its subtree only (404 otherwise).',
+        params: Type.Object({ partner_id: Type.String({ maxLength: 200 }) }),
+        querystring: Type.Object(
+          {
+            from: Type.Optional(Type.String({ maxLength: 10, description: 'First fact date, YYYY-MM-DD.' })),
+            to: Type.Optional(Type.String({ maxLength: 10, description: 'Last fact date, YYYY-MM-DD.' })),
+            status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('paid'), Type.Literal('reversed')])),
+            ...PageQuery,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ data: Type.Array(EntryView), meta: PageMeta }), 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { partner_id } = request.params;
+      await assertPartnerAccess(db, request.caller, partner_id);
+      await requirePartner(db, partner_id);
+      const q = request.query;
+      return listLedger(db, { partnerIds: [partner_id], from: day('from', q.from), to: day('to', q.to), status: q.status }, q);
+    },
+  );
+
+  app.get(
+    '/api/v1/partners/:partner_id/ledger/:entry_id/explain',
+    {
+      config: { scope: 'payouts:read' },
+      schema: {
+        tags: ['Ledger'],
+        summary: 'Explain one of a partner\'s ledger entries',
+        description: 'The same derivation as GET /api/v1/ledger/{entry_id}/explain, for an entry credited to this partner (404 for any other entry).',
+        params: Type.Object({ partner_id: Type.String({ maxLength: 200 }), entry_id: Type.String({ maxLength: 64 }) }),
+        response: {
+          200: Type.Object({ entry: EntryView, explanation: Type.Unknown(), summary: Type.String(), history: Type.Array(EntryView) }),
+          404: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const { partner_id, entry_id } = request.params;
+      await assertPartnerAccess(db, request.caller, partner_id);
+      return explain(entry_id, partner_id);
+    },
+  );
 
   app.get(
     '/api/v1/ledger',
@@ -85,15 +152,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
-      const found = await getEntry(db, request.params.entry_id);
-      if (!found) throw notFound('Ledger entry');
-      const { explanation, internal_id, ...entry } = found;
-      const history = await correctionsOf(db, internal_id);
-      const e = explanation as { formula?: string; arithmetic?: string };
-      const summary = `${entry.partner_id} ${entry.amount.startsWith('-') ? 'gives back' : 'earns'} ${entry.amount.replace('-', '')} ${entry.currency} (${entry.kind}, level ${entry.level}) on ${entry.source_type} ${entry.source_key}${entry.plan_id ? ` under plan ${entry.plan_id} v${entry.plan_version}` : ''}: ${e.formula ?? ''} → ${e.arithmetic ?? ''}.`;
-      return { entry, explanation, summary, history };
-    },
+    async (request) => explain(request.params.entry_id),
   );
 
   app.get(

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payoutSteps } from '../../src/payouts/test-support.ts';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { appErrors, builtWebApp, overflowing, settled } from './support.ts';
+
+let t: TestServer;
+let browser: TestBrowser;
+let admin: string;
+let alpha: string;
+let beta: string;
+
+const PASSWORD = 'a-long-admin-password';
+
+beforeAll(async () => {
+  await builtWebApp();
+  t = await startTestServer();
+  admin = await t.token();
+  for (const [email, role] of [['ops@example.com', 'admin'], ['viewer@example.com', 'viewer']]) {
+    const res = await t.call('POST', '/api/v1/admin-users', { token: admin, body: { email, name: email.split('@')[0], role, password: PASSWORD } });
+    expect(res.status, res.text).toBe(201);
+  }
+  // Two partners with approved commission in a closed month.
+  const p = payoutSteps(t, admin);
+  alpha = await p.earner('ALPHA');
+  beta = await p.earner('BETA');
+  await p.lots('ALPHA', '12', '2026-03-10');
+  await p.lots('BETA', '7.5', '2026-03-11');
+  await p.run();
+  await p.close('2026-03');
+  browser = await launchBrowser();
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+async function signIn(email: string, width = 1280) {
+  const opened = await browser.newPage({ width, height: width > 400 ? 900 : 740 });
+  await opened.page.goto(`${t.url}/admin/`);
+  await opened.page.getByLabel('Email').fill(email);
+  await opened.page.getByLabel('Password').fill(PASSWORD);
+  await opened.page.getByRole('button', { name: 'Sign in' }).click();
+  await opened.page.getByRole('heading', { name: 'Overview' }).waitFor();
+  return opened;
+}
+
+describe('admin console in a browser', () => {
+  it('runs payouts for a closed month, approves one statement and holds another', async () => {
+    const { page, consoleErrors, context } = await signIn('ops@example.com');
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    await page.getByRole('textbox', { name: 'Period' }).fill('2026-03');
+    await page.getByRole('button', { name: 'Run payouts' }).click();
+    await page.getByRole('link', { name: 'Review its statements' }).click();
+    await page.getByRole('heading', { name: 'Payout run 2026-03' }).waitFor();
+    await settled(page);
+
+    const row = (id: string) => page.locator(`tr[data-partner="${id}"]`);
+    await expect.poll(() => row(alpha).locator('td').nth(2).textContent()).toContain('120.00');
+    await row(alpha).getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => row(alpha).locator('.badge').first().textContent()).toBe('approved');
+
+    await row(beta).getByRole('button', { name: 'Hold' }).click();
+    await page.getByLabel('Reason').fill('Bank details not verified');
+    await page.locator('.panel').getByRole('button', { name: 'Hold', exact: true }).click();
+    await expect.poll(() => row(beta).locator('.badge').first().textContent()).toBe('held');
+    await expect.poll(() => row(beta).textContent()).toContain('Bank details not verified');
+    await browser.screenshot(page, 'admin-payout-run');
+
+    const statements = (await t.call('GET', '/api/v1/statements', { token: admin })).body.data as { partner_id: string; status: string; status_reason: string | null }[];
+    expect(statements.find((s) => s.partner_id === alpha)?.status).toBe('approved');
+    expect(statements.find((s) => s.partner_id === beta)).toMatchObject({ status: 'held', status_reason: 'Bank details not verified' });
+    expect(appErrors(consoleErrors)).toEqual([]);
+    await context.close();
+  }, 180_000);
+
+  it('shows a viewer no write buttons', async () => {
+    const { page, consoleErrors, context } = await signIn('viewer@example.com');
+    await page.goto(`${t.url}/admin/payouts`);
+    await settled(page);
+    expect(await page.getByRole('button', { name: 'Run payouts' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Review' }).first().click();
+    await settled(page);
+    expect(await page.getByRole('button', { name: /Approve|Hold|Reject|Mark paid/ }).count()).toBe(0);
+    await page.goto(`${t.url}/admin/partners`);
+    await settled(page);
+    expect(await page.getByRole('button', { name: 'New partner' }).count()).toBe(0);
+    expect(appErrors(consoleErrors)).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('renders every admin page at 1280 px and at 360 px without console errors', async () => {
+    const pages = [
+      ['overview', '/admin/', 'Overview'],
+      ['partners', '/admin/partners', 'Partners'],
+      ['plans', '/admin/plans', 'Plans'],
+      ['customers', '/admin/customers', 'Customers'],
+      ['payouts', '/admin/payouts', 'Payouts'],
+      ['reconciliation', '/admin/reconciliation', 'Reconciliation'],
+      ['webhooks', '/admin/webhooks', 'Webhooks'],
+      ['connectors', '/admin/connectors', 'Connectors & imports'],
+      ['api-clients', '/admin/api-clients', 'API clients'],
+      ['audit-log', '/admin/audit-log', 'Audit log'],
+    ] as const;
+    for (const width of [1280, 360]) {
+      const { page, consoleErrors, context } = await signIn('ops@example.com', width);
+      for (const [name, path, title] of pages) {
+        await page.goto(`${t.url}${path}`);
+        await page.getByRole('heading', { name: title, exact: true }).waitFor();
+        await settled(page);
+        expect(await page.locator('.state-error').count(), `${name} shows an error`).toBe(0);
+        if (width === 360) expect(await overflowing(page), name).toEqual([]);
+        await browser.screenshot(page, width === 1280 ? `admin-${name}` : `admin-${name}-360`);
+      }
+      expect(appErrors(consoleErrors)).toEqual([]);
+      await context.close();
+    }
+    const { page, context } = await browser.newPage();
+    await page.goto(`${t.url}/admin/`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await browser.screenshot(page, 'admin-sign-in');
+    await context.close();
+  }, 240_000);
+});

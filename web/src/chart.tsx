@@ -1,0 +1,59 @@
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { formatDate } from './format.ts';
+
+export interface Point {
+  bucket: string;
+  value: string | number;
+}
+
+/**
+ * A line/bar chart of one KPI over time (uPlot). Only the drawing uses floats: the plotted height of a point is a
+ * pixel position. The values shown to people (legend, tooltips) are the API's decimal strings, formatted as given.
+ */
+export function TimeChart({ points, label, format, color = '#2563eb' }: { points: Point[]; label: string; format: (v: string | number) => string; color?: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const xs = points.map((p) => Date.parse(`${p.bucket}T00:00:00Z`) / 1000);
+    // Pixel heights for the plot (never shown as numbers).
+    const ys = points.map((p) => (typeof p.value === 'number' ? p.value : +p.value));
+    const width = () => Math.max(240, el.clientWidth);
+    const plot = new uPlot(
+      {
+        width: width(),
+        height: 200,
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
+        legend: { show: true },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true } },
+        axes: [
+          { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#eef2f7' } },
+          { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#eef2f7' }, size: 60 },
+        ],
+        series: [
+          { label: 'Date', value: (_u, _v, _s, idx) => (idx === null || idx === undefined ? '' : formatDate(points[idx]?.bucket)) },
+          {
+            label,
+            stroke: color,
+            width: 2,
+            fill: `${color}22`,
+            points: { show: points.length < 40 },
+            value: (_u, _v, _s, idx) => (idx === null || idx === undefined ? '' : format(points[idx]?.value ?? '')),
+          },
+        ],
+      },
+      [xs, ys],
+      el,
+    );
+    const resize = new ResizeObserver(() => plot.setSize({ width: width(), height: 200 }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [points, label, format, color]);
+  return <div className="chart" ref={box} role="img" aria-label={`${label} over time`} />;
+}
