@@ -1,6 +1,6 @@
 import { Dec } from '../shared/decimal.ts';
 import type { Sql } from '../db/index.ts';
-import { kpiColumns, type Metric, metricSum, pick } from './kpis.ts';
+import { kpiColumns, METRICS, type Metric, metricSum, periodParams, pick, ROLLUP } from './kpis.ts';
 import { REPORT_CURRENCY } from './reports.ts';
 
 const USD = `CASE WHEN e.currency = 'USD' THEN e.amount ELSE e.amount * fx_rate(e.fact_date, e.currency, 'USD') END`;
@@ -11,14 +11,14 @@ const USD = `CASE WHEN e.currency = 'USD' THEN e.amount ELSE e.amount * fx_rate(
  * on them (acquisition cost) per acquisition channel and campaign.
  */
 export async function overviewReport(db: Sql, from: string, to: string, sortBy: Metric, limit: number) {
-  const [totals] = await db.query<Record<string, unknown>>(
-    `SELECT ${kpiColumns()} FROM report_partner_daily r WHERE r.day BETWEEN $1::date AND $2::date`,
-    [from, to],
-  );
+  // Per partner over the period from whole months and edge days; then the totals and the top partners.
+  const perPartner = `SELECT r.partner_id, ${METRICS.map((m) => `sum(r.${m}) AS ${m}`).join(', ')} FROM ${ROLLUP('own', 'true', 1)} r GROUP BY r.partner_id`;
+  const params = periodParams(from, to);
+  const [totals] = await db.query<Record<string, unknown>>(`SELECT ${kpiColumns()} FROM (${perPartner}) r`, params);
   const top = await db.query<Record<string, unknown>>(
-    `SELECT r.partner_id, p.name, ${kpiColumns()} FROM report_partner_daily r JOIN partners p USING (partner_id)
-     WHERE r.day BETWEEN $1::date AND $2::date GROUP BY r.partner_id, p.name ORDER BY ${metricSum(sortBy)} DESC, r.partner_id LIMIT $3`,
-    [from, to, limit],
+    `SELECT r.partner_id, p.name, ${kpiColumns()} FROM (${perPartner}) r JOIN partners p USING (partner_id)
+     GROUP BY r.partner_id, p.name ORDER BY ${metricSum(sortBy)} DESC, r.partner_id LIMIT $7`,
+    [...params, limit],
   );
   const channels = await db.query<Record<string, any>>(
     `WITH cohort AS (

@@ -68,6 +68,68 @@ com AS (
   SELECT c.partner_id, c.day, c.status, CASE WHEN c.currency = 'USD' THEN c.amount ELSE c.amount * r.rate END AS usd
   FROM com_raw c LEFT JOIN com_rates r ON r.day = c.day AND r.currency = c.currency)`;
 
+/** The KPIs the subtree and monthly rollups hold (report_partner_daily's, less `unconverted`). */
+export const ROLLUP_METRICS = ['clicks', 'registrations', 'ftd_count', 'ftd_amount', 'deposits', 'withdrawals', 'net_deposits', 'lots', 'notional',
+  'commission_pending', 'commission_approved', 'commission_paid', 'commission_reversed'] as const;
+const M = ROLLUP_METRICS.join(', ');
+
+/**
+ * Adds (sign '') or subtracts (sign '-') own daily rows `src` to the subtree rows of every ancestor
+ * of their partner in the current tree (the partner itself included: depth 0).
+ */
+const ADD_TO_ANCESTORS = (src: string, sign: '' | '-') => `
+  INSERT INTO report_subtree_daily AS s (partner_id, day, ${M})
+  SELECT t.ancestor_id, o.day, ${ROLLUP_METRICS.map((m) => `${sign}sum(o.${m})`).join(', ')}
+  FROM ${src} o JOIN partner_tree t ON t.descendant_id = o.partner_id GROUP BY t.ancestor_id, o.day
+  ON CONFLICT (partner_id, day) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = s.${m} + EXCLUDED.${m}`).join(', ')}`;
+
+/** Deletes the keys' own daily rows and takes them out of their ancestors' subtree rows. */
+export const DELETE_DAILY_FROM_SUBTREES = `
+WITH old AS (
+  DELETE FROM report_partner_daily r USING unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)
+  WHERE r.partner_id = k.partner_id AND r.day BETWEEN k.d_from AND k.d_to RETURNING r.*)
+${ADD_TO_ANCESTORS('old', '-')}`;
+
+/** The ancestors (self included) of the keys' partners, with the keys' day ranges merged per ancestor. */
+const ANCESTOR_KEYS = `
+  SELECT t.ancestor_id AS partner_id, min(k.d_from) AS d_from, max(k.d_to) AS d_to
+  FROM unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to) JOIN partner_tree t ON t.descendant_id = k.partner_id
+  GROUP BY t.ancestor_id`;
+
+/** Drops the subtree rows of the keys' ancestors that came to 0 in every figure (a rebuild never writes them). */
+export const DELETE_ZERO_SUBTREE_ROWS = `
+DELETE FROM report_subtree_daily s USING (${ANCESTOR_KEYS}) a
+WHERE s.partner_id = a.partner_id AND s.day BETWEEN a.d_from AND a.d_to AND NOT (${ROLLUP_METRICS.map((m) => `s.${m} <> 0`).join(' OR ')})`;
+
+/** Recomputes the subtree rows of the listed partners ($1) from scratch: the sum of own rows over the closure table. */
+export const RECOMPUTE_SUBTREES = [
+  'DELETE FROM report_subtree_daily WHERE partner_id = ANY($1::text[])',
+  `INSERT INTO report_subtree_daily (partner_id, day, ${M})
+   SELECT t.ancestor_id, r.day, ${ROLLUP_METRICS.map((m) => `sum(r.${m})`).join(', ')}
+   FROM partner_tree t JOIN report_partner_daily r ON r.partner_id = t.descendant_id
+   WHERE t.ancestor_id = ANY($1::text[]) GROUP BY t.ancestor_id, r.day HAVING ${ROLLUP_METRICS.map((m) => `sum(r.${m}) <> 0`).join(' OR ')}`,
+];
+
+const MONTH = (d: string) => `date_trunc('month', ${d}::timestamp)::date`;
+/**
+ * Recomputes the monthly rows of `monthly` from `daily` for the months the key ranges (SQL rows of
+ * partner_id, d_from, d_to) overlap: a delete, then an insert.
+ */
+const monthly = (daily: string, monthlyTable: string, keys: string) => [
+  `DELETE FROM ${monthlyTable} m USING (${keys}) k
+   WHERE m.partner_id = k.partner_id AND m.month BETWEEN ${MONTH('k.d_from')} AND k.d_to`,
+  `INSERT INTO ${monthlyTable} (partner_id, month, ${M})
+   SELECT r.partner_id, ${MONTH('r.day')}, ${ROLLUP_METRICS.map((m) => `sum(r.${m})`).join(', ')}
+   FROM ${daily} r JOIN (${keys}) k ON r.partner_id = k.partner_id
+     AND r.day >= ${MONTH('k.d_from')} AND r.day < ${MONTH('k.d_to')} + interval '1 month'
+   GROUP BY r.partner_id, ${MONTH('r.day')}`,
+];
+const KEYS = 'SELECT * FROM unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)';
+/** The keys' own monthly rows, then their ancestors' subtree monthly rows ($1–$3 as for the keys). */
+export const RECOMPUTE_MONTHS = [...monthly('report_partner_daily', 'report_partner_monthly', KEYS), ...monthly('report_subtree_daily', 'report_subtree_monthly', ANCESTOR_KEYS)];
+/** Every subtree monthly row of the listed partners ($1). */
+export const RECOMPUTE_SUBTREE_MONTHS = monthly('report_subtree_daily', 'report_subtree_monthly', `SELECT unnest($1::text[]) AS partner_id, '-infinity'::date AS d_from, 'infinity'::date AS d_to`);
+
 const ZERO_DAILY = { clicks: '0', registrations: '0', ftd_count: '0', ftd_amount: '0', deposits: '0', withdrawals: '0', lots: '0', notional: '0', commission_pending: '0', commission_approved: '0', commission_paid: '0', commission_reversed: '0', unconverted: '0' };
 const DAILY_COLUMNS = Object.keys(ZERO_DAILY);
 const part = (from: string, values: Partial<typeof ZERO_DAILY>) =>
@@ -99,7 +161,10 @@ daily AS (
   SELECT partner_id, day, ${DAILY_COLUMNS.map((c) => (['clicks', 'registrations', 'ftd_count', 'unconverted'].includes(c) ? `sum(${c})::int` : `sum(${c})`)).join(', ')},
          sum(deposits) - sum(withdrawals)
   FROM daily GROUP BY partner_id, day
-  RETURNING partner_id
+  RETURNING *
+), subtree_add AS (
+  ${ADD_TO_ANCESTORS('daily_ins', '')}
+  RETURNING 1
 ), instrument_ins AS (
   INSERT INTO report_partner_instrument_daily (partner_id, day, instrument, lots, notional, traders)
   SELECT partner_id, day, instrument, sum(lots_traded), sum(notional), count(DISTINCT customer_id) FROM act GROUP BY partner_id, day, instrument
