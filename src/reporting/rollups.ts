@@ -1,6 +1,6 @@
 import type { Database, Sql } from '../db/index.ts';
 import {
-  DELETE_DAILY_FROM_SUBTREES, DELETE_ZERO_SUBTREE_ROWS, deleteKeys, INSERT_PARTNER_ROLLUPS, RECOMPUTE_MONTHS, RECOMPUTE_SUBTREE_MONTHS, RECOMPUTE_SUBTREES, UPSERT_CUSTOMERS,
+  BUILD_ALL_SUBTREES_AND_MONTHS, DELETE_DAILY_FROM_SUBTREES, DELETE_ZERO_SUBTREE_ROWS, deleteKeys, insertPartnerRollups, RECOMPUTE_MONTHS, RECOMPUTE_SUBTREE_MONTHS, RECOMPUTE_SUBTREES, UPSERT_CUSTOMERS,
 } from './rollup-sql.ts';
 
 /** A partner and the business days of its rollups to derive again from the facts. */
@@ -25,11 +25,20 @@ export async function recomputeKeys(tx: Sql, keys: RollupKey[], timeZone: string
   const params = [keys.map((k) => k.partnerId), keys.map((k) => k.from), keys.map((k) => k.to)];
   await tx.query(DELETE_DAILY_FROM_SUBTREES, params);
   for (const table of KEYED_TABLES) await tx.query(deleteKeys(table), params);
-  const [written] = await tx.query<{ daily: number }>(INSERT_PARTNER_ROLLUPS, [...params, timeZone]);
+  const [first, last] = span(keys);
+  const narrow = first !== '-infinity' && last !== 'infinity' && Date.parse(last) - Date.parse(first) <= NARROW_DAYS * 86_400_000;
+  const [written] = await tx.query<{ daily: number }>(insertPartnerRollups(true, narrow), [...params, timeZone, first, last]);
   await tx.query(DELETE_ZERO_SUBTREE_ROWS, params);
   for (const sql of RECOMPUTE_MONTHS) await tx.query(sql, params);
   return { daily: written.daily };
 }
+
+const earliest = (a: string, b: string) => (a === '-infinity' || (b !== '-infinity' && a < b) ? a : b);
+const latest = (a: string, b: string) => (a === 'infinity' || (b !== 'infinity' && a > b) ? a : b);
+/** Up to this many days, a round reads the span's transactions and signups by date first. */
+const NARROW_DAYS = 31;
+/** The first and last day over all keys. */
+const span = (keys: RollupKey[]) => [keys.map((k) => k.from).reduce(earliest), keys.map((k) => k.to).reduce(latest)];
 
 /**
  * Recomputes every subtree row of the partners and their ancestors from the own rows over the current
@@ -87,7 +96,11 @@ export async function rebuildRollups(db: Database, timeZone: string): Promise<{ 
     await tx.query('ANALYZE customers, transactions, trading_activity, attributions, clicks, ledger_entries, partners, partner_tree');
     const partners = await tx.query<{ partner_id: string }>('SELECT partner_id FROM partners ORDER BY partner_id');
     const keys = partners.map((p) => ({ partnerId: p.partner_id, from: '-infinity', to: 'infinity' }));
-    const { daily } = await recomputeKeys(tx, keys, timeZone);
+    // Every partner at once: the own rows, then the subtree and monthly rows in one scan each
+    // (the worker's per-key arithmetic would only repeat that work key by key).
+    const params = [keys.map((k) => k.partnerId), keys.map((k) => k.from), keys.map((k) => k.to), timeZone, '-infinity', 'infinity'];
+    const [{ daily }] = await tx.query<{ daily: number }>(insertPartnerRollups(false), params);
+    for (const sql of BUILD_ALL_SUBTREES_AND_MONTHS) await tx.query(sql);
     await recomputeCustomers(tx, null, timeZone);
     const [{ n }] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM report_customers');
     await tx.query(
