@@ -45,7 +45,7 @@ export async function reportingBench(opts: BenchOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     const generate = await timed(() =>
-      run(process.execPath, [CLI, 'demo', 'generate', '--partners', String(size.partners), '--depth', String(size.depth), '--customers', String(size.customers), '--days', String(size.days), '--seed', '42', '--until', until], {
+      run(process.execPath, [CLI, 'demo', 'generate', '--partners', String(size.partners), '--depth', String(size.depth), '--customers', String(size.customers), '--days', String(size.days), '--seed', '42', '--until', until, '--no-rollups'], {
         env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000,
       }),
     );

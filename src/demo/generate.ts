@@ -85,7 +85,7 @@ export async function generateBroker(db: Database, o: GenerateOptions): Promise<
     for (const c of CURRENCIES.filter((c) => c.code !== 'USD')) rates.push({ date: dayOf(until, d), base: c.code, quote: 'USD', rate: (c.usd * (1 + (rnd() - 0.5) * 0.02)).toFixed(5), source: 'generator' });
   for (let i = 0; i < rates.length; i += BATCH) await db.transaction((tx) => upsertFxRates(tx, rates.slice(i, i + BATCH) as never));
 
-  // Customers: Zipf-like owner, signup spread over the period; ~30% deposit, of those ~70% trade.
+  // Customers: Zipf-like owner, signup spread over the period; ~30% deposit, of those ~90% trade.
   const weights = affiliates.map((_, i) => 1 / (i + 1) ** 1.1);
   const cumulative: number[] = [];
   weights.reduce((s, w, i) => (cumulative[i] = s + w), 0);
@@ -124,8 +124,9 @@ export async function generateBroker(db: Database, o: GenerateOptions): Promise<
         txs.push({ transaction_id: `${id}-d${k}`, customer_id: id, transaction_type: 'deposit' as const, amount: amount(), currency: currency.code, transaction_date: `${dayOf(until, offset)}T12:00:00.000Z`, status: 'approved' as const });
       }
       if (rnd() < 0.3) txs.push({ transaction_id: `${id}-w0`, customer_id: id, transaction_type: 'withdrawal' as const, amount: (Number(txs[txs.length - 1].amount) / 2).toFixed(2), currency: currency.code, transaction_date: `${dayOf(until, Math.floor(rnd() * (ftdOffset + 1)))}T21:00:00.000Z`, status: 'approved' as const });
-      if (rnd() < 0.8) {
-        const instruments = [...new Set([pick(INSTRUMENTS), pick(INSTRUMENTS), pick(INSTRUMENTS)])].slice(0, 1 + Math.floor(rnd() * 3));
+      // Nine in ten depositors trade, each in one to four instruments (the popular ones more often).
+      if (rnd() < 0.9) {
+        const instruments = [...new Set([pick(INSTRUMENTS), pick(INSTRUMENTS), pick(INSTRUMENTS), pick(INSTRUMENTS)])].slice(0, 1 + Math.floor(rnd() * 4));
         traders.push({ id, signupOffset, ftdOffset, currency, activity: 0.5 + rnd() * 0.5, instruments });
       }
     }

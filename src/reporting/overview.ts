@@ -1,6 +1,6 @@
 import { Dec } from '../shared/decimal.ts';
 import type { Sql } from '../db/index.ts';
-import { kpiColumns, type Metric, metricSum, pick } from './kpis.ts';
+import { kpiColumns, METRICS, type Metric, MONEY_METRICS, periodParams, pick, ROLLUP } from './kpis.ts';
 import { REPORT_CURRENCY } from './reports.ts';
 
 const USD = `CASE WHEN e.currency = 'USD' THEN e.amount ELSE e.amount * fx_rate(e.fact_date, e.currency, 'USD') END`;
@@ -11,15 +11,19 @@ const USD = `CASE WHEN e.currency = 'USD' THEN e.amount ELSE e.amount * fx_rate(
  * on them (acquisition cost) per acquisition channel and campaign.
  */
 export async function overviewReport(db: Sql, from: string, to: string, sortBy: Metric, limit: number) {
-  const [totals] = await db.query<Record<string, unknown>>(
-    `SELECT ${kpiColumns()} FROM report_partner_daily r WHERE r.day BETWEEN $1::date AND $2::date`,
-    [from, to],
+  // Per partner over the period (whole months and edge days), once; the totals and the top partners from it.
+  const perPartner = `SELECT r.partner_id, ${METRICS.map((m) => `sum(r.${m}) AS ${m}`).join(', ')} FROM ${ROLLUP('own', 'true', 1)} r GROUP BY r.partner_id`;
+  const rank = (MONEY_METRICS as readonly string[]).includes(sortBy) ? `round(r.${sortBy}, 2)` : `r.${sortBy}`;
+  const rows = await db.query<Record<string, unknown>>(
+    `WITH per AS MATERIALIZED (${perPartner}),
+     top AS (SELECT r.* FROM per r ORDER BY ${rank} DESC, r.partner_id LIMIT $7)
+     SELECT 0 AS part, NULL::text AS partner_id, NULL::text AS name, ${kpiColumns()} FROM per r
+     UNION ALL
+     SELECT 1, r.partner_id, p.name, ${kpiColumns()} FROM top r JOIN partners p USING (partner_id) GROUP BY r.partner_id, p.name
+     ORDER BY part, ${sortBy} DESC, partner_id`,
+    [...periodParams(from, to), limit],
   );
-  const top = await db.query<Record<string, unknown>>(
-    `SELECT r.partner_id, p.name, ${kpiColumns()} FROM report_partner_daily r JOIN partners p USING (partner_id)
-     WHERE r.day BETWEEN $1::date AND $2::date GROUP BY r.partner_id, p.name ORDER BY ${metricSum(sortBy)} DESC, r.partner_id LIMIT $3`,
-    [from, to, limit],
-  );
+  const [totals, ...top] = rows;
   const channels = await db.query<Record<string, any>>(
     `WITH cohort AS (
        SELECT * FROM report_customers WHERE signup_date >= $1::date AND signup_date < $2::date + 1),

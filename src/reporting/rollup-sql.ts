@@ -3,29 +3,44 @@
  * k(partner_id, d_from, d_to): every fact a keyed partner owned on a business day in its range.
  * Ownership of a day is the owner at the end of that business day in the broker's time zone, the
  * commission engine's rule: ((day + 1)::timestamp AT TIME ZONE tz).
- * Parameters: $1 partner ids, $2 first days, $3 last days ('-infinity'/'infinity' allowed), $4 time zone.
+ * Parameters: $1 partner ids, $2 first days, $3 last days ('-infinity'/'infinity' allowed), $4 time zone,
+ * $5/$6 the first and last day over all keys: constants the planner sees, so a round that touches one
+ * day reads that day's transactions and signups through their date indexes, not every fact of the partners' clients.
  */
+/**
+ * A fact table filtered to the span: for a narrow span (a few weeks at most) read first through its
+ * date index (OFFSET 0 keeps the planner from probing it client by client instead), else as a filter.
+ */
+const FENCE = (narrow: boolean, table: string, span: string) => {
+  const alias = table.split(' ')[1];
+  return `(SELECT * FROM ${table} WHERE ${span}${narrow ? ' OFFSET 0' : ''}) ${alias}`;
+};
+const SPAN = (col: string) => `${col} >= ($5::date)::timestamp AT TIME ZONE $4 AND ${col} < ($6::date + 1)::timestamp AT TIME ZONE $4`;
 
 const EOD = (day: string) => `((${day} + 1)::timestamp AT TIME ZONE $4)`;
 // The first deposit in USD, looked up by its primary key (few rows: fx_rate per row is affordable).
 const FTD_USD = (tz: string) =>
   `CASE WHEN ft.currency = 'USD' THEN ft.amount ELSE ft.amount * fx_rate((c.first_deposit_at AT TIME ZONE ${tz})::date, ft.currency, 'USD') END`;
 const OWNED = (day: string) => `o.effective_from < ${EOD(day)} AND (o.effective_to IS NULL OR o.effective_to >= ${EOD(day)})`;
-const KEYS_AND_OWNERSHIP = `
+const KEYS_AND_OWNERSHIP = (narrow: boolean) => `
 k AS (SELECT * FROM unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)),
 o AS (
   SELECT t.customer_id, t.partner_id, t.effective_from, t.effective_to, t.link_id, t.campaign_id, k.d_from, k.d_to
   FROM attributions t JOIN k ON k.partner_id = t.partner_id WHERE t.superseded_at IS NULL),
+-- The clients who signed up or first deposited within the keys' span, and their first owner.
+reg_c AS MATERIALIZED (
+  SELECT c.* FROM ${FENCE(narrow, 'customers c', `(${SPAN('c.signup_date')}) OR (${SPAN('c.first_deposit_at')})`)}
+  WHERE c.customer_id IN (SELECT customer_id FROM o)),
 first_from AS (
   SELECT customer_id, min(effective_from) AS effective_from FROM attributions
-  WHERE superseded_at IS NULL AND customer_id IN (SELECT customer_id FROM o) GROUP BY customer_id),
+  WHERE superseded_at IS NULL AND customer_id IN (SELECT customer_id FROM reg_c) GROUP BY customer_id),
 act AS (
   SELECT o.partner_id, a.date AS day, a.instrument, a.customer_id, a.lots_traded, coalesce(a.volume_usd, 0) AS notional
-  FROM o JOIN trading_activity a ON a.customer_id = o.customer_id AND a.date BETWEEN o.d_from AND o.d_to
+  FROM o JOIN trading_activity a ON a.customer_id = o.customer_id AND a.date BETWEEN o.d_from AND o.d_to AND a.date BETWEEN $5::date AND $6::date
   WHERE ${OWNED('a.date')}),
 money AS MATERIALIZED (
   SELECT t.transaction_id, t.customer_id, t.transaction_type, t.status, t.amount, t.currency, (t.transaction_date AT TIME ZONE $4)::date AS day
-  FROM transactions t
+  FROM ${FENCE(narrow, 'transactions t', SPAN('t.transaction_date'))}
   WHERE t.transaction_type IN ('deposit', 'withdrawal') AND t.customer_id IN (SELECT customer_id FROM o)),
 -- fx_rate once per (day, currency), not once per row.
 rates AS MATERIALIZED (
@@ -45,7 +60,7 @@ reg AS (
          coalesce(o.campaign_id, l.campaign_id, c.campaign_id, '') AS campaign_id,
          (c.first_deposit_at AT TIME ZONE $4)::date AS ftd_day,
          ${FTD_USD('$4')} AS ftd_usd
-  FROM o JOIN customers c ON c.customer_id = o.customer_id
+  FROM o JOIN reg_c c ON c.customer_id = o.customer_id
   JOIN first_from f ON f.customer_id = o.customer_id
   LEFT JOIN links l ON l.link_id = o.link_id
   LEFT JOIN transactions ft ON ft.transaction_id = c.first_deposit_transaction_id
@@ -68,14 +83,76 @@ com AS (
   SELECT c.partner_id, c.day, c.status, CASE WHEN c.currency = 'USD' THEN c.amount ELSE c.amount * r.rate END AS usd
   FROM com_raw c LEFT JOIN com_rates r ON r.day = c.day AND r.currency = c.currency)`;
 
+/** The KPIs the subtree and monthly rollups hold (report_partner_daily's, less `unconverted`). */
+export const ROLLUP_METRICS = ['clicks', 'registrations', 'ftd_count', 'ftd_amount', 'deposits', 'withdrawals', 'net_deposits', 'lots', 'notional',
+  'commission_pending', 'commission_approved', 'commission_paid', 'commission_reversed'] as const;
+const M = ROLLUP_METRICS.join(', ');
+
+/**
+ * Adds (sign '') or subtracts (sign '-') own daily rows `src` to the subtree rows of every ancestor
+ * of their partner in the current tree (the partner itself included: depth 0).
+ */
+const ADD_TO_ANCESTORS = (src: string, sign: '' | '-') => `
+  INSERT INTO report_subtree_daily AS s (partner_id, day, ${M})
+  SELECT t.ancestor_id, o.day, ${ROLLUP_METRICS.map((m) => `${sign}sum(o.${m})`).join(', ')}
+  FROM ${src} o JOIN partner_tree t ON t.descendant_id = o.partner_id GROUP BY t.ancestor_id, o.day
+  ON CONFLICT (partner_id, day) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = s.${m} + EXCLUDED.${m}`).join(', ')}`;
+
+/** Deletes the keys' own daily rows and takes them out of their ancestors' subtree rows. */
+export const DELETE_DAILY_FROM_SUBTREES = `
+WITH old AS (
+  DELETE FROM report_partner_daily r USING unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)
+  WHERE r.partner_id = k.partner_id AND r.day BETWEEN k.d_from AND k.d_to RETURNING r.*)
+${ADD_TO_ANCESTORS('old', '-')}`;
+
+/** The ancestors (self included) of the keys' partners, with the keys' day ranges merged per ancestor. */
+const ANCESTOR_KEYS = `
+  SELECT t.ancestor_id AS partner_id, min(k.d_from) AS d_from, max(k.d_to) AS d_to
+  FROM unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to) JOIN partner_tree t ON t.descendant_id = k.partner_id
+  GROUP BY t.ancestor_id`;
+
+/** Drops the subtree rows of the keys' ancestors that came to 0 in every figure (a rebuild never writes them). */
+export const DELETE_ZERO_SUBTREE_ROWS = `
+DELETE FROM report_subtree_daily s USING (${ANCESTOR_KEYS}) a
+WHERE s.partner_id = a.partner_id AND s.day BETWEEN a.d_from AND a.d_to AND NOT (${ROLLUP_METRICS.map((m) => `s.${m} <> 0`).join(' OR ')})`;
+
+/** Recomputes the subtree rows of the listed partners ($1) from scratch: the sum of own rows over the closure table. */
+export const RECOMPUTE_SUBTREES = [
+  'DELETE FROM report_subtree_daily WHERE partner_id = ANY($1::text[])',
+  `INSERT INTO report_subtree_daily (partner_id, day, ${M})
+   SELECT t.ancestor_id, r.day, ${ROLLUP_METRICS.map((m) => `sum(r.${m})`).join(', ')}
+   FROM partner_tree t JOIN report_partner_daily r ON r.partner_id = t.descendant_id
+   WHERE t.ancestor_id = ANY($1::text[]) GROUP BY t.ancestor_id, r.day HAVING ${ROLLUP_METRICS.map((m) => `sum(r.${m}) <> 0`).join(' OR ')}`,
+];
+
+const MONTH = (d: string) => `date_trunc('month', ${d}::timestamp)::date`;
+/**
+ * Recomputes the monthly rows of `monthly` from `daily` for the months the key ranges (SQL rows of
+ * partner_id, d_from, d_to) overlap: a delete, then an insert.
+ */
+const monthly = (daily: string, monthlyTable: string, keys: string) => [
+  `DELETE FROM ${monthlyTable} m USING (${keys}) k
+   WHERE m.partner_id = k.partner_id AND m.month BETWEEN ${MONTH('k.d_from')} AND k.d_to`,
+  `INSERT INTO ${monthlyTable} (partner_id, month, ${M})
+   SELECT r.partner_id, ${MONTH('r.day')}, ${ROLLUP_METRICS.map((m) => `sum(r.${m})`).join(', ')}
+   FROM ${daily} r JOIN (${keys}) k ON r.partner_id = k.partner_id
+     AND r.day >= ${MONTH('k.d_from')} AND r.day < ${MONTH('k.d_to')} + interval '1 month'
+   GROUP BY r.partner_id, ${MONTH('r.day')}`,
+];
+const KEYS = 'SELECT * FROM unnest($1::text[], $2::date[], $3::date[]) AS k(partner_id, d_from, d_to)';
+/** The keys' own monthly rows, then their ancestors' subtree monthly rows ($1–$3 as for the keys). */
+export const RECOMPUTE_MONTHS = [...monthly('report_partner_daily', 'report_partner_monthly', KEYS), ...monthly('report_subtree_daily', 'report_subtree_monthly', ANCESTOR_KEYS)];
+/** Every subtree monthly row of the listed partners ($1). */
+export const RECOMPUTE_SUBTREE_MONTHS = monthly('report_subtree_daily', 'report_subtree_monthly', `SELECT unnest($1::text[]) AS partner_id, '-infinity'::date AS d_from, 'infinity'::date AS d_to`);
+
 const ZERO_DAILY = { clicks: '0', registrations: '0', ftd_count: '0', ftd_amount: '0', deposits: '0', withdrawals: '0', lots: '0', notional: '0', commission_pending: '0', commission_approved: '0', commission_paid: '0', commission_reversed: '0', unconverted: '0' };
 const DAILY_COLUMNS = Object.keys(ZERO_DAILY);
 const part = (from: string, values: Partial<typeof ZERO_DAILY>) =>
   `SELECT partner_id, day, ${DAILY_COLUMNS.map((c) => `${values[c as keyof typeof ZERO_DAILY] ?? '0'}::numeric AS ${c}`).join(', ')} FROM ${from} GROUP BY partner_id, day`;
 
 /** Inserts the three partner rollups for the keys (their old rows must be deleted first). */
-export const INSERT_PARTNER_ROLLUPS = `
-WITH ${KEYS_AND_OWNERSHIP},
+export const insertPartnerRollups = (subtrees: boolean, narrow = false) => `
+WITH ${KEYS_AND_OWNERSHIP(narrow)},
 daily AS (
   ${part('clk', { clicks: 'count(*)' })}
   UNION ALL ${part('reg_owned', { registrations: 'count(*)' })}
@@ -99,8 +176,8 @@ daily AS (
   SELECT partner_id, day, ${DAILY_COLUMNS.map((c) => (['clicks', 'registrations', 'ftd_count', 'unconverted'].includes(c) ? `sum(${c})::int` : `sum(${c})`)).join(', ')},
          sum(deposits) - sum(withdrawals)
   FROM daily GROUP BY partner_id, day
-  RETURNING partner_id
-), instrument_ins AS (
+  RETURNING *
+), ${subtrees ? `subtree_add AS (${ADD_TO_ANCESTORS('daily_ins', '')} RETURNING 1), ` : ''}instrument_ins AS (
   INSERT INTO report_partner_instrument_daily (partner_id, day, instrument, lots, notional, traders)
   SELECT partner_id, day, instrument, sum(lots_traded), sum(notional), count(DISTINCT customer_id) FROM act GROUP BY partner_id, day, instrument
   RETURNING partner_id
@@ -114,6 +191,17 @@ daily AS (
   RETURNING partner_id
 )
 SELECT (SELECT count(*) FROM daily_ins)::int AS daily, (SELECT count(*) FROM instrument_ins)::int AS instrument, (SELECT count(*) FROM link_ins)::int AS links`;
+
+/** For a rebuild: every subtree and monthly row from the (complete) own daily rows, in three scans. */
+export const BUILD_ALL_SUBTREES_AND_MONTHS = [
+  `INSERT INTO report_subtree_daily (partner_id, day, ${M})
+   SELECT t.ancestor_id, r.day, ${ROLLUP_METRICS.map((m) => `sum(r.${m})`).join(', ')}
+   FROM report_partner_daily r JOIN partner_tree t ON t.descendant_id = r.partner_id
+   GROUP BY t.ancestor_id, r.day HAVING ${ROLLUP_METRICS.map((m) => `sum(r.${m}) <> 0`).join(' OR ')}`,
+  ...[['report_partner_daily', 'report_partner_monthly'], ['report_subtree_daily', 'report_subtree_monthly']].map(([daily, monthlyTable]) =>
+    `INSERT INTO ${monthlyTable} (partner_id, month, ${M})
+     SELECT r.partner_id, ${MONTH('r.day')}, ${ROLLUP_METRICS.map((m) => `sum(r.${m})`).join(', ')} FROM ${daily} r GROUP BY r.partner_id, ${MONTH('r.day')}`),
+];
 
 /** Deletes the keys' rows of one rollup table. */
 export const deleteKeys = (table: string) =>

@@ -1,5 +1,7 @@
 import type { Database, Sql } from '../db/index.ts';
-import { deleteKeys, INSERT_PARTNER_ROLLUPS, UPSERT_CUSTOMERS } from './rollup-sql.ts';
+import {
+  BUILD_ALL_SUBTREES_AND_MONTHS, DELETE_DAILY_FROM_SUBTREES, DELETE_ZERO_SUBTREE_ROWS, deleteKeys, insertPartnerRollups, RECOMPUTE_MONTHS, RECOMPUTE_SUBTREE_MONTHS, RECOMPUTE_SUBTREES, UPSERT_CUSTOMERS,
+} from './rollup-sql.ts';
 
 /** A partner and the business days of its rollups to derive again from the facts. */
 export interface RollupKey {
@@ -9,16 +11,45 @@ export interface RollupKey {
   to: string;
 }
 
-const PARTNER_TABLES = ['report_partner_daily', 'report_partner_instrument_daily', 'report_link_daily'];
+const KEYED_TABLES = ['report_partner_instrument_daily', 'report_link_daily'];
+const ALL_TABLES = 'report_partner_daily, report_partner_instrument_daily, report_link_daily, report_customers, report_subtree_daily, report_partner_monthly, report_subtree_monthly';
 export const REPORT_CHANNEL = 'openib_reports';
 
-/** Replaces the partner rollups of the keys with what the facts say now (delete, then one insert). */
+/**
+ * Replaces the partner rollups of the keys with what the facts say now (delete, then one insert).
+ * The change of every own daily row goes to the subtree rows of the partner's ancestors (old rows
+ * subtracted, new ones added, rows at 0 dropped), then the touched months are summed again.
+ */
 export async function recomputeKeys(tx: Sql, keys: RollupKey[], timeZone: string): Promise<{ daily: number }> {
   if (!keys.length) return { daily: 0 };
   const params = [keys.map((k) => k.partnerId), keys.map((k) => k.from), keys.map((k) => k.to)];
-  for (const table of PARTNER_TABLES) await tx.query(deleteKeys(table), params);
-  const [written] = await tx.query<{ daily: number }>(INSERT_PARTNER_ROLLUPS, [...params, timeZone]);
+  await tx.query(DELETE_DAILY_FROM_SUBTREES, params);
+  for (const table of KEYED_TABLES) await tx.query(deleteKeys(table), params);
+  const [first, last] = span(keys);
+  const narrow = first !== '-infinity' && last !== 'infinity' && Date.parse(last) - Date.parse(first) <= NARROW_DAYS * 86_400_000;
+  const [written] = await tx.query<{ daily: number }>(insertPartnerRollups(true, narrow), [...params, timeZone, first, last]);
+  await tx.query(DELETE_ZERO_SUBTREE_ROWS, params);
+  for (const sql of RECOMPUTE_MONTHS) await tx.query(sql, params);
   return { daily: written.daily };
+}
+
+const earliest = (a: string, b: string) => (a === '-infinity' || (b !== '-infinity' && a < b) ? a : b);
+const latest = (a: string, b: string) => (a === 'infinity' || (b !== 'infinity' && a > b) ? a : b);
+/** Up to this many days, a round reads the span's transactions and signups by date first. */
+const NARROW_DAYS = 31;
+/** The first and last day over all keys. */
+const span = (keys: RollupKey[]) => [keys.map((k) => k.from).reduce(earliest), keys.map((k) => k.to).reduce(latest)];
+
+/**
+ * Recomputes every subtree row of the partners and their ancestors from the own rows over the current
+ * closure table: after a tree move, for the old and the new parent's chains.
+ */
+export async function recomputeSubtrees(tx: Sql, partnerIds: string[]): Promise<string[]> {
+  if (!partnerIds.length) return [];
+  const rows = await tx.query<{ ancestor_id: string }>('SELECT DISTINCT ancestor_id FROM partner_tree WHERE descendant_id = ANY($1::text[])', [partnerIds]);
+  const ids = rows.map((r) => r.ancestor_id);
+  for (const sql of [...RECOMPUTE_SUBTREES, ...RECOMPUTE_SUBTREE_MONTHS]) await tx.query(sql, [ids]);
+  return ids;
 }
 
 /** Recomputes the per-customer report rows: the listed customers, or every customer when ids is null. */
@@ -60,12 +91,16 @@ export async function rebuildRollups(db: Database, timeZone: string): Promise<{ 
   const started = Date.now();
   return db.transaction(async (tx) => {
     await tx.query('SELECT 1 FROM report_event_position WHERE id = 1 FOR UPDATE');
-    await tx.query('TRUNCATE report_partner_daily, report_partner_instrument_daily, report_link_daily, report_customers');
+    await tx.query(`TRUNCATE ${ALL_TABLES}`);
     // Fresh bulk loads have no planner statistics yet; the rebuild reads every fact table.
     await tx.query('ANALYZE customers, transactions, trading_activity, attributions, clicks, ledger_entries, partners, partner_tree');
     const partners = await tx.query<{ partner_id: string }>('SELECT partner_id FROM partners ORDER BY partner_id');
     const keys = partners.map((p) => ({ partnerId: p.partner_id, from: '-infinity', to: 'infinity' }));
-    const { daily } = await recomputeKeys(tx, keys, timeZone);
+    // Every partner at once: the own rows, then the subtree and monthly rows in one scan each
+    // (the worker's per-key arithmetic would only repeat that work key by key).
+    const params = [keys.map((k) => k.partnerId), keys.map((k) => k.from), keys.map((k) => k.to), timeZone, '-infinity', 'infinity'];
+    const [{ daily }] = await tx.query<{ daily: number }>(insertPartnerRollups(false), params);
+    for (const sql of BUILD_ALL_SUBTREES_AND_MONTHS) await tx.query(sql);
     await recomputeCustomers(tx, null, timeZone);
     const [{ n }] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM report_customers');
     await tx.query(

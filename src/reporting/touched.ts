@@ -12,6 +12,8 @@ interface Touch {
   to: string;
   /** The customers' own report rows need recomputing. */
   customerRows: boolean;
+  /** Partners whose ancestor chains' subtree rollups must be summed again (the tree changed). */
+  subtrees?: string[];
 }
 
 const ALL = { from: '-infinity', to: 'infinity' };
@@ -60,6 +62,15 @@ export async function touchOf(db: Sql, type: string, data: Data, timeZone: strin
       const [run] = await db.query<{ date_from: string | null; date_to: string | null }>('SELECT date_from::text, date_to::text FROM commission_runs WHERE id = $1', [data.run_id]);
       return { customers: [], partners: data.partner_ids ?? [], from: run?.date_from ?? '-infinity', to: run?.date_to ?? 'infinity', customerRows: false };
     }
+    case 'commission.status_changed': {
+      const r = range(data.date_from, data.date_to);
+      return r && { customers: [], partners: [data.partner_id].filter((p): p is string => typeof p === 'string'), ...r, customerRows: false };
+    }
+    case 'partner.moved': {
+      // The moved partner's own and subtree rows stay; its old and new uplines' subtree totals change.
+      const parents = [data.from_parent_id, data.to_parent_id].filter((p): p is string => typeof p === 'string');
+      return { customers: [], partners: [], from: 'infinity', to: '-infinity', customerRows: false, subtrees: parents };
+    }
     case 'fx_rates.updated': {
       const r = range(data.date_from, data.date_to);
       if (!r) return undefined;
@@ -75,7 +86,7 @@ const earlier = (a: string, b: string) => (a === '-infinity' || (b !== '-infinit
 const later = (a: string, b: string) => (a === 'infinity' || (b !== 'infinity' && a > b) ? a : b);
 
 /** Merges touches into one key per partner (the union of its ranges) and the customers to refresh. */
-export async function keysOf(db: Sql, touches: Touch[]): Promise<{ keys: RollupKey[]; customers: string[] }> {
+export async function keysOf(db: Sql, touches: Touch[]): Promise<{ keys: RollupKey[]; customers: string[]; subtrees: string[] }> {
   const customers = [...new Set(touches.flatMap((t) => t.customers))];
   const owners = new Map<string, string[]>();
   if (customers.length) {
@@ -94,5 +105,6 @@ export async function keysOf(db: Sql, touches: Touch[]): Promise<{ keys: RollupK
     }
   }
   const refresh = [...new Set(touches.filter((t) => t.customerRows).flatMap((t) => t.customers))];
-  return { keys: [...ranges].map(([partnerId, r]) => ({ partnerId, ...r })), customers: refresh };
+  const subtrees = [...new Set(touches.flatMap((t) => t.subtrees ?? []))];
+  return { keys: [...ranges].map(([partnerId, r]) => ({ partnerId, ...r })), customers: refresh, subtrees };
 }

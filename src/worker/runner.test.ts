@@ -57,6 +57,21 @@ describe('startWorkers', () => {
     await workers.stop();
   });
 
+  it('with settleMs, gathers the notifications of a burst into one round', async () => {
+    let rounds = 0;
+    const task: Task = { name: 'settled', intervalMs: 60_000, wakeOn: ['openib_settle'], settleMs: 150, run: async () => (rounds++, false) };
+    const workers = await startWorkers({ db, config }, [task]);
+    await tick(50);
+    const before = rounds;
+    for (let i = 0; i < 5; i++) {
+      await db.query(`SELECT pg_notify('openib_settle', 'x')`);
+      await tick(15);
+    }
+    await tick(400);
+    expect(rounds - before).toBe(1);
+    await workers.stop();
+  });
+
   it('gives every round the injected clock', async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
     const seen: string[] = [];

@@ -27,6 +27,11 @@ export interface Task {
   intervalMs?: number;
   /** NOTIFY channels whose notifications start a round early. */
   wakeOn?: readonly string[];
+  /**
+   * Milliseconds to wait after a wake-up before the round starts, so a burst of commits (an ingest
+   * stream: one NOTIFY per batch) is handled in one round instead of one round per batch.
+   */
+  settleMs?: number;
   /** True while work the task started is still running in the background; idle() waits for it. */
   busy?(): boolean;
   /** Waits for work the task left running in the background; called once when stopping, after its last round. */
@@ -78,16 +83,18 @@ export async function startWorkers(
       interrupt?.();
     };
     const ctx: WorkerContext = { db: base.db, config: base.config, clock, log, signal: stopping.signal, wake };
+    /** Resolves true when woken early. */
     const sleep = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
+      new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => done(false), ms);
+        function done(woken: boolean) {
           clearTimeout(timer);
           interrupt = undefined;
-          resolve();
+          resolve(woken);
         }
-        interrupt = done;
+        interrupt = () => done(true);
       });
+    const settle = () => (task.settleMs && !stopping.signal.aborted ? new Promise((r) => setTimeout(r, task.settleMs)) : undefined);
 
     async function loop() {
       while (!stopping.signal.aborted) {
@@ -107,8 +114,9 @@ export async function startWorkers(
           }
         }
         if (stopping.signal.aborted) break;
-        if (more || wakeRequested) await new Promise((r) => setImmediate(r));
-        else await sleep(task.intervalMs ?? opts.intervalMs ?? 1000);
+        if (more) await new Promise((r) => setImmediate(r));
+        else if (wakeRequested) await (settle() ?? new Promise((r) => setImmediate(r)));
+        else if (await sleep(task.intervalMs ?? opts.intervalMs ?? 1000)) await settle();
       }
       for (const w of waiters.splice(0)) w.resolve();
     }

@@ -1,4 +1,5 @@
 import type { Sql } from '../../db/index.ts';
+import { appendEvents } from '../../events/outbox.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { explain } from '../maths/explanation.ts';
 import type { DesiredEntry, DiffScope } from './desired.ts';
@@ -184,11 +185,24 @@ export async function setStatus(tx: Sql, ids: number[], to: string, reason: stri
      WHERE s.entry_id = prev.entry_id RETURNING s.entry_id, prev.status AS previous`,
     [ids, to, reason, from],
   );
-  if (rows.length)
+  if (rows.length) {
     await tx.query(
       `INSERT INTO ledger_status_log (entry_id, from_status, to_status, reason, changed_by)
        SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(entry_id, from_status), (SELECT $3::text, $4::text, $5::text) x`,
       [rows.map((r) => r.entry_id), rows.map((r) => r.previous), to, reason, actor],
     );
+    // One event per partner, so reports (commission by status) and subscribers see the change at once.
+    const partners = await tx.query<{ partner_id: string; date_from: string; date_to: string; entries: number }>(
+      `SELECT partner_id, min(fact_date)::text AS date_from, max(fact_date)::text AS date_to, count(*)::int AS entries
+       FROM ledger_entries WHERE id = ANY($1::bigint[]) GROUP BY partner_id ORDER BY partner_id`,
+      [rows.map((r) => r.entry_id)],
+    );
+    await appendEvents(tx, partners.map((p) => ({
+      type: 'commission.status_changed',
+      subjectType: 'partner',
+      subjectId: p.partner_id,
+      data: { partner_id: p.partner_id, status: to, from_statuses: from, entries: p.entries, date_from: p.date_from, date_to: p.date_to, reason, changed_by: actor },
+    })));
+  }
   return rows.map((r) => r.entry_id);
 }
