@@ -138,10 +138,11 @@ describe('rollups', () => {
         expect(s.own.commission_paid).toBe('0.00');
         break;
       }
-      if (Date.now() - started > 5000) throw new Error(`commission_paid still ${s.subtree.commission_paid}`);
+      if (Date.now() - started > 10_000) throw new Error(`commission_paid still ${s.subtree.commission_paid}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(Date.now() - started).toBeLessThan(2000);
+    // No engine run happens here (OPENIB_COMMISSIONS_AUTO=0): only the event can have moved it. Loose bound for loaded CI machines.
+    expect(Date.now() - started).toBeLessThan(5000);
     await expectConsistentSubtrees();
   });
 });
