@@ -8,6 +8,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createHash } from 'node:crypto';
 import { authRoutes } from '../auth/routes.ts';
+import { registerAuditFallback } from '../audit/fallback.ts';
+import { auditRoutes } from '../audit/routes.ts';
 import { bearerToken, registerAuthGuard } from '../auth/guard.ts';
 import { eventRoutes } from '../events/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
@@ -134,7 +136,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   registerAuthGuard(app);
   registerObservability(app);
+  registerAuditFallback(app);
   await app.register(authRoutes);
+  await app.register(auditRoutes);
   await app.register(ingestRoutes);
   await app.register(eventRoutes);
   await app.register(fxRoutes);
