@@ -23,6 +23,9 @@ export const SCOPES = [
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** Scopes that reach beyond one partner's subtree: a partner-bound client never holds them. */
+export const BROKER_ONLY_SCOPES: readonly Scope[] = ['admin', 'payouts:write', 'read:all'];
+
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }

@@ -19,7 +19,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/payout-runs',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'Draft a payout run for a period',
@@ -49,7 +49,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/payout-runs',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'List payout runs',
@@ -70,7 +70,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/payout-runs/:run_id',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'A payout run with its statements',
@@ -89,7 +89,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/payout-runs/:run_id/export',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'Export approved statements for payment',

@@ -104,7 +104,7 @@ export const statementRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/statements/:statement_id/:action',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'Review, approve, hold, reject or pay a statement',
