@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors.ts';
 import { ipAllowed } from './ip-allowlist.ts';
-import { BROKER_ONLY_SCOPES, hasScope } from './scopes.ts';
+import { brokerOnly, hasScope } from './scopes.ts';
 import { verifyToken } from './tokens.ts';
 
 const unauthorized = (message: string) =>
@@ -44,11 +44,11 @@ export function registerAuthGuard(app: FastifyInstance) {
     if (!client || client.revoked_at) throw unauthorized('The API client behind this token has been revoked.');
     if (!ipAllowed(request.ip, client.allowed_ips))
       throw new AppError(403, 'ip_not_allowed', `This API client may not be used from ${request.ip}; its IP allowlist does not include this address.`);
-    if (claims.partnerId !== undefined && client.partner_status !== 'active' && client.partner_status !== 'pending')
+    if (claims.partnerId !== undefined && client.partner_status === 'suspended')
       throw new AppError(403, 'partner_suspended', 'The partner behind this token is suspended or closed; its tokens are refused until the broker reactivates it.');
     // A token never carries more than its client holds now, so narrowing a client's scopes takes effect at once.
     const scopes = claims.scopes.filter(
-      (s) => (client.scopes.includes(s) || client.scopes.includes('admin')) && !(claims.partnerId !== undefined && (BROKER_ONLY_SCOPES as string[]).includes(s)),
+      (s) => (client.scopes.includes(s) || client.scopes.includes('admin')) && !(claims.partnerId !== undefined && brokerOnly([s]).length),
     );
     request.caller = { clientId: claims.clientId, scopes, partnerId: claims.partnerId, via: 'token' };
     const required = routeConfig?.scope ?? 'admin';

@@ -16,7 +16,7 @@ import {
   verifyClientSecret,
 } from './clients.ts';
 import { ipAllowed, parseAllowlist } from './ip-allowlist.ts';
-import { BROKER_ONLY_SCOPES, parseScopes, type Scope, SCOPES } from './scopes.ts';
+import { brokerOnly, PARTNER_SCOPES, parseScopes, type Scope, SCOPES } from './scopes.ts';
 import { MinuteLimiter } from './token-rate-limit.ts';
 import { issueToken } from './tokens.ts';
 
@@ -190,9 +190,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const partnerId = request.body.partner_id;
       if (partnerId !== undefined) {
-        const brokerOnly = (request.body.scopes as string[]).filter((s) => (BROKER_ONLY_SCOPES as string[]).includes(s));
-        if (brokerOnly.length)
-          throw new AppError(422, 'validation_failed', `A client bound to a partner cannot hold ${brokerOnly.join(', ')}.`, [{ field: 'scopes', reason: `must not include ${BROKER_ONLY_SCOPES.join(', ')} with partner_id` }]);
+        const refused = brokerOnly(request.body.scopes);
+        if (refused.length)
+          throw new AppError(422, 'validation_failed', `A client bound to a partner cannot hold ${refused.join(', ')}.`, [{ field: 'scopes', reason: `with partner_id, only ${PARTNER_SCOPES.join(', ')}` }]);
         const [partner] = await db.query('SELECT 1 FROM partners WHERE partner_id = $1', [partnerId]);
         if (!partner) throw new AppError(422, 'validation_failed', `No partner "${partnerId}".`, [{ field: 'partner_id', reason: 'must be an existing partner' }]);
       }
@@ -286,8 +286,8 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return db.transaction(async (tx) => {
         const before = await getClient(tx, request.params.client_id, true);
         if (!before) throw notFound();
-        if (scopes && before.partner_id && (scopes as string[]).some((s) => (BROKER_ONLY_SCOPES as string[]).includes(s)))
-          throw new AppError(422, 'validation_failed', `A client bound to a partner cannot hold ${BROKER_ONLY_SCOPES.join(', ')}.`, [{ field: 'scopes', reason: `must not include ${BROKER_ONLY_SCOPES.join(', ')} with partner_id` }]);
+        if (scopes && before.partner_id && brokerOnly(scopes).length)
+          throw new AppError(422, 'validation_failed', `A client bound to a partner cannot hold ${brokerOnly(scopes).join(', ')}.`, [{ field: 'scopes', reason: `with partner_id, only ${PARTNER_SCOPES.join(', ')}` }]);
         if (scopes && request.caller?.clientId === before.client_id && !(scopes as string[]).includes('admin') && before.scopes.includes('admin'))
           throw new AppError(409, 'cannot_demote_self', 'A client cannot remove its own admin scope; use another admin client.');
         const after = (await updateClient(tx, before.client_id, { name, scopes: scopes as Scope[] | undefined, allowedIps }))!;

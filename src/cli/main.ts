@@ -4,7 +4,7 @@ import { createClient, DEFAULT_OVERLAP_SECONDS, getClient, listClients, revokeCl
 import { parseAllowlist } from '../auth/ip-allowlist.ts';
 import { recordAudit } from '../audit/record.ts';
 import { withoutSecrets } from '../audit/http.ts';
-import { BROKER_ONLY_SCOPES, parseScopes, SCOPES } from '../auth/scopes.ts';
+import { brokerOnly, parseScopes, SCOPES } from '../auth/scopes.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
@@ -71,7 +71,7 @@ clients
   .action(async (opts: { name: string; scopes: string; partner?: string; json?: boolean }) => {
     const { scopes, unknown } = parseScopes(opts.scopes);
     if (unknown.length) fail(new Error(`unknown scope(s): ${unknown.join(', ')}. Known: ${SCOPES.join(' ')}`));
-    if (opts.partner && scopes.some((s) => BROKER_ONLY_SCOPES.includes(s))) fail(new Error(`a client bound to a partner cannot hold ${BROKER_ONLY_SCOPES.join(', ')}`));
+    if (opts.partner && brokerOnly(scopes).length) fail(new Error(`a client bound to a partner cannot hold ${brokerOnly(scopes).join(', ')}`));
     const ctx = await openPlatform(loadConfig()).catch(fail);
     try {
       if (opts.partner && !(await ctx.db.query('SELECT 1 FROM partners WHERE partner_id = $1', [opts.partner])).length)
@@ -182,7 +182,7 @@ clients
       const after = await ctx.db.transaction(async (tx) => {
         const before = await getClient(tx, clientId, true);
         if (!before) throw new Error(`no API client ${clientId}`);
-        if (scopes?.some((s) => BROKER_ONLY_SCOPES.includes(s)) && before.partner_id) throw new Error(`a client bound to a partner cannot hold ${BROKER_ONLY_SCOPES.join(', ')}`);
+        if (scopes && brokerOnly(scopes).length && before.partner_id) throw new Error(`a client bound to a partner cannot hold ${brokerOnly(scopes).join(', ')}`);
         const a = (await updateClient(tx, clientId, { name: opts.name, scopes, allowedIps }))!;
         await recordAudit(tx, { actor: cliActor(), action: 'api_client.update', subject: { type: 'api_client', id: clientId }, before: withoutSecrets(before), after: withoutSecrets(a) });
         return a;

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { authRoutes } from '../auth/routes.ts';
 import { registerAuditFallback } from '../audit/fallback.ts';
 import { auditRoutes } from '../audit/routes.ts';
+import { registerPiiReadAudit } from '../audit/pii-reads.ts';
 import { bearerToken, registerAuthGuard } from '../auth/guard.ts';
 import { eventRoutes } from '../events/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
@@ -137,6 +138,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   registerAuthGuard(app);
   registerObservability(app);
   registerAuditFallback(app);
+  registerPiiReadAudit(app);
   await app.register(authRoutes);
   await app.register(auditRoutes);
   await app.register(ingestRoutes);
