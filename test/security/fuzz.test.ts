@@ -27,7 +27,7 @@ beforeAll(async () => {
   );
   const counted = tables.map((r) => r.table_name).filter((n) => !NOT_FINGERPRINTED.has(n));
   fingerprintSql = `SELECT ${counted.map((n) => `(SELECT count(*) FROM "${n}")::int AS "${n}"`).join(', ')}`;
-}, 60_000);
+}, 180_000);
 afterAll(() => t.stop());
 
 /** Percent-encodes; a lone surrogate becomes the bytes of invalid UTF-8, which the server must refuse cleanly. */
