@@ -149,3 +149,13 @@ describe('partner-bound API clients', () => {
     expect(list.body.data.map((p: { partner_id: string }) => p.partner_id)).toEqual([partner.body.partner_id]);
   });
 });
+
+describe('hostile token requests', () => {
+  it('answers a NUL in the URL or a body of the wrong type with an OAuth 400, never a 500', async () => {
+    for (const [raw, type] of [['', 'text/plain'], ['{"constructor":[1],"__proto__":[[]]}', 'application/json']]) {
+      const res = await t.call('POST', '/oauth/token?x=a%00b', { raw, headers: { 'content-type': type } });
+      expect(res.status, res.text).toBe(400);
+      expect(res.body).toMatchObject({ error: 'invalid_request', error_description: expect.any(String) });
+    }
+  });
+});

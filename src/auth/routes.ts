@@ -124,6 +124,13 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
           if (oauth.basic) reply.header('WWW-Authenticate', 'Basic realm="openib"');
           return reply.status(oauth.status as 400).send({ error: oauth.error, error_description: oauth.description });
         }
+        // Refusals from before the handler (a NUL in the URL, a malformed body) answer in the OAuth shape too.
+        const status = error instanceof AppError ? error.status : (error as { statusCode?: number }).statusCode;
+        if (status === 400 || status === 401 || status === 429)
+          return reply.status(status as 400).send({
+            error: status === 401 ? 'invalid_client' : status === 429 ? 'slow_down' : 'invalid_request',
+            error_description: error instanceof Error ? error.message : 'The request is not valid.',
+          });
         throw error;
       },
     },
