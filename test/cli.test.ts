@@ -77,7 +77,7 @@ describe.skipIf(TEST_BACKEND === 'postgres')('openib CLI (embedded database; run
     await expect(run(BIN, ['clients', 'update', created.client_id, '--allowed-ips', '10.1'], { env })).rejects.toMatchObject({ stderr: expect.stringContaining('not an IP address') });
     const list = (await run(BIN, ['clients', 'list', '--json'], { env })).stdout;
     expect(list).not.toContain(rotated.client_secret);
-  });
+  }, 180_000);
 
   it('migrates and reports when already up to date', async () => {
     const env = { ...process.env, OPENIB_DATA_DIR: dataDir() };

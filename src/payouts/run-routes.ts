@@ -40,6 +40,8 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const today = businessDate(clock.now().toISOString(), config.brokerTimeZone);
       const asOf = request.body.as_of ? dayParam('as_of', request.body.as_of) : today;
       const runId = await db.transaction((tx) => createRun(tx, settings, { period, asOf, actor: actorOf(request), ip: request.ip }, today));
+      // createRun wrote the audit entry in its transaction.
+      request.audited = true;
       const run = (await getRun(db, runId))!;
       reply.code(201);
       return { ...run, statements: await listStatements(db, { runId }) };

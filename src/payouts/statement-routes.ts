@@ -135,6 +135,8 @@ export const statementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await db.transaction((tx) =>
         actOnStatement(tx, statement_id, { action, reason: body.reason, reference: body.reference, paidOn, actor: actorOf(request), ip: request.ip }),
       );
+      // actOnStatement wrote the audit entry in its transaction.
+      request.audited = true;
       return (await getStatement(db, statement_id))!;
     },
   );
