@@ -18,6 +18,10 @@ export interface Config {
   jwtSecret?: string;
   tokenTtlSeconds: number;
   rateLimitPerMinute: number;
+  /** Token requests per minute per client IP and per client_id (OPENIB_TOKEN_RATE_LIMIT_PER_MINUTE). */
+  tokenRateLimitPerMinute: number;
+  /** Direct TLS: PEM certificate chain and private key files (both or neither). */
+  tls?: { certFile: string; keyFile: string };
   bodyLimitBytes: number;
   adminClientId?: string;
   adminClientSecret?: string;
@@ -114,6 +118,13 @@ function appSchemes(env: NodeJS.ProcessEnv): string[] {
   return schemes;
 }
 
+function tlsFiles(env: NodeJS.ProcessEnv): Config['tls'] {
+  const certFile = env.OPENIB_TLS_CERT_FILE || undefined;
+  const keyFile = env.OPENIB_TLS_KEY_FILE || undefined;
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new Error('Set both OPENIB_TLS_CERT_FILE and OPENIB_TLS_KEY_FILE, or neither.');
+  return certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, 'PORT', 3000);
   const host = env.HOST || '127.0.0.1';
@@ -144,6 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: env.OPENIB_JWT_SECRET || undefined,
     tokenTtlSeconds: int(env, 'OPENIB_TOKEN_TTL_SECONDS', 3600, 60),
     rateLimitPerMinute: int(env, 'OPENIB_RATE_LIMIT_PER_MINUTE', 1000, 1),
+    tokenRateLimitPerMinute: int(env, 'OPENIB_TOKEN_RATE_LIMIT_PER_MINUTE', 30, 1),
+    tls: tlsFiles(env),
     bodyLimitBytes: int(env, 'OPENIB_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
     adminClientId,
     adminClientSecret,

@@ -56,7 +56,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    url = `${config.tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   }
   const log: Logger = opts.logger === false ? silentLogger : (app?.log ?? jsonLogger('openib-worker'));
   const workers =

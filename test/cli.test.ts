@@ -62,6 +62,23 @@ describe.skipIf(TEST_BACKEND === 'postgres')('openib CLI (embedded database; run
     await expect(run(BIN, ['clients', 'create', '--name', 'x', '--scopes', 'root'], { env })).rejects.toMatchObject({ stderr: expect.stringContaining('unknown scope') });
   });
 
+  it('rotates a client secret, ends the overlap and updates scopes and allowlist, each audited', async () => {
+    const env = { ...process.env, OPENIB_DATA_DIR: dataDir(), OPENIB_DEMO: '0' };
+    const created = JSON.parse((await run(BIN, ['clients', 'create', '--name', 'CRM', '--scopes', 'customers:write', '--json'], { env })).stdout);
+    const rotated = JSON.parse((await run(BIN, ['clients', 'rotate', created.client_id, '--overlap', '600', '--json'], { env })).stdout);
+    expect(rotated.client_secret).toMatch(/^ocs_/);
+    expect(rotated.client_secret).not.toBe(created.client_secret);
+    expect(Date.parse(rotated.previous_secret_expires_at) - Date.now()).toBeGreaterThan(590_000);
+    await run(BIN, ['clients', 'revoke-previous', created.client_id], { env });
+    const updated = JSON.parse(
+      (await run(BIN, ['clients', 'update', created.client_id, '--scopes', 'customers:read', '--allowed-ips', '10.0.0.0/8,2001:db8::/32', '--json'], { env })).stdout,
+    );
+    expect(updated).toMatchObject({ scopes: ['customers:read'], allowed_ips: ['10.0.0.0/8', '2001:db8::/32'], previous_secret_expires_at: null });
+    await expect(run(BIN, ['clients', 'update', created.client_id, '--allowed-ips', '10.1'], { env })).rejects.toMatchObject({ stderr: expect.stringContaining('not an IP address') });
+    const list = (await run(BIN, ['clients', 'list', '--json'], { env })).stdout;
+    expect(list).not.toContain(rotated.client_secret);
+  }, 180_000);
+
   it('migrates and reports when already up to date', async () => {
     const env = { ...process.env, OPENIB_DATA_DIR: dataDir() };
     expect((await run(BIN, ['migrate'], { env })).stdout).toMatch(/^Applied /);

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors.ts';
 import { authenticateEmbed } from '../web-auth/embed-tokens.ts';
 import { authenticateSession } from '../web-auth/session-auth.ts';
-import { hasScope } from './scopes.ts';
+import { ipAllowed } from './ip-allowlist.ts';
+import { brokerOnly, hasScope } from './scopes.ts';
 import { verifyToken } from './tokens.ts';
 
 const unauthorized = (message: string) =>
@@ -47,13 +48,20 @@ export function registerAuthGuard(app: FastifyInstance) {
       if (!result.ok)
         throw unauthorized(result.reason === 'expired' ? 'The access token has expired; request a new one.' : 'The access token is not valid.');
       const { claims } = result;
-      const [client] = await app.ctx.db.query<{ revoked_at: string | null; scopes: string[] }>(
-        'SELECT revoked_at, scopes FROM api_clients WHERE client_id = $1',
-        [claims.clientId],
+      const [client] = await app.ctx.db.query<{ revoked_at: string | null; scopes: string[]; allowed_ips: string[] | null; partner_status: string | null }>(
+        `SELECT c.revoked_at, c.scopes, c.allowed_ips, p.status AS partner_status
+         FROM api_clients c LEFT JOIN partners p ON p.partner_id = coalesce($2, c.partner_id) WHERE c.client_id = $1`,
+        [claims.clientId, claims.partnerId ?? null],
       );
       if (!client || client.revoked_at) throw unauthorized('The API client behind this token has been revoked.');
+      if (!ipAllowed(request.ip, client.allowed_ips))
+        throw new AppError(403, 'ip_not_allowed', `This API client may not be used from ${request.ip}; its IP allowlist does not include this address.`);
+      if (claims.partnerId !== undefined && client.partner_status === 'suspended')
+        throw new AppError(403, 'partner_suspended', 'The partner behind this token is suspended or closed; its tokens are refused until the broker reactivates it.');
       // A token never carries more than its client holds now, so narrowing a client's scopes takes effect at once.
-      const scopes = claims.scopes.filter((s) => client.scopes.includes(s) || client.scopes.includes('admin'));
+      const scopes = claims.scopes.filter(
+        (s) => (client.scopes.includes(s) || client.scopes.includes('admin')) && !(claims.partnerId !== undefined && brokerOnly([s]).length),
+      );
       request.caller = { clientId: claims.clientId, scopes, partnerId: claims.partnerId, via: 'token' };
       const now = Date.now();
       if ((lastTouched.get(claims.clientId) ?? 0) < now - 60_000) {

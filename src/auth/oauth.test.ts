@@ -121,7 +121,7 @@ describe('bearer tokens on the API', () => {
     const before = await t.call('GET', '/api/v1/forex/customers', { token: tok.body.access_token });
     expect(before.status).toBe(200);
     const list = await t.call('GET', '/api/v1/clients', { token: admin });
-    expect(JSON.stringify(list.body)).not.toContain('secret');
+    expect(JSON.stringify(list.body)).not.toMatch(/client_secret|secret_hash|ocs_/);
     expect((await t.call('DELETE', `/api/v1/clients/${created.body.client_id}`, { token: admin })).status).toBe(200);
     const after = await t.call('GET', '/api/v1/forex/customers', { token: tok.body.access_token });
     expect(after.status).toBe(401);
@@ -147,5 +147,15 @@ describe('partner-bound API clients', () => {
     expect(own.status).toBe(200);
     const list = await t.call('GET', '/api/v1/partners', { token: tok.body.access_token });
     expect(list.body.data.map((p: { partner_id: string }) => p.partner_id)).toEqual([partner.body.partner_id]);
+  });
+});
+
+describe('hostile token requests', () => {
+  it('answers a NUL in the URL or a body of the wrong type with an OAuth 400, never a 500', async () => {
+    for (const [raw, type] of [['', 'text/plain'], ['{"constructor":[1],"__proto__":[[]]}', 'application/json']]) {
+      const res = await t.call('POST', '/oauth/token?x=a%00b', { raw, headers: { 'content-type': type } });
+      expect(res.status, res.text).toBe(400);
+      expect(res.body).toMatchObject({ error: 'invalid_request', error_description: expect.any(String) });
+    }
   });
 });

@@ -23,6 +23,17 @@ export const SCOPES = [
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * The scopes a partner-bound client may hold: the routes behind them confine a partner caller to
+ * its subtree. Every other scope reaches broker-wide data, so a partner-bound client never holds it.
+ */
+export const PARTNER_SCOPES: readonly Scope[] = ['partners:read', 'partners:write', 'reports:read', 'payouts:read', 'postbacks:read', 'postbacks:write'];
+
+/** The scopes of a list that a partner-bound client may not hold. */
+export function brokerOnly(scopes: readonly string[]): string[] {
+  return scopes.filter((s) => !(PARTNER_SCOPES as readonly string[]).includes(s));
+}
+
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { createClient, listClients, revokeClient } from '../auth/clients.ts';
-import { parseScopes, SCOPES } from '../auth/scopes.ts';
+import { createClient, DEFAULT_OVERLAP_SECONDS, getClient, listClients, revokeClient, revokePreviousSecret, rotateClientSecret, updateClient } from '../auth/clients.ts';
+import { parseAllowlist } from '../auth/ip-allowlist.ts';
+import { recordAudit } from '../audit/record.ts';
+import { withoutSecrets } from '../audit/http.ts';
+import { brokerOnly, parseScopes, SCOPES } from '../auth/scopes.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
@@ -72,7 +75,7 @@ clients
   .action(async (opts: { name: string; scopes: string; partner?: string; json?: boolean }) => {
     const { scopes, unknown } = parseScopes(opts.scopes);
     if (unknown.length) fail(new Error(`unknown scope(s): ${unknown.join(', ')}. Known: ${SCOPES.join(' ')}`));
-    if (opts.partner && scopes.includes('admin')) fail(new Error('a client bound to a partner cannot hold the admin scope'));
+    if (opts.partner && brokerOnly(scopes).length) fail(new Error(`a client bound to a partner cannot hold ${brokerOnly(scopes).join(', ')}`));
     const ctx = await openPlatform(loadConfig()).catch(fail);
     try {
       if (opts.partner && !(await ctx.db.query('SELECT 1 FROM partners WHERE partner_id = $1', [opts.partner])).length)
@@ -103,13 +106,111 @@ clients
       await ctx.db.close();
     }
   });
+/** The audit actor of a command run on the server itself. */
+const cliActor = () => `cli:${process.env.USER || process.env.LOGNAME || 'unknown'}`;
+
+clients
+  .command('rotate <client_id>')
+  .description('Give a client a new secret (printed once); the previous one keeps working for the overlap')
+  .option('--overlap <seconds>', `how long the previous secret stays valid (0–2592000)`, String(DEFAULT_OVERLAP_SECONDS))
+  .option('--json', 'print {client_id, client_secret, previous_secret_expires_at} as JSON')
+  .action(async (clientId: string, opts: { overlap: string; json?: boolean }) => {
+    const overlap = Number(opts.overlap);
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      const rotated = await ctx.db.transaction(async (tx) => {
+        const before = await getClient(tx, clientId, true);
+        if (!before) throw new Error(`no API client ${clientId}`);
+        if (before.revoked_at) throw new Error(`API client ${clientId} is revoked`);
+        const r = (await rotateClientSecret(tx, clientId, overlap))!;
+        const { client_secret: _, ...after } = r;
+        await recordAudit(tx, { actor: cliActor(), action: 'api_client.rotate_secret', subject: { type: 'api_client', id: clientId }, before, after: { ...after, overlap_seconds: overlap } });
+        return r;
+      });
+      if (opts.json)
+        process.stdout.write(`${JSON.stringify({ client_id: rotated.client_id, client_secret: rotated.client_secret, previous_secret_expires_at: rotated.previous_secret_expires_at })}\n`);
+      else
+        process.stdout.write(
+          `client_id:     ${rotated.client_id}\nclient_secret: ${rotated.client_secret}\nprevious secret valid until: ${rotated.previous_secret_expires_at ?? 'no longer valid'}\nThe secret is shown only now; store it safely.\n`,
+        );
+    } catch (err) {
+      fail(err);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+clients
+  .command('revoke-previous <client_id>')
+  .description('End the overlap of the last rotation: only the newest secret works')
+  .action(async (clientId: string) => {
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      await ctx.db.transaction(async (tx) => {
+        const before = await getClient(tx, clientId, true);
+        if (!before) throw new Error(`no API client ${clientId}`);
+        const after = await revokePreviousSecret(tx, clientId);
+        await recordAudit(tx, { actor: cliActor(), action: 'api_client.revoke_previous_secret', subject: { type: 'api_client', id: clientId }, before, after });
+      });
+      process.stdout.write(`Only the newest secret of ${clientId} works now.\n`);
+    } catch (err) {
+      fail(err);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+clients
+  .command('update <client_id>')
+  .description("Change a client's name, scopes or IP allowlist")
+  .option('--name <name>', 'new name')
+  .option('--scopes <scopes>', `space- or comma-separated: ${SCOPES.join(' ')}`)
+  .option('--allowed-ips <cidrs>', 'comma-separated IPv4/IPv6 CIDR blocks; "" allows any address')
+  .option('--json', 'print the client as JSON')
+  .action(async (clientId: string, opts: { name?: string; scopes?: string; allowedIps?: string; json?: boolean }) => {
+    let scopes: ReturnType<typeof parseScopes>['scopes'] | undefined;
+    if (opts.scopes !== undefined) {
+      const parsed = parseScopes(opts.scopes);
+      if (parsed.unknown.length) fail(new Error(`unknown scope(s): ${parsed.unknown.join(', ')}. Known: ${SCOPES.join(' ')}`));
+      if (!parsed.scopes.length) fail(new Error('at least one scope is required'));
+      scopes = parsed.scopes;
+    }
+    let allowedIps: string[] | undefined;
+    if (opts.allowedIps !== undefined) {
+      const parsed = parseAllowlist(opts.allowedIps.split(',').map((s) => s.trim()).filter(Boolean));
+      if (!parsed.ok) fail(new Error(`not an IP address or CIDR block: ${parsed.issues.map((i) => opts.allowedIps!.split(',')[i.index]).join(', ')}`));
+      else allowedIps = parsed.cidrs;
+    }
+    if (opts.name !== undefined && !opts.name.trim()) fail(new Error('--name must not be blank'));
+    if (opts.name === undefined && !scopes && !allowedIps) fail(new Error('give --name, --scopes or --allowed-ips'));
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      const after = await ctx.db.transaction(async (tx) => {
+        const before = await getClient(tx, clientId, true);
+        if (!before) throw new Error(`no API client ${clientId}`);
+        if (scopes && brokerOnly(scopes).length && before.partner_id) throw new Error(`a client bound to a partner cannot hold ${brokerOnly(scopes).join(', ')}`);
+        const a = (await updateClient(tx, clientId, { name: opts.name, scopes, allowedIps }))!;
+        await recordAudit(tx, { actor: cliActor(), action: 'api_client.update', subject: { type: 'api_client', id: clientId }, before: withoutSecrets(before), after: withoutSecrets(a) });
+        return a;
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(after)}\n`);
+      else process.stdout.write(`Updated ${clientId}: scopes ${after.scopes.join(' ')}; allowed IPs ${after.allowed_ips.join(', ') || 'any'}.\n`);
+    } catch (err) {
+      fail(err);
+    } finally {
+      await ctx.db.close();
+    }
+  });
 clients
   .command('revoke <client_id>')
   .description('Revoke an API client; its tokens stop working at once')
   .action(async (clientId: string) => {
     const ctx = await openPlatform(loadConfig()).catch(fail);
     try {
-      const client = await revokeClient(ctx.db, clientId);
+      const client = await ctx.db.transaction(async (tx) => {
+        const before = await getClient(tx, clientId, true);
+        const after = await revokeClient(tx, clientId);
+        if (after) await recordAudit(tx, { actor: cliActor(), action: 'api_client.revoke', subject: { type: 'api_client', id: clientId }, before, after });
+        return after;
+      });
       if (!client) fail(new Error(`no API client ${clientId}`));
       process.stdout.write(`Revoked ${clientId}.\n`);
     } finally {

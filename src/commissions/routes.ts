@@ -192,7 +192,7 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/periods/:period/close',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Commissions'],
         summary: 'Close a month',

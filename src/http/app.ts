@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -8,6 +9,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createHash } from 'node:crypto';
 import { authRoutes } from '../auth/routes.ts';
+import { registerAuditFallback } from '../audit/fallback.ts';
+import { auditRoutes } from '../audit/routes.ts';
+import { registerPiiReadAudit } from '../audit/pii-reads.ts';
 import { bearerToken, registerAuthGuard } from '../auth/guard.ts';
 import { eventRoutes } from '../events/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
@@ -35,6 +39,8 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
 export interface BuildOptions {
   /** false silences request logs (tests); otherwise JSON logs at config.logLevel. */
   logger?: boolean;
+  /** Where the logs go instead of standard output (tests capture them). */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Builds the HTTP application: every route of every area, with auth, limits, docs and metrics. */
@@ -45,23 +51,30 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
         ? false
         : {
             level: ctx.config.logLevel,
+            ...(opts.logStream ? { stream: opts.logStream } : {}),
             redact: {
               paths: [
                 'req.headers.authorization',
                 'req.headers.cookie',
                 'req.headers["x-api-key"]',
                 'req.headers["x-session-token"]',
+                'req.headers["x-csrf-token"]',
+                'req.headers["proxy-authorization"]',
                 'res.headers["set-cookie"]',
                 '*.client_secret',
                 '*.password',
+                '*.current_password',
+                '*.new_password',
+                '*.secret',
+                '*.access_token',
               ],
               censor: '[redacted]',
             },
             serializers: {
-              // Postback URLs carry their source's token as ?token=…; keep it out of the logs.
+              // Postback URLs carry their source's token as ?token=…, event streams ?access_token=…; keep both out of the logs.
               req: (req) => ({
                 method: req.method,
-                url: req.url?.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
+                url: req.url?.replace(/([?&](?:access_)?token=)[^&]*/gi, '$1[redacted]'),
                 host: req.host,
                 remoteAddress: req.ip,
                 remotePort: req.socket?.remotePort,
@@ -69,6 +82,10 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
             },
           },
     bodyLimit: ctx.config.bodyLimitBytes,
+    // Direct TLS when a certificate and key are configured; usually TLS ends at a reverse proxy instead.
+    ...(ctx.config.tls
+      ? { https: { cert: readFileSync(ctx.config.tls.certFile), key: readFileSync(ctx.config.tls.keyFile), minVersion: 'TLSv1.2' as const } }
+      : {}),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -144,7 +161,10 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await registerWebPlugins(app);
   registerAuthGuard(app);
   registerObservability(app);
+  registerAuditFallback(app);
+  registerPiiReadAudit(app);
   await app.register(authRoutes);
+  await app.register(auditRoutes);
   await app.register(ingestRoutes);
   await app.register(eventRoutes);
   await app.register(fxRoutes);

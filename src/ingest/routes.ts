@@ -4,6 +4,7 @@ import type { Scope } from '../auth/scopes.ts';
 import { BatchResponse, ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
 import { idempotentWrite } from '../http/idempotency.ts';
 import { parseDate, parseDateTime } from '../shared/dates.ts';
+import { auditRequest } from '../audit/http.ts';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
 import { Filters, readPage } from '../shared/pagination.ts';
 import type { Sql } from '../db/index.ts';
@@ -145,8 +146,6 @@ interface WriteRoute<T> {
   keyName: string;
   write: (tx: Sql, records: T[]) => Promise<BatchResult>;
   check?: (record: T, index: number) => FieldIssue[];
-  /** write() issues a single statement, so it needs no explicit transaction. */
-  singleStatement?: boolean;
 }
 
 export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -171,7 +170,24 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!/^application\/([\w.+-]+\+)?json\b/i.test(request.headers['content-type'] ?? ''))
           throw new AppError(415, 'unsupported_media_type', 'Send the records as a JSON body (Content-Type: application/json).');
         const records = validateBatch<T>(route.specs, readBatch(request.body), route.keyOf, route.keyName, route.check);
-        const result = await idempotentWrite(db, request, reply, 200, (tx) => route.write(tx, records), route.singleStatement);
+        const result = await idempotentWrite(
+          db,
+          request,
+          reply,
+          200,
+          async (tx) => {
+            const written = await route.write(tx, records);
+            // One entry per accepted batch with its counts, never one per record.
+            await auditRequest(tx, request, {
+              action: `ingest.${route.path.split('/').pop()!.replace(/-/g, '_')}`,
+              subject: { type: 'ingest_batch', id: request.id },
+              after: { path: route.path, idempotency_key: request.headers['idempotency-key'] ?? null, ...written.meta },
+            });
+            return written;
+          },
+          // With its audit entry the write is two statements: one transaction.
+          false,
+        );
         for (const outcome of ['created', 'updated', 'unchanged'] as const)
           if (result.meta[outcome]) app.metrics.ingested.inc({ entity: route.tag, outcome }, result.meta[outcome]);
         return result;
@@ -212,7 +228,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     keyOf: activityKey,
     keyName: 'date+customer_id+instrument+currency',
     write: upsertActivity,
-    singleStatement: true,
   });
 
   writeRoute<DealRecord>({

@@ -23,7 +23,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/reconciliation',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'Reconcile the ledger with the broker\'s ib_rebate transactions',

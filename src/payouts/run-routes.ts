@@ -19,7 +19,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/payout-runs',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'Draft a payout run for a period',
@@ -40,6 +40,8 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const today = businessDate(clock.now().toISOString(), config.brokerTimeZone);
       const asOf = request.body.as_of ? dayParam('as_of', request.body.as_of) : today;
       const runId = await db.transaction((tx) => createRun(tx, settings, { period, asOf, actor: actorOf(request), ip: request.ip }, today));
+      // createRun wrote the audit entry in its transaction.
+      request.audited = true;
       const run = (await getRun(db, runId))!;
       reply.code(201);
       return { ...run, statements: await listStatements(db, { runId }) };
@@ -49,7 +51,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/payout-runs',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'List payout runs',
@@ -70,7 +72,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/payout-runs/:run_id',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'A payout run with its statements',
@@ -89,7 +91,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/payout-runs/:run_id/export',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'Export approved statements for payment',

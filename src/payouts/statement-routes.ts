@@ -104,7 +104,7 @@ export const statementRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/statements/:statement_id/:action',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'payouts:write' },
       schema: {
         tags: ['Payouts'],
         summary: 'Review, approve, hold, reject or pay a statement',
@@ -135,6 +135,8 @@ export const statementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await db.transaction((tx) =>
         actOnStatement(tx, statement_id, { action, reason: body.reason, reference: body.reference, paidOn, actor: actorOf(request), ip: request.ip }),
       );
+      // actOnStatement wrote the audit entry in its transaction.
+      request.audited = true;
       return (await getStatement(db, statement_id))!;
     },
   );

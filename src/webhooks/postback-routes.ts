@@ -21,7 +21,9 @@ const WHO =
 /** Admins pass; a partner-bound caller passes for its own partner id only. Sub-partner rules come with the partner tree. */
 function authorise(request: FastifyRequest, partnerId: string) {
   const caller = request.caller;
-  if (caller?.scopes.includes('admin')) return;
+  if (caller?.partnerId === undefined && caller?.scopes.includes('admin')) return;
+  // Broker-wide auditors read every partner's postbacks.
+  if (caller?.partnerId === undefined && request.method === 'GET' && caller?.scopes.includes('read:all')) return;
   if (caller?.partnerId !== undefined && caller.partnerId === partnerId) return;
   throw forbidden('This token may manage the postbacks of its own partner only.');
 }

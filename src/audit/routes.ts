@@ -1,0 +1,100 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { stringify } from 'csv-stringify/sync';
+import { Type } from 'typebox';
+import { ErrorBody } from '../http/schemas.ts';
+import { AppError } from '../shared/errors.ts';
+import { type AuditQuery, readAuditLog } from './read.ts';
+
+const Instant = Type.String({
+  maxLength: 40,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+  description: 'A date (2026-01-31) or an ISO 8601 instant; a date means its UTC midnight.',
+});
+
+const Filters = {
+  actor: Type.Optional(Type.String({ maxLength: 200, description: 'An API client id, `user:<id>`, `cli:<user>` or `system`.' })),
+  action: Type.Optional(Type.String({ maxLength: 100, description: 'An action such as `partner.update`, or a prefix ending in `*` (`partner.*`).' })),
+  subject_type: Type.Optional(Type.String({ maxLength: 100 })),
+  subject_id: Type.Optional(Type.String({ maxLength: 500 })),
+  from: Type.Optional(Instant),
+  to: Type.Optional(Instant),
+};
+
+const Entry = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.String(),
+  action: Type.String(),
+  subject_type: Type.String(),
+  subject_id: Type.String(),
+  before: Type.Unknown({ description: 'The subject before the change (updates), secrets removed.' }),
+  after: Type.Unknown({ description: 'The subject after the change, secrets removed.' }),
+  ip: Type.Union([Type.String(), Type.Null()]),
+});
+
+function checkRange(q: AuditQuery) {
+  for (const field of ['from', 'to'] as const) {
+    const v = q[field];
+    if (v !== undefined && Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v)))
+      throw new AppError(422, 'validation_failed', `${field} is not a real date or instant.`, [{ field, reason: 'must be a valid date or ISO 8601 instant' }]);
+  }
+}
+
+/** The audit log: who changed what, when, from where; readable and exportable by admins and read:all auditors. */
+export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.ctx;
+
+  app.get(
+    '/api/v1/audit-log',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['Audit log'],
+        summary: 'Read the audit log',
+        description:
+          'Every change made through the API or the CLI, newest first: who (`actor`), when, from which IP, what (`action`, subject) and the subject before → after (secrets removed). Reads of customers\' PII by broker staff appear as `pii.read`. The log is append-only: the database refuses to update or delete an entry.',
+        querystring: Type.Object({
+          ...Filters,
+          cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page.' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+        }, { additionalProperties: false }),
+        response: { 200: Type.Object({ data: Type.Array(Entry), next_cursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request) => {
+      checkRange(request.query);
+      return readAuditLog(db, request.query);
+    },
+  );
+
+  app.get(
+    '/api/v1/audit-log.csv',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['Audit log'],
+        summary: 'Export the audit log as CSV',
+        description: 'The same filters as `GET /api/v1/audit-log`; at most 100,000 entries, newest first. `before` and `after` are JSON text.',
+        querystring: Type.Object(Filters, { additionalProperties: false }),
+        produces: ['text/csv'],
+        response: { 200: Type.String({ description: 'CSV: id, at, actor, action, subject_type, subject_id, ip, before, after.' }), 422: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      checkRange(request.query);
+      const rows: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await readAuditLog(db, { ...request.query, cursor, limit: 500 });
+        for (const e of page.data)
+          rows.push([String(e.id), e.at, e.actor, e.action, e.subject_type, e.subject_id, e.ip ?? '', e.before == null ? '' : JSON.stringify(e.before), e.after == null ? '' : JSON.stringify(e.after)]);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor && rows.length < 100_000);
+      reply.header('content-type', 'text/csv; charset=utf-8');
+      reply.header('content-disposition', 'attachment; filename="audit-log.csv"');
+      // A cell starting with = + - @ would be a formula in a spreadsheet: prefix it with a quote.
+      const safe = rows.map((r) => r.map((c) => (/^[=+\-@\t\r]/.test(c) ? `'${c}` : c)));
+      return reply.send(stringify(safe, { header: true, columns: ['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'ip', 'before', 'after'] }));
+    },
+  );
+};
