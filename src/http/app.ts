@@ -142,8 +142,10 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       else if (config?.session) {
         out.security = [{ session: [] }];
         out.description = `${(schema as { description?: string }).description ?? ''}\n\nNeeds a signed-in person (session cookie).`.trim();
+        (out as Record<string, unknown>)['x-required-scope'] = 'session';
       } else if (config?.embed) {
         out.description = `${(schema as { description?: string }).description ?? ''}\n\nNeeds a widget embed token.`.trim();
+        (out as Record<string, unknown>)['x-required-scope'] = 'embed';
       } else if (schema && !(schema as { hide?: boolean }).hide) {
         const scope = config?.scope ?? 'admin';
         out.description = `${(schema as { description?: string }).description ?? ''}\n\nRequired scope: \`${scope}\`.`.trim();

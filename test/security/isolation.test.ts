@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenApiOperation } from '../../src/http/openapi-document.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { browserish } from '../helpers/sessions.ts';
 import { A1_CUSTOMER, B_MARKERS, buildWorld, expiredToken, fillPath, forgedToken, PARTNER_CALLER_SCOPES, type World, WORLD_ENV } from './world.ts';
 
 /**
@@ -28,6 +29,17 @@ beforeAll(async () => {
   // S's token is minted while S is active, then S is suspended (buildWorld did it; mint through the DB-backed helper now).
   await t.call('POST', `/api/v1/partners/${w.ids.S}/activate`, { token: w.admin, body: {} });
   const sToken = await token(w.ids.S);
+  // Portal sessions (cookie + CSRF token) of A and of S, S's signed in before its suspension.
+  const portal = async (partner: string, email: string) => {
+    const made = await t.call('POST', `/api/v1/partners/${partner}/portal-users`, { token: w.admin, body: { email, password: 'isolation-password-1' } });
+    expect(made.status, made.text).toBe(201);
+    const b = browserish(t);
+    const signed = await b.signIn('portal', email, 'isolation-password-1');
+    expect(signed.status, signed.text).toBe(200);
+    return { cookie: `openib_session=${b.cookie}`, 'x-csrf-token': b.csrf as string };
+  };
+  const aSession = await portal(w.ids.A, 'a-portal@isolation.test');
+  const sSession = await portal(w.ids.S, 's-portal@isolation.test');
   await t.call('POST', `/api/v1/partners/${w.ids.S}/suspend`, { token: w.admin, body: { reason: 'compliance review' } });
   callers = [
     { name: 'no token', kind: 'unauthenticated', headers: {} },
@@ -38,6 +50,8 @@ beforeAll(async () => {
     { name: 'partner A', kind: 'partner', partner: 'A', headers: bearer(await token(w.ids.A)) },
     { name: 'upline U', kind: 'partner', partner: 'U', headers: bearer(await token(w.ids.U)) },
     { name: 'downline A1', kind: 'partner', partner: 'A1', headers: bearer(await token(w.ids.A1)) },
+    { name: 'portal session of A', kind: 'partner', partner: 'A', headers: aSession },
+    { name: 'portal session of suspended S', kind: 'suspended', partner: 'S', headers: sSession },
   ];
 }, 120_000);
 afterAll(() => t.stop());

@@ -97,12 +97,14 @@ export const PARTNER_CALLER_SCOPES: Scope[] = [...PARTNER_SCOPES];
 export function paramValue(w: World, path: string, name: string): string {
   const b = w.b;
   if (name === 'id') {
-    if (path.startsWith('/api/v1/reports/partners/')) return b.partner_id;
+    if (path.startsWith('/api/v1/reports/partners/') || path.endsWith('/portal-users')) return b.partner_id;
     if (path.includes('/postbacks/')) return b.postback_id;
     if (path.startsWith('/api/v1/webhooks/endpoints/')) return b.endpoint_id;
     if (path.startsWith('/api/v1/webhooks/messages/')) return 'msg_of_b';
     if (path.startsWith('/api/v1/connectors/')) return 'src_of_b';
     if (path.startsWith('/api/v1/imports/')) return 'imp_of_b';
+    // Admin console users are the broker's own staff: no partner reaches any of them.
+    if (path.startsWith('/api/v1/admin-users/')) return 'au_of_b';
     throw new Error(`isolation test: no B resource known for {id} in ${path}; add one to paramValue`);
   }
   const known: Record<string, string | undefined> = {
