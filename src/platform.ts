@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
 import type { AppContext } from './http/context.ts';
+import { installKeyRing, loadKeyRing } from './shared/keyring.ts';
 import { systemClock } from './worker/clock.ts';
 
 /** Opens the database, brings its schema up to date and makes the configured admin client exist. */
@@ -14,6 +15,7 @@ export async function openPlatform(config: Config): Promise<AppContext> {
     if (config.adminClientId && config.adminClientSecret)
       await ensureClient(db, config.adminClientId, config.adminClientSecret, 'Admin (from environment)', ['admin']);
     const signingKey = await loadSigningKey(db, config.jwtSecret);
+    installKeyRing(await loadKeyRing(db, config.keys, { kind: db.kind, dataDir: config.dataDir }));
     return { db, config, signingKey, clock: systemClock };
   } catch (err) {
     await db.close();

@@ -161,7 +161,7 @@ demo
     try {
       if (await demoLoaded(ctx.db)) process.stdout.write('Demo data is already loaded.\n');
       else {
-        await loadDemo(ctx.db, { webhookSecretsKey: ctx.config.webhooks.secretsKey, encryptionKey: ctx.config.encryptionKey, settings: ctx.config });
+        await loadDemo(ctx.db, { settings: ctx.config });
         process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
       }
     } finally {

@@ -5,7 +5,7 @@ import { createClient } from '../../src/auth/clients.ts';
 import type { Scope } from '../../src/auth/scopes.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/server.ts';
-import { freshDatabase } from './database.ts';
+import { freshDatabase, TEST_KEYS } from './database.ts';
 
 export interface TestServer {
   url: string;
@@ -51,6 +51,8 @@ export async function startTestServer(
     OPENIB_DEMO: '0',
     OPENIB_DATA_DIR: dir ?? database.dataDir,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
+    // PostgreSQL refuses to start without a configured key; tests that set their own keep theirs.
+    ...(database.url && !env.OPENIB_ENCRYPTION_KEYS && !env.OPENIB_ENCRYPTION_KEY ? { OPENIB_ENCRYPTION_KEYS: TEST_KEYS } : {}),
     ...env,
   });
   const { persistent: _, ...serverOpts } = opts;
