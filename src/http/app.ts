@@ -21,6 +21,7 @@ import { commissionRoutes } from '../commissions/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
+import { privacyRoutes } from '../privacy/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -147,5 +148,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(ledgerRoutes);
   await app.register(payoutsArea);
   await app.register(reportRoutes);
+  await app.register(privacyRoutes);
   return app;
 }
