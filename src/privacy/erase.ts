@@ -16,15 +16,15 @@ import { keyedDigest } from '../shared/keyring.ts';
  */
 
 /** Tables and columns that can hold raw copies of inbound personal data, and how a row names its customer. */
-const COPIES: readonly { table: string; columns: string[]; key: string; related: string }[] = [
-  { table: 'events', columns: ['data'], key: 'id', related: `subject_id = $1 OR data::text LIKE $2 OR data::text ILIKE $3` },
-  { table: 'connector_received', columns: ['result'], key: 'ctid', related: `result::text LIKE $2 OR result::text ILIKE $3` },
-  { table: 'connector_dead_letters', columns: ['payload', 'details', 'error'], key: 'id', related: `payload::text LIKE $2 OR payload::text ILIKE $3 OR details::text LIKE $2 OR details::text ILIKE $3` },
-  { table: 'attribution_conflicts', columns: ['claim', 'resolution_reason'], key: 'id', related: `customer_id = $1` },
-  { table: 'attributions', columns: ['reason'], key: 'id', related: `customer_id = $1` },
-  { table: 'transactions', columns: ['comment', 'payment_method'], key: 'transaction_id', related: `customer_id = $1` },
-  { table: 'connector_imports', columns: ['header', 'error'], key: 'id', related: `true` },
-  { table: 'idempotency_keys', columns: ['response_body'], key: 'ctid', related: `response_body::text LIKE $2 OR response_body::text ILIKE $3` },
+const COPIES: readonly { table: string; columns: string[]; related: string }[] = [
+  { table: 'events', columns: ['data'], related: `subject_id = $1 OR data::text LIKE $2 OR data::text ILIKE $3` },
+  { table: 'connector_received', columns: ['result'], related: `result::text LIKE $2 OR result::text ILIKE $3` },
+  { table: 'connector_dead_letters', columns: ['payload', 'details', 'error'], related: `payload::text LIKE $2 OR payload::text ILIKE $3 OR details::text LIKE $2 OR details::text ILIKE $3` },
+  { table: 'attribution_conflicts', columns: ['claim', 'resolution_reason'], related: `customer_id = $1` },
+  { table: 'attributions', columns: ['reason'], related: `customer_id = $1` },
+  { table: 'transactions', columns: ['comment', 'payment_method'], related: `customer_id = $1` },
+  { table: 'connector_imports', columns: ['header', 'error'], related: `true` },
+  { table: 'idempotency_keys', columns: ['response_body'], related: `response_body::text LIKE $2 OR response_body::text ILIKE $3` },
 ];
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -71,7 +71,9 @@ async function scrubTables(tx: Sql, customerId: string, email: string | null, va
     });
     const matches = c.columns.map((col) => `${col}::text ~* $4`).join(' OR ');
     const rows = await tx.query(
-      `UPDATE ${c.table} SET ${sets.join(', ')} WHERE (${c.related}) AND (${matches}) RETURNING 1`,
+      // The first clause only types the parameters a table's condition does not use.
+      `UPDATE ${c.table} SET ${sets.join(', ')}
+       WHERE ($1::text, $2::text, $3::text, $5::text) IS NOT NULL AND (${c.related}) AND (${matches}) RETURNING 1`,
       [...params, pattern, pseudonym],
     );
     scrubbed += rows.length;
