@@ -74,7 +74,7 @@ export async function keyStatus(db: Sql, ring: KeyRing = keyRing()): Promise<Rot
   const pending: Record<string, number> = {};
   const byKey: Record<string, number> = {};
   for (const t of TARGETS) {
-    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE ${staleCondition(t)}`, [ring.active.id, ring.hash.id]);
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.table} WHERE ${staleCondition(t)}`, t.hash ? [ring.active.id, ring.hash.id] : [ring.active.id]);
     pending[t.table] = n;
     for (const c of t.columns) {
       const rows = await db.query<{ k: string; n: number }>(
@@ -140,7 +140,8 @@ export async function rotateBatch(db: Database, ring: KeyRing = keyRing()): Prom
       await tx.query(`UPDATE key_rotations SET status = 'completed', finished_at = now(), updated_at = now() WHERE id = $1`, [r.id]);
       return false;
     }
-    const where = r.full_pass ? `${t.id} > $3` : `${t.id} > $3 AND ${staleCondition(t)}`;
+    // The first clause types the parameters a table's condition may not use.
+    const where = `($1::text, $2::text) IS NOT NULL AND ${t.id} > $3::text${r.full_pass ? '' : ` AND ${staleCondition(t)}`}`;
     const rows = await tx.query<Record<string, string | null>>(
       `SELECT ${t.id} AS id, ${t.columns.join(', ')} FROM ${t.table} WHERE ${where} ORDER BY ${t.id} LIMIT ${BATCH} FOR UPDATE`,
       [ring.active.id, ring.hash.id, r.cursor],
