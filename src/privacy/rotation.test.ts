@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const db = () => t.server.ctx.db;
-const customers = async () => (await t.call('GET', '/api/v1/forex/customers?per_page=500', { token })).body.data as Record<string, string | null>[];
+const customers = async () => (await t.call('GET', '/api/v1/forex/customers?per_page=500', { token })).body.data as ({ customer_id: string } & Record<string, string | null>)[];
 
 async function waitForRotation(): Promise<Record<string, any>> {
   for (let i = 0; i < 200; i++) {
