@@ -4,11 +4,13 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
 import type { AppContext } from './http/context.ts';
-import { installKeyRing, loadKeyRing } from './shared/keyring.ts';
+import { installKeyRing, loadKeyRing, requireConfiguredKey } from './shared/keyring.ts';
 import { systemClock } from './worker/clock.ts';
 
 /** Opens the database, brings its schema up to date and makes the configured admin client exist. */
 export async function openPlatform(config: Config): Promise<AppContext> {
+  // Before connecting: a server database without a configured key is refused at once.
+  if (config.databaseUrl) requireConfiguredKey(config.keys);
   const db: Database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   try {
     await migrate(db);

@@ -112,6 +112,13 @@ export function loadKeySettings(env: NodeJS.ProcessEnv): KeySettings {
   return settings;
 }
 
+const NO_KEY =
+  'No encryption key is configured. With DATABASE_URL, set OPENIB_ENCRYPTION_KEYS (generate one with `openib keys generate`, keep it outside the database and back it up).';
+
+export function requireConfiguredKey(settings: KeySettings): void {
+  if (!settings.keys && !settings.legacyKey && !settings.legacyWebhookKey) throw new KeyRingError(NO_KEY);
+}
+
 const webhookKey = (material: string) => createHash('sha256').update(`openib webhook secrets\n${material}`).digest();
 const deriveHashKey = (key: Buffer) => Buffer.from(hkdfSync('sha256', key, 'openib', 'openib keyed hash v1', 32));
 
@@ -144,9 +151,7 @@ export async function loadKeyRing(
   if (!ring.length && legacy.some((k) => !k.legacy)) source = 'legacy-variable';
   if (!ring.length && source !== 'legacy-variable') {
     if (where.kind === 'postgres')
-      throw new KeyRingError(
-        'No encryption key is configured. With DATABASE_URL, set OPENIB_ENCRYPTION_KEYS (generate one with `openib keys generate`, keep it outside the database and back it up).',
-      );
+      throw new KeyRingError(NO_KEY);
     if (where.dataDir === 'memory://') {
       ring.push({ id: 'ephemeral', key: randomBytes(32) });
       source = 'ephemeral';
