@@ -60,17 +60,23 @@ describe('key rotation', () => {
     token = await t.token(['admin']);
     // Old values still open; new ones are sealed under k2.
     expect((await customers()).find((c) => c.customer_id === 'R-2')?.email).toBe('rotor2@rotation.example');
+    // A row written in clear by a version before encryption at rest: the rotation seals it too.
+    await db().query(`INSERT INTO customers (customer_id, signup_date, affiliate_id, first_name, email) VALUES ('R-clear', now(), '', 'Oldtimer', 'old@clear.example')`);
     const before = (await t.call('GET', '/api/v1/keys/status', { token })).body.data;
     expect(before.active_key_id).toBe('k2');
-    expect(before.pending.customers).toBe(30);
+    expect(before.pending.customers).toBe(31);
+    expect(before.by_key.clear).toBe(2);
     expect(before.by_key.k1).toBeGreaterThan(0);
 
     const started = await t.call('POST', '/api/v1/keys/rotate', { token, body: {} });
     expect(started.status).toBe(202);
     const done = await waitForRotation();
     expect(done.rotation).toMatchObject({ status: 'completed', target_key_id: 'k2' });
-    expect(Object.values(done.pending).every((n) => n === 0)).toBe(true);
+    expect(done.pending, JSON.stringify(done)).toEqual(Object.fromEntries(Object.keys(done.pending).map((k) => [k, 0])));
     expect(done.by_key.k1 ?? 0).toBe(0);
+    const [clear] = await db().query<Record<string, string>>(`SELECT first_name, email, email_hash FROM customers WHERE customer_id = 'R-clear'`);
+    expect(clear.first_name).toMatch(/^enc:v1:k2:/);
+    expect(clear.email_hash).toMatch(/^k2:/);
     const [row] = await db().query<Record<string, string>>(`SELECT email, email_hash FROM customers WHERE customer_id = 'R-3'`);
     expect(row.email).toMatch(/^enc:v1:k2:/);
     expect(row.email_hash).toMatch(/^k2:/);
@@ -78,10 +84,11 @@ describe('key rotation', () => {
     await t.restart({ OPENIB_ENCRYPTION_KEYS: k2 });
     token = await t.token(['admin']);
     const all = await customers();
-    expect(all.filter((c) => c.customer_id.startsWith('R-')).every((c) => c.email === `rotor${c.customer_id.slice(2)}@rotation.example` && c.last_name === 'Keyes')).toBe(true);
+    expect(all.filter((c) => /^R-\d+$/.test(c.customer_id)).every((c) => c.email === `rotor${c.customer_id.slice(2)}@rotation.example` && c.last_name === 'Keyes')).toBe(true);
     expect((await t.call('GET', `/api/v1/partners/${partnerId}`, { token })).body.email).toBe('ib@rotation.example');
     expect((await t.call('GET', `/api/v1/partners/${partnerId}/payout-details`, { token })).body.data.details.address).toBe('TRotationWalletAddress000111222');
     expect((await t.call('GET', '/api/v1/partners?q=ib@rotation.example', { token })).body.data).toHaveLength(1);
+    expect(all.find((c) => c.customer_id === 'R-clear')).toMatchObject({ first_name: 'Oldtimer', email: 'old@clear.example' });
     // A webhook endpoint's secret opens under k2: rotating it reads the old one first.
     const [ep] = await db().query<{ id: string; secret_sealed: string }>('SELECT id, secret_sealed FROM webhook_endpoints');
     expect(ep.secret_sealed).toMatch(/^enc:v1:k2:/);

@@ -190,26 +190,13 @@ export async function rotateAll(db: Database, by: string, full = false): Promise
 
 /**
  * The background side of `openib keys rotate`: works through the running rotation in batches.
- * On its first round in a process it also starts one when personal data written before encryption
- * at rest are still in clear text, so an upgrade seals them without anyone asking.
+ * Personal data written in clear by versions before encryption at rest are sealed by the first
+ * rotation an operator starts (`openib keys status` counts them as "clear").
  */
 export function keyRotationTask(): Task {
-  let checked = false;
   return {
     name: 'key-rotation',
     intervalMs: 2000,
-    async run(ctx) {
-      if (!checked) {
-        checked = true;
-        const [clear] = await ctx.db.query(
-          `SELECT 1 FROM customers WHERE (email IS NOT NULL AND email NOT LIKE '${PREFIX}%') OR (first_name IS NOT NULL AND first_name NOT LIKE '${PREFIX}%')
-             OR (last_name IS NOT NULL AND last_name NOT LIKE '${PREFIX}%')
-           UNION ALL SELECT 1 FROM partners WHERE email IS NOT NULL AND email NOT LIKE '${PREFIX}%' LIMIT 1`,
-        );
-        if (clear) await startRotation(ctx.db, 'system:upgrade');
-      }
-      return rotateBatch(ctx.db);
-    },
+    run: (ctx) => rotateBatch(ctx.db),
   };
 }
-
