@@ -27,6 +27,8 @@ export async function startServerProcess(env: Record<string, string>, args: stri
       OPENIB_RATE_LIMIT_PER_MINUTE: '100000000',
       OPENIB_ADMIN_CLIENT_ID: clientId,
       OPENIB_ADMIN_CLIENT_SECRET: secret,
+      // A throwaway key: PostgreSQL refuses to start without one.
+      ...(env.DATABASE_URL && !process.env.OPENIB_ENCRYPTION_KEYS ? { OPENIB_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64url')}` } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

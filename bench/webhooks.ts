@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Webhook delivery throughput: events in the outbox → signed POSTs accepted by a local receiver,
  * on a scratch PostgreSQL database. The in-run baseline is the same receiver driven by a plain
@@ -105,7 +106,7 @@ export const webhooksBench: BenchSuite = async (opts: BenchOptions): Promise<Ben
   const expected = events * endpoints;
   const scratch = await scratchDatabase(opts.postgresUrl, 'webhooks');
   const sink = await receiver();
-  const config = loadConfig({ DATABASE_URL: scratch.url, OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32', OPENIB_DEMO: '0' });
+  const config = loadConfig({ DATABASE_URL: scratch.url, OPENIB_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64url')}`, OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32', OPENIB_DEMO: '0' });
   const db = await openDatabase({ url: scratch.url, poolSize: 10 });
   const second = await openDatabase({ url: scratch.url, poolSize: 10 });
   try {

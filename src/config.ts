@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPayoutSettings, type PayoutSettings } from './payouts/settings.ts';
+import { type KeySettings, loadKeySettings } from './shared/keyring.ts';
 import { loadWebhookSettings, type WebhookSettings } from './webhooks/settings.ts';
 import { loadWebSettings, type WebSettings } from './web-auth/settings.ts';
 
@@ -34,8 +35,8 @@ export interface Config {
   /** kyc_status_id values (lower case) that mean approved / rejected; anything else is pending. */
   kycApproved: string[];
   kycRejected: string[];
-  /** Key that seals connector secrets (32 bytes, hex or base64); generated and kept in the database when unset. */
-  encryptionKey?: string;
+  /** The encryption key ring (OPENIB_ENCRYPTION_KEYS, the earlier single-key variables, OPENIB_HASH_KEY); docs/privacy.md. */
+  keys: KeySettings;
   /** Folder of mapping documents (*.json) besides those stored through the API. */
   mappingsDir: string;
   /** Where uploaded CSV files wait for their import. */
@@ -167,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: loadWebhookSettings(env),
     kycApproved: list(env.OPENIB_KYC_APPROVED_STATUSES, 'approved,verified,passed'),
     kycRejected: list(env.OPENIB_KYC_REJECTED_STATUSES, 'rejected,declined,failed'),
-    encryptionKey: env.OPENIB_ENCRYPTION_KEY || undefined,
+    keys: loadKeySettings(env),
     mappingsDir: resolve(env.OPENIB_MAPPINGS_DIR || fileURLToPath(new URL('../config/mappings/', import.meta.url))),
     importsDir: resolve(env.OPENIB_IMPORTS_DIR || join(tmpdir(), 'openib-imports')),
     importMaxBytes: int(env, 'OPENIB_IMPORT_MAX_BYTES', 1024 * 1024 * 1024, 1024),

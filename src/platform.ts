@@ -4,16 +4,20 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
 import type { AppContext } from './http/context.ts';
+import { installKeyRing, loadKeyRing, requireConfiguredKey } from './shared/keyring.ts';
 import { systemClock } from './worker/clock.ts';
 
 /** Opens the database, brings its schema up to date and makes the configured admin client exist. */
 export async function openPlatform(config: Config): Promise<AppContext> {
+  // Before connecting: a server database without a configured key is refused at once.
+  if (config.databaseUrl) requireConfiguredKey(config.keys);
   const db: Database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   try {
     await migrate(db);
     if (config.adminClientId && config.adminClientSecret)
       await ensureClient(db, config.adminClientId, config.adminClientSecret, 'Admin (from environment)', ['admin']);
     const signingKey = await loadSigningKey(db, config.jwtSecret);
+    installKeyRing(await loadKeyRing(db, config.keys, { kind: db.kind, dataDir: config.dataDir }));
     return { db, config, signingKey, clock: systemClock };
   } catch (err) {
     await db.close();

@@ -44,7 +44,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   if (opts.clock) ctx.clock = opts.clock;
   let demo = false;
   if (config.demo) {
-    if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db, { webhookSecretsKey: config.webhooks.secretsKey, encryptionKey: config.encryptionKey, settings: config });
+    if (!(await demoLoaded(ctx.db))) await loadDemo(ctx.db, { settings: config });
     // Demo data loaded before sign-in existed gets its demo logins now.
     else await ctx.db.transaction((tx) => seedDemoLogins(tx));
     demo = true;

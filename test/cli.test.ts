@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -114,5 +114,20 @@ describe.skipIf(TEST_BACKEND === 'postgres')('openib CLI (embedded database; run
     const customers = await fetch(`http://127.0.0.1:${port}/api/v1/forex/customers`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json() as Promise<any>);
     expect(customers.meta.total).toBe(0);
     expect(await stop(child)).toBe(0);
+  });
+
+  it('generates keys, refuses a PostgreSQL database without one, and rotates an embedded database\'s keys', async () => {
+    const { stdout } = await run(BIN, ['keys', 'generate', '--id', 'k7']);
+    expect(stdout.trim()).toMatch(/^k7:[A-Za-z0-9_-]{43}$/);
+    const env = { ...process.env, OPENIB_ENCRYPTION_KEYS: '', OPENIB_ENCRYPTION_KEY: '', OPENIB_WEBHOOK_SECRETS_KEY: '' };
+    await expect(run(BIN, ['start'], { env: { ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } })).rejects.toMatchObject({
+      stderr: expect.stringContaining('openib keys generate'),
+    });
+    const dir = dataDir();
+    const first = await run(BIN, ['keys', 'status'], { env: { ...env, OPENIB_DATA_DIR: dir, OPENIB_DEMO: '0' } });
+    expect(first.stdout).toContain('active key:  local1 (generated-file)');
+    expect(first.stderr).toContain('production');
+    const rotated = await run(BIN, ['keys', 'rotate'], { env: { ...env, OPENIB_DATA_DIR: dir, OPENIB_ENCRYPTION_KEYS: `${stdout.trim()},${readFileSync(join(dir, 'encryption.keys'), 'utf8').trim()}` } });
+    expect(rotated.stdout).toMatch(/Rotation #\d+ completed: \d+ rows re-sealed under k7/);
   });
 });

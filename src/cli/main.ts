@@ -14,6 +14,8 @@ import { reconcileCommand } from '../payouts/reconcile-cli.ts';
 import { generateBroker } from '../demo/generate.ts';
 import { rebuildRollups } from '../reporting/rollups.ts';
 import { openPlatform } from '../platform.ts';
+import { keyStatus, rotateBatch, startRotation } from '../privacy/rotation.ts';
+import { generateKeyEntry, keyRing, parseKeyList } from '../shared/keyring.ts';
 import { ROLES, type Role, startServer } from '../server.ts';
 import { adminUsersCommand } from '../web-auth/cli.ts';
 import { ensureWebBuilt } from '../web/build.ts';
@@ -268,7 +270,7 @@ demo
     try {
       if (await demoLoaded(ctx.db)) process.stdout.write('Demo data is already loaded.\n');
       else {
-        await loadDemo(ctx.db, { webhookSecretsKey: ctx.config.webhooks.secretsKey, encryptionKey: ctx.config.encryptionKey, settings: ctx.config });
+        await loadDemo(ctx.db, { settings: ctx.config });
         process.stdout.write(`Demo data loaded. API client: ${DEMO_CLIENT.id} / ${DEMO_CLIENT.secret}\n`);
       }
     } finally {
@@ -322,6 +324,74 @@ program
     try {
       const r = await rebuildRollups(ctx.db, config.brokerTimeZone);
       process.stdout.write(`Rebuilt rollups of ${r.partners} partners (${r.daily} partner-days, ${r.customers} clients) in ${r.seconds.toFixed(1)} s.\n`);
+    } catch (err) {
+      fail(err);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+const keys = program.command('keys').description('Encryption keys of personal data and secrets (docs/privacy.md)');
+keys
+  .command('generate')
+  .description('Print a new key entry for OPENIB_ENCRYPTION_KEYS (put it first to make it the active key)')
+  .option('--id <id>', 'key id (letters, digits, _ or -); default k<today>')
+  .action((opts: { id?: string }) => {
+    try {
+      const entry = generateKeyEntry(opts.id);
+      parseKeyList(entry);
+      process.stdout.write(`${entry}\n`);
+      process.stderr.write('Add it in front of OPENIB_ENCRYPTION_KEYS (keep the older keys after it), restart, then run `openib keys rotate`.\n');
+    } catch (err) {
+      fail(err);
+    }
+  });
+keys
+  .command('status')
+  .description('Show the active key, the keys in the ring, values still under older keys and the last rotation')
+  .option('--json', 'print the status as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      const s = await keyStatus(ctx.db);
+      if (opts.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      else {
+        const pending = Object.entries(s.pending).filter(([, n]) => n > 0);
+        const lines = [
+          `active key:  ${s.active_key_id} (${s.key_source})`,
+          `key ring:    ${s.key_ids.join(', ')}`,
+          `hash key:    ${s.hash_key_id}`,
+          `values:      ${Object.entries(s.by_key).map(([k, n]) => `${k}=${n}`).join(' ') || 'none'}`,
+          `to rotate:   ${pending.length ? pending.map(([t, n]) => `${t}=${n}`).join(' ') : 'nothing (every value is under the active key)'}`,
+        ];
+        if (s.rotation)
+          lines.push(`rotation #${s.rotation.id}: ${s.rotation.status} to ${s.rotation.target_key_id}, ${s.rotation.rewritten} rows re-sealed${s.rotation.table ? `, at ${s.rotation.table}` : ''}${s.rotation.error ? ` (${s.rotation.error})` : ''}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+    } catch (err) {
+      fail(err);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+keys
+  .command('rotate')
+  .description('Re-encrypt every value under the active key, in batches; resumable (run it again to continue)')
+  .option('--background', 'only start the rotation; the running workers do it (follow with `openib keys status`)')
+  .option('--full', 'also re-seal values already under the active key and recompute every keyed hash (after OPENIB_HASH_KEY changed)')
+  .action(async (opts: { background?: boolean; full?: boolean }) => {
+    const ctx = await openPlatform(loadConfig()).catch(fail);
+    try {
+      const { id, started } = await startRotation(ctx.db, 'cli', opts.full ?? false);
+      process.stderr.write(`${started ? 'Started' : 'Continuing'} rotation #${id} to key ${keyRing().active.id}.\n`);
+      if (!opts.background) {
+        let n = 0;
+        while (await rotateBatch(ctx.db)) process.stderr.write(`\rbatch ${++n}\x1b[K`);
+        const s = await keyStatus(ctx.db);
+        process.stderr.write('\n');
+        if (s.rotation?.status === 'failed') throw new Error(`rotation failed: ${s.rotation.error}`);
+        process.stdout.write(`Rotation #${id} ${s.rotation?.status}: ${s.rotation?.rewritten ?? 0} rows re-sealed under ${s.active_key_id}.\n`);
+      }
     } catch (err) {
       fail(err);
     } finally {

@@ -1,3 +1,4 @@
+import { setPayoutDetails } from '../partners/payout-details.ts';
 import { createHmac } from 'node:crypto';
 import { loadConfig } from '../config.ts';
 import type { Sql } from '../db/index.ts';
@@ -38,6 +39,11 @@ export async function seedPartnerNetwork(tx: Sql): Promise<DemoNetwork> {
     await createLink(tx, { partnerId: sub.partner_id, destinationUrl: `${REGISTER}?lang=en`, code: 'blueharbor', label: 'YouTube description' }),
   ];
   if (subSub) links.push(await createLink(tx, { partnerId: subSub.partner_id, destinationUrl: 'https://broker.example/instruments/XAUUSD', code: 'coral-gold', campaignId: 'gold-2026' }));
+  // Where each partner is paid (sealed at rest; GET …/payout-details shows them, statements mask them).
+  const demo = { actor: 'demo' };
+  await setPayoutDetails(tx, master.partner_id, { method: 'bank_transfer', details: { account_holder: 'Atlas Partners Ltd', iban: 'AE070331234567890123456', swift_bic: 'BOMLAEAD', bank_name: 'Demo Bank' } }, demo);
+  await setPayoutDetails(tx, sub.partner_id, { method: 'crypto_wallet', details: { network: 'TRC20', address: 'TXYZdemoWalletAddress1234567890ab' } }, demo);
+  if (subSub) await setPayoutDetails(tx, subSub.partner_id, { method: 'e_wallet', details: { provider: 'Skrill', account: 'payouts@coral.example' } }, demo);
   return { master, sub, subSub, links };
 }
 

@@ -39,14 +39,14 @@ function day(offset: number): string {
  */
 export async function loadDemo(
   db: Database,
-  opts: { webhookSecretsKey?: string; encryptionKey?: string; settings?: EngineSettings } = {},
+  opts: { settings?: EngineSettings } = {},
 ): Promise<void> {
   await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
   // An inbound webhook source with the example CRM mapping (its secret is in connectors/demo.ts).
-  await loadConnectorDemo(db, opts.encryptionKey);
+  await loadConnectorDemo(db);
   await db.transaction(async (tx) => {
     // Created first, so the demo's own events are queued for it.
-    await addDemoEndpoint(tx, opts.webhookSecretsKey);
+    await addDemoEndpoint(tx);
     const network = await seedPartnerNetwork(tx);
     const affiliates = ['IB-1000', 'IB-1001', 'IB-1002', ''];
     const customers = Array.from({ length: 12 }, (_, i) => ({

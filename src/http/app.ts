@@ -27,6 +27,7 @@ import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
 import { webRoutes } from '../web/routes.ts';
 import { registerWebPlugins, webAuthArea } from '../web-auth/index.ts';
+import { privacyRoutes } from '../privacy/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -179,6 +180,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(ledgerRoutes);
   await app.register(payoutsArea);
   await app.register(reportRoutes);
+  await app.register(privacyRoutes);
   await app.register(webAuthArea);
   await app.register(webRoutes);
   return app;

@@ -2,6 +2,7 @@ import type { Sql } from '../db/index.ts';
 import { appendEvents, type NewEvent } from '../events/outbox.ts';
 import { attributeCustomers } from '../partners/attribution/attribute.ts';
 import { type BatchResult, type Outcome, summarise } from './batch.ts';
+import { CUSTOMER_PII, type CustomerPiiField, openCustomerPii, sealCustomerPii, withoutPii } from './customer-pii.ts';
 import type { CustomerRecord } from './specs.ts';
 
 const COLUMNS = [
@@ -20,6 +21,8 @@ const COLUMNS = [
   'first_name',
   'last_name',
   'email',
+  'phone',
+  'address',
 ] as const satisfies readonly (keyof CustomerRecord)[];
 
 const TYPES: Record<(typeof COLUMNS)[number], string> = {
@@ -38,10 +41,12 @@ const TYPES: Record<(typeof COLUMNS)[number], string> = {
   first_name: 'text',
   last_name: 'text',
   email: 'text',
+  phone: 'text',
+  address: 'text',
 };
 
-// Fields that personal data live in: never copied into events.
-const PII = new Set(['first_name', 'last_name', 'email']);
+// Fields that personal data live in: sealed at rest, never copied into events.
+const PII = new Set<string>(CUSTOMER_PII);
 
 type StoredCustomer = { [K in (typeof COLUMNS)[number]]: string | null };
 
@@ -69,17 +74,19 @@ export async function upsertCustomers(
   kyc: { kycApproved: string[] } = { kycApproved: ['approved', 'verified', 'passed'] },
 ): Promise<{ result: BatchResult; changes: CustomerChange[] }> {
   const ids = records.map((r) => r.customer_id);
-  const existing = new Map(
-    (
-      await tx.query<StoredCustomer>(`SELECT ${COLUMNS.join(', ')} FROM customers WHERE customer_id = ANY($1::text[]) FOR UPDATE`, [ids])
-    ).map((row) => [row.customer_id as string, row]),
+  const stored = await tx.query<StoredCustomer & { erased: boolean }>(
+    `SELECT ${COLUMNS.join(', ')}, erased_at IS NOT NULL AS erased FROM customers WHERE customer_id = ANY($1::text[]) FOR UPDATE`,
+    [ids],
   );
+  // Compared in clear: the stored values are sealed with a random IV each time.
+  const existing = new Map(stored.map(({ erased: _, ...row }) => [row.customer_id as string, openCustomerPii(row)]));
+  const erased = new Set(stored.filter((r) => r.erased).map((r) => r.customer_id as string));
 
   const changes: CustomerChange[] = [];
   const outcomes = new Map<string, Outcome>();
   for (const record of records) {
     const before = existing.get(record.customer_id);
-    const incoming = record as unknown as Record<string, string | undefined>;
+    const incoming = erased.has(record.customer_id) ? withoutPii(record) : (record as unknown as Record<string, string | undefined>);
     if (!before) {
       const after = Object.fromEntries(COLUMNS.map((c) => [c, incoming[c] ?? null])) as StoredCustomer;
       changes.push({ customerId: record.customer_id, outcome: 'created', after, changed: [] });
@@ -98,12 +105,15 @@ export async function upsertCustomers(
   }
 
   if (changes.length) {
-    const params = COLUMNS.map((c) => changes.map((ch) => ch.after[c]));
-    const unnest = COLUMNS.map((c, i) => `$${i + 1}::${TYPES[c]}[]`).join(', ');
-    const updates = COLUMNS.filter((c) => c !== 'customer_id').map((c) => `${c} = EXCLUDED.${c}`);
+    // Sealed in bulk here, so the write stays one set-based statement.
+    const sealed = sealCustomerPii(changes.map((ch) => ch.after));
+    const params = [...COLUMNS.map((c) => (PII.has(c) ? sealed[c as CustomerPiiField] : changes.map((ch) => ch.after[c]))), sealed.email_hash];
+    const columns = [...COLUMNS, 'email_hash'];
+    const unnest = columns.map((c, i) => `$${i + 1}::${c === 'email_hash' ? 'text' : TYPES[c as (typeof COLUMNS)[number]]}[]`).join(', ');
+    const updates = columns.filter((c) => c !== 'customer_id').map((c) => `${c} = EXCLUDED.${c}`);
     await tx.query(
-      `INSERT INTO customers (${COLUMNS.join(', ')})
-       SELECT * FROM unnest(${unnest}) AS t(${COLUMNS.join(', ')})
+      `INSERT INTO customers (${columns.join(', ')})
+       SELECT * FROM unnest(${unnest}) AS t(${columns.join(', ')})
        ON CONFLICT (customer_id) DO UPDATE SET ${updates.join(', ')}, updated_at = now()`,
       params,
     );

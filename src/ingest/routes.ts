@@ -1,5 +1,6 @@
+import { openCustomerPii } from './customer-pii.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import type { Scope } from '../auth/scopes.ts';
 import { BatchResponse, ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
 import { idempotentWrite } from '../http/idempotency.ts';
@@ -60,6 +61,9 @@ const CustomerView = Type.Object({
   first_name: nullableText,
   last_name: nullableText,
   email: nullableText,
+  phone: nullableText,
+  address: nullableText,
+  pseudonym: Type.Union([Type.String({ description: 'Set once the customer\'s personal data were erased (POST /api/v1/customers/{id}/erase).' }), Type.Null()]),
   first_deposit_at: Type.Union([timeOut, Type.Null()]),
   created_at: timeOut,
   updated_at: timeOut,
@@ -314,13 +318,14 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (from) f.add('signup_date >= ?::timestamptz', from);
       const to = timeParam('signup_to', q.signup_to);
       if (to) f.add('signup_date < ?::timestamptz', to);
-      return readPage(
+      const page = await readPage<Static<typeof CustomerView>>(
         db,
         'customers',
-        'customer_id, signup_date, last_modified_date, affiliate_id, campaign_id, click_id, lang_id, country_code, kyc_status_id, sales_status_id, trading_account_type, leverage, first_name, last_name, email, first_deposit_at, created_at, updated_at',
+        'customer_id, signup_date, last_modified_date, affiliate_id, campaign_id, click_id, lang_id, country_code, kyc_status_id, sales_status_id, trading_account_type, leverage, first_name, last_name, email, phone, address, pseudonym, first_deposit_at, created_at, updated_at',
         f,
         q,
       );
+      return { ...page, data: page.data.map(openCustomerPii) };
     },
   );
 

@@ -20,6 +20,8 @@ export const CUSTOMER_FIELDS: readonly FieldSpec[] = [
   { name: 'first_name', kind: 'text', description: 'Personal data; optional.' },
   { name: 'last_name', kind: 'text', description: 'Personal data; optional.' },
   { name: 'email', kind: 'email', description: 'Personal data; optional. Never used as a key.' },
+  { name: 'phone', kind: 'text', maxLength: 40, description: 'Personal data; optional. Stored encrypted.', example: '+971 50 123 4567' },
+  { name: 'address', kind: 'text', maxLength: 500, description: 'Personal data; optional (postal address on one line). Stored encrypted.' },
 ];
 
 export interface CustomerRecord {
@@ -38,6 +40,8 @@ export interface CustomerRecord {
   first_name?: string;
   last_name?: string;
   email?: string;
+  phone?: string;
+  address?: string;
 }
 
 export const TRANSACTION_FIELDS: readonly FieldSpec[] = [

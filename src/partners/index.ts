@@ -5,6 +5,7 @@ import { attributionRoutes } from './attribution/routes.ts';
 import { ctraderRoutes } from './ctrader/routes.ts';
 import { redirectRoutes } from './links/redirect.ts';
 import { linkRoutes } from './links/routes.ts';
+import { payoutDetailsRoutes } from './payout-details-routes.ts';
 import { partnerRoutes } from './routes.ts';
 import { signupRoutes } from './signup-routes.ts';
 import { treeRoutes } from './tree-routes.ts';
@@ -20,4 +21,5 @@ export const partnersArea: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(redirectRoutes);
   await app.register(attributionRoutes);
   await app.register(ctraderRoutes);
+  await app.register(payoutDetailsRoutes);
 };

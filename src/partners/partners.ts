@@ -1,6 +1,7 @@
 import type { Sql } from '../db/index.ts';
 import { appendEvents } from '../events/outbox.ts';
 import { AppError } from '../shared/errors.ts';
+import { decryptPii, emailHash, encryptNullable } from '../shared/keyring.ts';
 import { attributeWaitingCustomers } from './attribution/attribute.ts';
 import { newAffiliateId, newPartnerId, newReferralCode } from './ids.ts';
 import { type Login, replaceOwnAccounts } from './own-accounts.ts';
@@ -39,9 +40,15 @@ export function partnerEventData(p: Partner) {
   return rest;
 }
 
+/** Opens the partner's sealed email in place (docs/privacy.md). */
+export function openPartner<T extends { email: string | null }>(row: T): T {
+  row.email = decryptPii(row.email);
+  return row;
+}
+
 export async function getPartner(db: Sql, partnerId: string): Promise<Partner | undefined> {
   const [row] = await db.query<Partner>(`SELECT ${PARTNER_COLUMNS} FROM partners p WHERE p.partner_id = $1`, [partnerId]);
-  return row;
+  return row && openPartner(row);
 }
 
 export async function requirePartner(db: Sql, partnerId: string): Promise<Partner> {
@@ -109,19 +116,20 @@ export async function createPartner(tx: Sql, input: NewPartner): Promise<Partner
       // A savepoint keeps the transaction usable if a generated value collides.
       await tx.query('SAVEPOINT new_partner');
       await tx.query(
-        `INSERT INTO partners (partner_id, affiliate_id, referral_code, name, email, country, status, payout_currency, parent_id, depth, customer_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce((SELECT depth + 1 FROM partners WHERE partner_id = $9), 0), $10)`,
+        `INSERT INTO partners (partner_id, affiliate_id, referral_code, name, email, country, status, payout_currency, parent_id, depth, customer_id, email_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce((SELECT depth + 1 FROM partners WHERE partner_id = $9), 0), $10, $11)`,
         [
           id,
           input.affiliateId ?? newAffiliateId(),
           input.referralCode ?? newReferralCode(),
           input.name,
-          input.email ?? null,
+          encryptNullable(input.email),
           input.country ?? null,
           input.status ?? 'active',
           input.payoutCurrency ?? 'USD',
           parentId,
           input.customerId ?? null,
+          emailHash(input.email),
         ],
       );
       await tx.query('RELEASE SAVEPOINT new_partner');
@@ -172,7 +180,7 @@ const PATCH_COLUMNS: [keyof PartnerPatch, string][] = [
 export async function updatePartner(tx: Sql, partnerId: string, patch: PartnerPatch): Promise<{ partner: Partner; changed: string[] }> {
   const before = await tx.query<Partner>(`SELECT ${PARTNER_COLUMNS} FROM partners p WHERE p.partner_id = $1 FOR NO KEY UPDATE`, [partnerId]);
   if (!before[0]) throw new AppError(404, 'not_found', 'No partner with this id.');
-  const current = before[0];
+  const current = openPartner(before[0]);
   await assertUnique(tx, { affiliateId: patch.affiliateId, referralCode: patch.referralCode, customerId: patch.customerId ?? undefined }, partnerId);
   const sets: string[] = [];
   const params: unknown[] = [partnerId];
@@ -180,8 +188,13 @@ export async function updatePartner(tx: Sql, partnerId: string, patch: PartnerPa
   for (const [key, column] of PATCH_COLUMNS) {
     const value = patch[key];
     if (value === undefined || value === current[column as keyof Partner]) continue;
-    params.push(value);
-    sets.push(`${column} = $${params.length}`);
+    if (column === 'email') {
+      params.push(encryptNullable(value as string | null), emailHash(value as string | null));
+      sets.push(`email = $${params.length - 1}`, `email_hash = $${params.length}`);
+    } else {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    }
     changed.push(column);
   }
   if (sets.length) await tx.query(`UPDATE partners SET ${sets.join(', ')}, updated_at = now() WHERE partner_id = $1`, params);

@@ -6,7 +6,8 @@ import { Filters, readPage } from '../shared/pagination.ts';
 import { assertBrokerCaller, assertPartnerAccess } from './access.ts';
 import { linkRuntime } from './links/runtime.ts';
 import { partnerFields, readPartnerBody } from './partner-input.ts';
-import { createPartner, PARTNER_COLUMNS, type Partner, type PartnerStatus, requirePartner, setPartnerStatus, updatePartner } from './partners.ts';
+import { emailHashCandidates } from '../shared/keyring.ts';
+import { createPartner, openPartner, PARTNER_COLUMNS, type Partner, type PartnerStatus, requirePartner, setPartnerStatus, updatePartner } from './partners.ts';
 import { PartnerIdParam, PartnerView } from './schemas.ts';
 
 const NewPartnerBody = Type.Object(
@@ -77,7 +78,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
             top_level: Type.Optional(Type.Boolean({ description: 'true: only partners without a parent.' })),
             affiliate_id: Type.Optional(Type.String({ maxLength: 64 })),
             country: Type.Optional(Type.String({ minLength: 2, maxLength: 2 })),
-            q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of the name or email (case-insensitive).' })),
+            q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of the name (case-insensitive), or a whole email address.' })),
             ...PageQuery,
           },
           { additionalProperties: false },
@@ -94,8 +95,10 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (q.top_level !== undefined) f.add(q.top_level ? 'p.parent_id IS NULL' : 'p.parent_id IS NOT NULL');
       if (q.affiliate_id) f.add('p.affiliate_id = ?', q.affiliate_id);
       if (q.country) f.add('p.country = ?', q.country.toUpperCase());
-      if (q.q) f.add(`(p.name ILIKE ? OR p.email ILIKE ?)`, `%${escapeLike(q.q)}%`, `%${escapeLike(q.q)}%`);
-      return readPage<Partner>(db, 'partners p', PARTNER_COLUMNS, f, q);
+      // Emails are sealed at rest: a whole address finds its partner through the keyed hash.
+      if (q.q) f.add(`(p.name ILIKE ? OR p.email_hash = ANY(?::text[]))`, `%${escapeLike(q.q)}%`, emailHashCandidates(q.q));
+      const page = await readPage<Partner>(db, 'partners p', PARTNER_COLUMNS, f, q);
+      return { ...page, data: page.data.map(openPartner) };
     },
   );
 

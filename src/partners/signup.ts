@@ -1,5 +1,7 @@
 import type { Sql } from '../db/index.ts';
+import { openCustomerPii } from '../ingest/customer-pii.ts';
 import { AppError } from '../shared/errors.ts';
+import { emailHashCandidates } from '../shared/keyring.ts';
 import { looksLikeClickId, readClickId } from './links/click-id.ts';
 import { createLink, LINK_COLUMNS, type Link } from './links/links.ts';
 import { loadLinkKeys } from './links/secret.ts';
@@ -52,7 +54,7 @@ export interface SignUp extends Omit<NewPartner, 'parentId' | 'status'> {
 export async function signUpPartner(tx: Sql, input: SignUp): Promise<{ partner: Partner; link: Link | null }> {
   const parentId = input.recruitCode ? await recruiterOf(tx, input.recruitCode) : null;
   if (input.email) {
-    const [dup] = await tx.query(`SELECT 1 FROM partners WHERE lower(email) = lower($1) AND status <> 'suspended'`, [input.email]);
+    const [dup] = await tx.query(`SELECT 1 FROM partners WHERE email_hash = ANY($1::text[]) AND status <> 'suspended'`, [emailHashCandidates(input.email)]);
     if (dup) throw new AppError(409, 'already_signed_up', 'A partner with this email already exists; sign in or contact the broker.');
   }
   const partner = await createPartner(tx, { ...input, parentId });
@@ -75,6 +77,7 @@ export async function becomePartner(
     [customerId],
   );
   if (!customer) throw new AppError(404, 'not_found', 'No customer with this id.');
+  openCustomerPii(customer);
   const [existing] = await tx.query<{ partner_id: string }>('SELECT partner_id FROM partners WHERE customer_id = $1', [customerId]);
   if (existing) {
     const [link] = await tx.query<Link>(

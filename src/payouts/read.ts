@@ -1,3 +1,4 @@
+import { getPayoutDetails, maskPayoutDetails, type PayoutDetails } from '../partners/payout-details.ts';
 import type { Sql } from '../db/index.ts';
 import type { StatementLine } from './lines.ts';
 
@@ -34,12 +35,15 @@ const SELECT = `SELECT s.statement_id, s.run_id, s.period, r.period_start::text 
   s.created_at, s.updated_at
   FROM payout_statements s JOIN payout_runs r USING (run_id) JOIN partners p ON p.partner_id = s.partner_id`;
 
-export async function getStatement(db: Sql, statementId: string): Promise<(StatementView & { lines: StatementLine[] }) | undefined> {
+export async function getStatement(db: Sql, statementId: string): Promise<(StatementView & { lines: StatementLine[]; payout_to: PayoutDetails | null }) | undefined> {
   const [row] = await db.query<StatementView & { lines: StatementLine[] }>(
     SELECT.replace('SELECT s.statement_id', 'SELECT s.lines, s.statement_id') + ' WHERE s.statement_id = $1',
     [statementId],
   );
-  return row;
+  if (!row) return undefined;
+  // Where the money goes, masked to the last four characters: a statement travels further than the settings page.
+  const details = await getPayoutDetails(db, row.partner_id);
+  return { ...row, payout_to: details ? maskPayoutDetails(details) : null };
 }
 
 export function listStatements(db: Sql, f: { runId?: string; partnerId?: string; status?: string }): Promise<StatementView[]> {

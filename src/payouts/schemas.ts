@@ -46,7 +46,19 @@ export const StatementView = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
 });
 
-export const StatementDetail = Type.Intersect([StatementView, Type.Object({ lines: Type.Array(StatementLineView) })]);
+export const StatementDetail = Type.Intersect([
+  StatementView,
+  Type.Object({
+    lines: Type.Array(StatementLineView),
+    payout_to: Type.Union([
+      Type.Object(
+        { method: Type.String(), details: Type.Record(Type.String(), Type.String()) },
+        { description: 'The partner\'s payout details, account numbers and addresses masked to their last four characters.' },
+      ),
+      Type.Null(),
+    ]),
+  }),
+]);
 
 export const RunView = Type.Object({
   run_id: Type.String({ format: 'uuid' }),

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/index.ts';
+import { openCustomerPii } from '../ingest/customer-pii.ts';
 import { SUBTREE } from './kpis.ts';
 import { REPORT_CURRENCY } from './reports.ts';
 
@@ -27,7 +28,7 @@ export async function customersReport(db: Sql, partnerId: string, q: CustomerQue
     params.slice(0, 3),
   );
   const rows = await db.query<Record<string, any>>(
-    `SELECT r.customer_id, r.partner_id, c.first_name, c.last_name, c.email, c.country_code, r.kyc_status_id, r.channel, r.campaign_id,
+    `SELECT r.customer_id, r.partner_id, c.first_name, c.last_name, c.email, c.pseudonym, c.country_code, r.kyc_status_id, r.channel, r.campaign_id,
             r.signup_date, r.ftd_at, round(r.ftd_amount, 2) AS ftd_amount, round(r.deposits, 2) AS deposits, round(r.withdrawals, 2) AS withdrawals,
             round(r.deposits - r.withdrawals, 2) AS net_deposits, trim_scale(r.lots) AS lots, trim_scale(r.notional) AS notional, r.last_activity::text AS last_activity,
             CASE WHEN r.last_activity >= $6::date - 30 THEN 'active' WHEN r.ftd_at IS NOT NULL THEN 'funded' ELSE 'registered' END AS status,
@@ -41,7 +42,9 @@ export async function customersReport(db: Sql, partnerId: string, q: CustomerQue
   );
   const data = rows.map((r) => {
     const masked = q.viewer !== undefined && r.partner_id !== q.viewer;
-    const name = [r.first_name, r.last_name].filter(Boolean).join(' ') || null;
+    // Personal data are sealed at rest and opened only here, for the page being answered.
+    openCustomerPii(r);
+    const name = [r.first_name, r.last_name].filter(Boolean).join(' ') || (r.pseudonym as string | null);
     return {
       customer_id: r.customer_id as string,
       partner_id: r.partner_id as string,

@@ -102,7 +102,7 @@ describe('workers side by side', () => {
     const [lane] = await claimLanes(ctx.db, { now: w.clock.now(), lanes: 1, perEndpoint: 10, breakerAfter: 5, leaseMs: 90_000, busy: [] });
     expect(lane.messages).toHaveLength(10);
     const http = createHttpClient();
-    const env = { http, clock: w.clock, policy: deps.policy(), secretsKey: await deps.secretsKey(), timeoutMs: 2000, responseLimitBytes: 100 };
+    const env = { http, clock: w.clock, policy: deps.policy(), timeoutMs: 2000, responseLimitBytes: 100 };
     await deliverLane({ ...lane, messages: lane.messages.slice(0, 4) }, env);
     http.close();
     expect(only(r, 'crash')).toHaveLength(4);

@@ -30,7 +30,6 @@ export interface DeliveryEnv {
   http: HttpClient;
   clock: Clock;
   policy: AddressPolicy;
-  secretsKey: Buffer;
   timeoutMs: number;
   responseLimitBytes: number;
   lookup?: Lookup;
@@ -43,7 +42,7 @@ function signers(lane: Lane, env: DeliveryEnv): Webhook[] {
   const secrets = [endpoint.secret_sealed];
   const expires = endpoint.previous_secret_expires_at;
   if (endpoint.previous_secret_sealed && expires && new Date(expires) > env.clock.now()) secrets.push(endpoint.previous_secret_sealed);
-  return secrets.filter((s): s is string => s !== null).map((s) => new Webhook(openSecret(env.secretsKey, s)));
+  return secrets.filter((s): s is string => s !== null).map((s) => new Webhook(openSecret(s)));
 }
 
 function request(lane: Lane, message: ClaimedMessage, webhookSigners: Webhook[]) {

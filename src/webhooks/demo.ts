@@ -1,5 +1,5 @@
 import type { Sql } from '../db/index.ts';
-import { loadSecretsKey, newSigningSecret, sealSecret } from './secrets.ts';
+import { newSigningSecret, sealSecret } from './secrets.ts';
 
 export const DEMO_ENDPOINT_ID = 'ep_demo_crm';
 
@@ -8,15 +8,14 @@ export const DEMO_ENDPOINT_ID = 'ep_demo_crm';
  * (the address is refused unless private addresses are allowed, and nothing listens there anyway),
  * so the delivery log, retries and, after the last retry, the dead-letter list have something to show.
  */
-export async function addDemoEndpoint(db: Sql, secretsKey?: string): Promise<void> {
-  const key = await loadSecretsKey(db, secretsKey);
+export async function addDemoEndpoint(db: Sql): Promise<void> {
   await db.query(
     `INSERT INTO webhook_endpoints (id, kind, url, description, secret_sealed)
      VALUES ($1, 'webhook', 'http://127.0.0.1:9/openib-demo', $2, $3) ON CONFLICT (id) DO NOTHING`,
     [
       DEMO_ENDPOINT_ID,
       'Demo: a CRM that is not there. Shows failed attempts, retries and dead letters; point it at your CRM (PATCH url) or delete it.',
-      sealSecret(key, newSigningSecret()),
+      sealSecret(newSigningSecret()),
     ],
   );
 }

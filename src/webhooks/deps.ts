@@ -2,7 +2,6 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import type { Clock } from '../worker/clock.ts';
 import { type AddressPolicy, addressPolicy } from './address-policy.ts';
-import { loadSecretsKey } from './secrets.ts';
 import type { WebhookSettings } from './settings.ts';
 
 /** What the webhooks area needs from the platform, shared by its routes and its worker task. */
@@ -12,10 +11,7 @@ export interface WebhookDeps {
   settings: WebhookSettings;
   /** Read on every use, so the address policy follows the configuration object. */
   policy(): AddressPolicy;
-  secretsKey(): Promise<Buffer>;
 }
-
-const cache = new WeakMap<Database, Promise<Buffer>>();
 
 export function webhookDeps(ctx: { db: Database; config: Config; clock: Clock }): WebhookDeps {
   const { db, config, clock } = ctx;
@@ -24,14 +20,5 @@ export function webhookDeps(ctx: { db: Database; config: Config; clock: Clock })
     clock,
     settings: config.webhooks,
     policy: () => addressPolicy(config.webhooks),
-    secretsKey() {
-      let key = cache.get(db);
-      if (!key) {
-        key = loadSecretsKey(db, config.webhooks.secretsKey);
-        cache.set(db, key);
-        key.catch(() => cache.delete(db));
-      }
-      return key;
-    },
   };
 }

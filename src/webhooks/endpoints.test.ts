@@ -32,7 +32,7 @@ describe('webhook endpoints API', () => {
     const rows = await w.t.server.ctx.db.query<{ secret_sealed: string }>('SELECT secret_sealed FROM webhook_endpoints WHERE id = $1', [
       created.body.id,
     ]);
-    expect(rows[0].secret_sealed).toMatch(/^v1\./);
+    expect(rows[0].secret_sealed).toMatch(/^enc:v1:/);
     expect(rows[0].secret_sealed).not.toContain(created.body.secret.slice(6, 20));
   });
 

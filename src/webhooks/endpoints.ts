@@ -75,7 +75,7 @@ export async function createEndpoint(
       input.description ?? '',
       input.event_types ? [...new Set(input.event_types)] : null,
       input.enabled ?? true,
-      sealSecret(await deps.secretsKey(), secret),
+      sealSecret(secret),
     ],
   );
   return { ...row, secret };
@@ -152,7 +152,7 @@ export async function rotateSecret(
     `UPDATE webhook_endpoints SET previous_secret_sealed = CASE WHEN $3 > 0 THEN secret_sealed END,
        previous_secret_expires_at = CASE WHEN $3 > 0 THEN $4::timestamptz END, secret_sealed = $2, updated_at = now()
      WHERE id = $1 AND kind = 'webhook' RETURNING previous_secret_expires_at`,
-    [id, sealSecret(await deps.secretsKey(), secret), overlap, expires],
+    [id, sealSecret(secret), overlap, expires],
   );
   if (!row) throw notFound(`Webhook endpoint ${id}`);
   return { secret, previous_secret_expires_at: row.previous_secret_expires_at };

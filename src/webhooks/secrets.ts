@@ -1,11 +1,9 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { Sql } from '../db/index.ts';
+import { randomBytes } from 'node:crypto';
+import { decrypt, encrypt } from '../shared/keyring.ts';
 
 /**
  * Endpoint signing secrets in the Standard Webhooks form (whsec_ + base64 of 32 random bytes),
- * stored encrypted with AES-256-GCM. The key is OPENIB_WEBHOOK_SECRETS_KEY when set; otherwise a
- * random key kept in the settings table, which still keeps secrets out of dumps of the endpoint
- * table but not out of a dump of the whole database; set the variable for that.
+ * stored encrypted with AES-256-GCM under the platform's key ring (docs/privacy.md).
  */
 const PREFIX = 'whsec_';
 
@@ -23,30 +21,11 @@ export function signingSecretProblem(secret: string): string | undefined {
   return undefined;
 }
 
-export async function loadSecretsKey(db: Sql, configured?: string): Promise<Buffer> {
-  let material = configured;
-  if (!material) {
-    await db.query(
-      `INSERT INTO settings (key, value) VALUES ('webhook_secrets_key', to_jsonb($1::text)) ON CONFLICT (key) DO NOTHING`,
-      [randomBytes(32).toString('base64url')],
-    );
-    const [row] = await db.query<{ value: string }>(`SELECT value FROM settings WHERE key = 'webhook_secrets_key'`);
-    material = row.value;
-  }
-  return createHash('sha256').update(`openib webhook secrets\n${material}`).digest();
+/** Sealed with the platform's key ring (src/shared/keyring.ts). */
+export function sealSecret(secret: string): string {
+  return encrypt(secret);
 }
 
-export function sealSecret(key: Buffer, secret: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-  return `v1.${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${body.toString('base64url')}`;
-}
-
-export function openSecret(key: Buffer, sealed: string): string {
-  const [version, iv, tag, body] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('unknown sealed secret format');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+export function openSecret(sealed: string): string {
+  return decrypt(sealed);
 }

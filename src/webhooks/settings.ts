@@ -24,8 +24,6 @@ export interface WebhookSettings {
   allowPrivate: boolean;
   /** CIDR ranges outbound requests may reach even though they are private, e.g. 10.1.2.0/24. */
   allowlist: string[];
-  /** Key that encrypts signing secrets at rest; a random key kept in the database when absent. */
-  secretsKey?: string;
 }
 
 export const DEFAULT_RETRY_SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 36000];
@@ -67,8 +65,6 @@ export function loadWebhookSettings(env: Env): WebhookSettings {
   const allowPrivate = env.OPENIB_WEBHOOK_ALLOW_PRIVATE ?? '';
   if (allowPrivate && !/^(0|1|true|false|yes|no|on|off)$/i.test(allowPrivate))
     throw new Error(`OPENIB_WEBHOOK_ALLOW_PRIVATE must be 0 or 1, got "${allowPrivate}"`);
-  const secretsKey = env.OPENIB_WEBHOOK_SECRETS_KEY || undefined;
-  if (secretsKey && secretsKey.length < 32) throw new Error('OPENIB_WEBHOOK_SECRETS_KEY must be at least 32 characters.');
   return {
     retrySchedule: schedule(env),
     timeoutMs: int(env, 'OPENIB_WEBHOOK_TIMEOUT_MS', 15_000, 100),
@@ -81,6 +77,5 @@ export function loadWebhookSettings(env: Env): WebhookSettings {
     rotationOverlapSeconds: int(env, 'OPENIB_WEBHOOK_ROTATION_OVERLAP_SECONDS', 86_400, 0),
     allowPrivate: /^(1|true|yes|on)$/i.test(allowPrivate),
     allowlist: cidrs(env),
-    secretsKey,
   };
 }

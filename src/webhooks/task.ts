@@ -34,7 +34,6 @@ export function webhookDeliveryTask(options: DeliveryTaskOptions = {}): Task {
         http,
         clock: ctx.clock,
         policy: deps.policy(),
-        secretsKey: await deps.secretsKey(),
         timeoutMs: s.timeoutMs,
         responseLimitBytes: s.responseLimitBytes,
         lookup: options.lookup,

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { hasKeyRing, installKeyRing, keyRingOf } from '../../src/shared/keyring.ts';
+
+/** The key ring tests run with unless they configure their own (PostgreSQL refuses to start without one). */
+export const TEST_KEYS = 'test1:ZmFrZS10ZXN0LWtleS1mb3Itb3BlbmliLXRlc3RzISE';
 
 /** Which backend this test run uses: OPENIB_TEST_DB=pglite (default) or postgres. */
 export const TEST_BACKEND = process.env.OPENIB_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
@@ -10,6 +14,8 @@ export const POSTGRES_ADMIN_URL = process.env.OPENIB_TEST_POSTGRES_URL ?? 'postg
  * for Postgres (dropped again by the returned cleanup).
  */
 export async function freshDatabase(): Promise<{ url?: string; dataDir: string; drop: () => Promise<void> }> {
+  // Tests that call an area's functions over a bare database still seal personal data.
+  if (!hasKeyRing()) installKeyRing(keyRingOf(TEST_KEYS));
   if (TEST_BACKEND === 'pglite') return { dataDir: 'memory://', drop: async () => {} };
   const name = `openib_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });

@@ -5,15 +5,15 @@ import { createClient } from '../../src/auth/clients.ts';
 import type { Scope } from '../../src/auth/scopes.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/server.ts';
-import { freshDatabase } from './database.ts';
+import { freshDatabase, TEST_KEYS } from './database.ts';
 
 export interface TestServer {
   url: string;
   server: RunningServer;
   /** A bearer token of a new API client holding these scopes (admin by default), bound to a partner when given. */
   token(scopes?: Scope[], partnerId?: string): Promise<string>;
-  /** Stops the server and starts a new one over the same database (a process restart). */
-  restart(): Promise<void>;
+  /** Stops the server and starts a new one over the same database (a process restart), optionally with changed settings. */
+  restart(env?: Record<string, string>): Promise<void>;
   /** fetch against the server, JSON in and out; returns status, headers and parsed body. */
   call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
   stop(): Promise<void>;
@@ -46,13 +46,16 @@ export async function startTestServer(
   const database = await freshDatabase();
   // An embedded database that must outlive a restart lives in a temporary folder, not in memory.
   const dir = opts.persistent && !database.url ? mkdtempSync(join(tmpdir(), 'openib-test-')) : undefined;
-  const config: Config = loadConfig({
+  const baseEnv: Record<string, string> = {
     PORT: '0',
     OPENIB_DEMO: '0',
     OPENIB_DATA_DIR: dir ?? database.dataDir,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
+    // PostgreSQL refuses to start without a configured key; tests that set their own keep theirs.
+    ...(database.url && !env.OPENIB_ENCRYPTION_KEYS && !env.OPENIB_ENCRYPTION_KEY ? { OPENIB_ENCRYPTION_KEYS: TEST_KEYS } : {}),
     ...env,
-  });
+  };
+  let config: Config = loadConfig(baseEnv);
   const { persistent: _, ...serverOpts } = opts;
   let server = await startServer(config, { ...serverOpts, logger: false });
   let url = server.url;
@@ -96,8 +99,9 @@ export async function startTestServer(
     },
     token,
     call,
-    async restart() {
+    async restart(changed?: Record<string, string>) {
       await server.stop();
+      if (changed) config = loadConfig({ ...baseEnv, ...changed });
       server = await startServer(config, { ...serverOpts, logger: false });
       url = server.url;
     },

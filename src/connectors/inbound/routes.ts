@@ -69,7 +69,7 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const id = request.params.source;
-      const found = await sourceForSignature(db, config.encryptionKey, id);
+      const found = await sourceForSignature(db, id);
       if (!found || found.source.kind !== 'webhook') throw new AppError(404, 'not_found', `No webhook source "${id}" exists.`);
       const { source } = found;
       if (!/^application\/([\w.+-]+\+)?json\b/i.test(header(request, 'content-type') ?? ''))

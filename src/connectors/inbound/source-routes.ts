@@ -30,7 +30,7 @@ const Params = Type.Object({ id: Type.String({ maxLength: 63 }) });
 const tags = ['Connector admin'];
 
 export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, config } = app.ctx;
+  const { db } = app.ctx;
 
   app.get('/api/v1/connectors/sources', { config: { scope: 'admin' }, schema: { tags, summary: 'List inbound sources with their counters', response: { 200: Type.Object({ data: Type.Array(SourceView) }) } } }, async () => ({
     data: await listSources(db),
@@ -58,7 +58,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { source, credential } = await createSource(db, config.encryptionKey, request.body);
+      const { source, credential } = await createSource(db, request.body);
       reply.status(201);
       return { data: source, credential };
     },
@@ -93,7 +93,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags, summary: 'Issue a new secret, API key or token (the old one stops working)', params: Params, response: { 200: Type.Object({ data: SourceView, credential: Credential }), 404: ErrorBody } },
     },
     async (request) => {
-      const { source, credential } = await rotateSource(db, config.encryptionKey, request.params.id);
+      const { source, credential } = await rotateSource(db, request.params.id);
       return { data: source, credential };
     },
   );

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Sql } from '../../db/index.ts';
-import { encryptionKey, hashToken, newToken, open, seal } from '../../shared/crypto.ts';
+import { hashToken, newToken } from '../../shared/crypto.ts';
+import { decrypt, encrypt } from '../../shared/keyring.ts';
 import { AppError, conflict, notFound, validationFailed } from '../../shared/errors.ts';
 
 /*
@@ -54,22 +55,22 @@ function checkShape(input: { kind: SourceKind; auth: SourceAuth; mapping?: strin
   if (input.kind === 'webhook' && !input.mapping) throw validationFailed([{ field: 'mapping', reason: 'is required for a webhook source: name the mapping its events use' }]);
 }
 
-async function newCredential(db: Sql, keyConfig: string | undefined, auth: SourceAuth) {
+function newCredential(auth: SourceAuth) {
   if (auth === 'signature') {
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
-    return { credential: { secret }, sealed: seal(await encryptionKey(db, keyConfig), secret), hash: null };
+    return { credential: { secret }, sealed: encrypt(secret), hash: null };
   }
   const token = newToken(auth === 'handshake' ? 'oik' : 'opb');
   return { credential: auth === 'handshake' ? { api_key: token } : { token }, sealed: null, hash: hashToken(token) };
 }
 
 /** `knownSecret` gives a signature source a fixed secret (the demo data set's well-known one). */
-export async function createSource(db: Sql, keyConfig: string | undefined, input: NewSource, knownSecret?: string): Promise<{ source: Source; credential: SourceCredential }> {
+export async function createSource(db: Sql, input: NewSource, knownSecret?: string): Promise<{ source: Source; credential: SourceCredential }> {
   checkShape(input);
   const c =
     knownSecret && input.auth === 'signature'
-      ? { credential: { secret: knownSecret }, sealed: seal(await encryptionKey(db, keyConfig), knownSecret), hash: null }
-      : await newCredential(db, keyConfig, input.auth);
+      ? { credential: { secret: knownSecret }, sealed: encrypt(knownSecret), hash: null }
+      : newCredential(input.auth);
   const [row] = await db.query<Source>(
     `INSERT INTO connector_sources (id, name, kind, auth, mapping, secret_sealed, key_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
@@ -106,9 +107,9 @@ export async function deleteSource(db: Sql, id: string): Promise<void> {
 }
 
 /** Issues a new secret, API key or token; the old one stops working at once, and open sessions end. */
-export async function rotateSource(db: Sql, keyConfig: string | undefined, id: string): Promise<{ source: Source; credential: SourceCredential }> {
+export async function rotateSource(db: Sql, id: string): Promise<{ source: Source; credential: SourceCredential }> {
   const current = await getSource(db, id);
-  const c = await newCredential(db, keyConfig, current.auth);
+  const c = newCredential(current.auth);
   const [row] = await db.query<Source>(
     `UPDATE connector_sources SET secret_sealed = $2, key_hash = $3, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, c.sealed, c.hash],
@@ -118,11 +119,11 @@ export async function rotateSource(db: Sql, keyConfig: string | undefined, id: s
 }
 
 /** The source and its signing secret (opened), for verifying a webhook; undefined when unknown. */
-export async function sourceForSignature(db: Sql, keyConfig: string | undefined, id: string): Promise<{ source: Source; secret?: string } | undefined> {
+export async function sourceForSignature(db: Sql, id: string): Promise<{ source: Source; secret?: string } | undefined> {
   const [row] = await db.query<Source & { secret_sealed: string | null }>(`SELECT ${COLUMNS}, secret_sealed FROM connector_sources WHERE id = $1`, [id]);
   if (!row) return undefined;
   const { secret_sealed, ...source } = row;
-  return { source, secret: secret_sealed ? open(await encryptionKey(db, keyConfig), secret_sealed) : undefined };
+  return { source, secret: secret_sealed ? decrypt(secret_sealed) : undefined };
 }
 
 /** The source a handshake API key or postback token belongs to. */

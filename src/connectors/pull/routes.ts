@@ -60,7 +60,7 @@ export const pullRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const row = await createConnector(db, config.encryptionKey, request.body as never);
+      const row = await createConnector(db, request.body as never);
       reply.status(201);
       return { data: row };
     },
@@ -92,7 +92,7 @@ export const pullRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ data: ConnectorView }), 404: ErrorBody, 422: ErrorBody },
       },
     },
-    async (request) => ({ data: await updateConnector(db, config.encryptionKey, request.params.id, request.body as never) }),
+    async (request) => ({ data: await updateConnector(db, request.params.id, request.body as never) }),
   );
 
   app.delete('/api/v1/connectors/:id', { config: { scope: 'admin' }, schema: { tags, summary: 'Delete a connector', params: Params, response: { 204: Type.Null(), 404: ErrorBody } } }, async (request, reply) => {

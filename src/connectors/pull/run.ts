@@ -107,7 +107,7 @@ export async function runOnce(ctx: AppContext, connectorId: string, opts: { sign
   }
   let totals = { in: 0, rejected: 0 };
   try {
-    const loaded = await loadForRun(ctx.db, ctx.config.encryptionKey, connectorId);
+    const loaded = await loadForRun(ctx.db, connectorId);
     const run: RunContext = {
       app: ctx,
       connectorId,

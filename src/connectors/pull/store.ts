@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/index.ts';
-import { encryptionKey, open, seal } from '../../shared/crypto.ts';
+import { decrypt, encrypt } from '../../shared/keyring.ts';
 import { conflict, notFound, validationFailed } from '../../shared/errors.ts';
 import { configIssues, type PullKind, type Secrets } from './config.ts';
 
@@ -39,10 +39,10 @@ export interface NewConnector {
   secrets?: Secrets;
 }
 
-export async function createConnector(db: Sql, keyConfig: string | undefined, input: NewConnector): Promise<ConnectorView> {
+export async function createConnector(db: Sql, input: NewConnector): Promise<ConnectorView> {
   const issues = configIssues(input.kind, input.config, input.secrets);
   if (issues.length) throw validationFailed(issues, `The connector configuration is invalid: ${issues.length} problem(s); see details.`);
-  const sealed = input.secrets && Object.keys(input.secrets).length ? seal(await encryptionKey(db, keyConfig), JSON.stringify(input.secrets)) : null;
+  const sealed = input.secrets && Object.keys(input.secrets).length ? encrypt(JSON.stringify(input.secrets)) : null;
   const [row] = await db.query<ConnectorView>(
     `INSERT INTO connectors (id, name, kind, interval_seconds, config, secrets_sealed) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
      ON CONFLICT (id) DO NOTHING RETURNING ${VIEW}`,
@@ -72,14 +72,14 @@ export interface ConnectorPatch {
   reset_cursor?: boolean;
 }
 
-export async function updateConnector(db: Sql, keyConfig: string | undefined, id: string, patch: ConnectorPatch): Promise<ConnectorView> {
+export async function updateConnector(db: Sql, id: string, patch: ConnectorPatch): Promise<ConnectorView> {
   const current = await getConnector(db, id);
   if (current.kind === 'nats') throw validationFailed([{ field: 'id', reason: 'the queue feed is configured with OPENIB_NATS_* settings' }]);
   if (patch.config || patch.secrets) {
     const issues = configIssues(current.kind, patch.config ?? current.config, patch.secrets ?? (current.has_secrets ? { mysql_url: 'mysql://kept' } : {}));
     if (issues.length) throw validationFailed(issues);
   }
-  const sealed = patch.secrets ? seal(await encryptionKey(db, keyConfig), JSON.stringify(patch.secrets)) : null;
+  const sealed = patch.secrets ? encrypt(JSON.stringify(patch.secrets)) : null;
   const [row] = await db.query<ConnectorView>(
     `UPDATE connectors SET name = coalesce($2, name), status = coalesce($3, status), interval_seconds = coalesce($4, interval_seconds),
        config = coalesce($5::jsonb, config), secrets_sealed = coalesce($6, secrets_sealed),
@@ -97,12 +97,12 @@ export async function deleteConnector(db: Sql, id: string): Promise<void> {
 }
 
 /** The connector's stored configuration and opened secrets, for a run. */
-export async function loadForRun(db: Sql, keyConfig: string | undefined, id: string) {
+export async function loadForRun(db: Sql, id: string) {
   const [row] = await db.query<{ kind: PullKind | 'nats'; config: Record<string, unknown>; secrets_sealed: string | null; cursor: Record<string, unknown>; status: string }>(
     'SELECT kind, config, secrets_sealed, cursor, status FROM connectors WHERE id = $1',
     [id],
   );
   if (!row) throw notFound(`Connector "${id}"`);
-  const secrets: Secrets = row.secrets_sealed ? JSON.parse(open(await encryptionKey(db, keyConfig), row.secrets_sealed)) : {};
+  const secrets: Secrets = row.secrets_sealed ? JSON.parse(decrypt(row.secrets_sealed)) : {};
   return { kind: row.kind, config: row.config, secrets, cursor: row.cursor, status: row.status };
 }

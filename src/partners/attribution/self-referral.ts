@@ -6,7 +6,7 @@ export const pairKey = (customerId: string, partnerId: string) => `${customerId}
 
 /**
  * Which (customer, partner) pairs look like the partner referring itself: the customer is the
- * partner's own trader record, has the partner's email, or holds one of the partner's own logins.
+ * partner's own trader record, has the partner's email (compared by keyed hash: both are sealed), or holds one of the partner's own logins.
  * Such attributions are applied and flagged; the commission plan decides whether they earn.
  */
 export async function selfReferrals(tx: Sql, pairs: { customerId: string; partnerId: string }[]): Promise<Map<string, SelfReferral>> {
@@ -15,7 +15,7 @@ export async function selfReferrals(tx: Sql, pairs: { customerId: string; partne
     `SELECT x.customer_id, x.partner_id,
        CASE
          WHEN p.customer_id = x.customer_id THEN 'same_customer'
-         WHEN c.email IS NOT NULL AND p.email IS NOT NULL AND lower(c.email) = lower(p.email) THEN 'same_email'
+         WHEN c.email_hash IS NOT NULL AND c.email_hash = p.email_hash THEN 'same_email'
          WHEN EXISTS (
            SELECT 1 FROM trading_accounts t JOIN partner_accounts a
              ON a.platform = t.platform AND a.server = t.server AND a.login = t.login
