@@ -149,6 +149,8 @@ describe('route-enumeration isolation', () => {
         o.method === 'GET' &&
         PARTNER_CALLER_SCOPES.includes(o.scope as never) &&
         !o.path.includes('/postbacks') &&
+        // Payout details are the partner's own bank or wallet: own partner only, never an upline.
+        !o.path.includes('/payout-details') &&
         /^\/api\/v1\/(partners\/\{partner_id\}|reports\/partners\/\{id\})\/?[a-z-]*$/.test(o.path),
     );
     expect(reads.length).toBeGreaterThan(8);
