@@ -54,9 +54,9 @@ export const payoutDetailsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Partners'],
         summary: 'Read a partner\'s payout details',
-        description: 'In full, for the partner itself (a partner-bound token, its own partner only) and for admins. 404 when none are set.',
+        description: 'In full, for the partner itself (a partner-bound token, its own partner only) and for admins. `data` is null while none are set.',
         params: PartnerIdParam,
-        response: { 200: Type.Object({ data: PayoutDetailsView }), 403: ErrorBody, 404: ErrorBody },
+        response: { 200: Type.Object({ data: Type.Union([PayoutDetailsView, Type.Null()]) }), 403: ErrorBody, 404: ErrorBody },
       },
     },
     async (request) => {
@@ -65,8 +65,7 @@ export const payoutDetailsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const [partner] = await db.query('SELECT 1 FROM partners WHERE partner_id = $1', [id]);
       if (!partner) throw hidden();
       const stored = await getPayoutDetails(db, id);
-      if (!stored) throw new AppError(404, 'not_found', 'This partner has no payout details yet; set them with PUT.');
-      return { data: stored };
+      return { data: stored ?? null };
     },
   );
 

@@ -18,9 +18,11 @@ const path = (id: string) => `/api/v1/partners/${id}/payout-details`;
 const bank = { method: 'bank_transfer', details: { account_holder: 'Master IB Ltd', iban: 'GB82 WEST 1234 5698 7654 32', swift_bic: 'westgb2l' } };
 
 describe('partner payout details', () => {
-  it('404 before any are set; the partner sets its own and reads them in full; stored sealed', async () => {
+  it('null before any are set; the partner sets its own and reads them in full; stored sealed', async () => {
     const own = await t.token(['partners:read', 'partners:write'], master);
-    expect((await t.call('GET', path(master), { token: own })).status).toBe(404);
+    const none = await t.call('GET', path(master), { token: own });
+    expect(none.status).toBe(200);
+    expect(none.body.data).toBeNull();
     const put = await t.call('PUT', path(master), { token: own, body: bank });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ changed: true, data: { method: 'bank_transfer', details: { account_holder: 'Master IB Ltd', iban: 'GB82WEST12345698765432', swift_bic: 'WESTGB2L' } } });
@@ -90,7 +92,7 @@ describe('partner payout details', () => {
     }
     expect((await t.call('PUT', path(fresh), { token: admin, raw: '{"method":"other","details":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await t.call('PUT', path(fresh), { token: admin, raw: `{"method":"other","details":{"instructions":"${'x'.repeat(20_000_000)}"}}`, headers: { 'content-type': 'application/json' } })).status).toBeGreaterThanOrEqual(400);
-    expect((await t.call('GET', path(fresh), { token: admin })).status).toBe(404);
+    expect((await t.call('GET', path(fresh), { token: admin })).body).toEqual({ data: null });
     const [{ n }] = await t.server.ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM partner_payout_details WHERE partner_id = $1', [fresh]);
     expect(n).toBe(0);
   });

@@ -198,7 +198,36 @@ interface Partner {
   parent_id?: string | null;
 }
 
-const PAYOUT_FIELDS = ['method', 'account_holder', 'iban', 'bank_name', 'swift', 'wallet_address'];
+/** The fields of each payout method, as the server validates them (src/partners/payout-details.ts). */
+const PAYOUT_METHODS: Record<string, { label: string; fields: { name: string; label: string; required?: boolean; hint?: string }[] }> = {
+  bank_transfer: {
+    label: 'Bank transfer',
+    fields: [
+      { name: 'account_holder', label: 'Account holder', required: true },
+      { name: 'iban', label: 'IBAN', hint: 'Or an account number below.' },
+      { name: 'account_number', label: 'Account number' },
+      { name: 'swift_bic', label: 'SWIFT / BIC', required: true },
+      { name: 'bank_name', label: 'Bank name' },
+      { name: 'bank_country', label: 'Bank country (2 letters)' },
+    ],
+  },
+  crypto_wallet: {
+    label: 'Crypto wallet',
+    fields: [
+      { name: 'network', label: 'Network (e.g. TRC20)', required: true },
+      { name: 'address', label: 'Wallet address', required: true },
+      { name: 'memo', label: 'Memo / tag' },
+    ],
+  },
+  e_wallet: {
+    label: 'E-wallet',
+    fields: [
+      { name: 'provider', label: 'Provider (e.g. Skrill)', required: true },
+      { name: 'account', label: 'Account', required: true },
+    ],
+  },
+  other: { label: 'Other', fields: [{ name: 'instructions', label: 'Instructions', required: true }] },
+};
 
 export function Profile() {
   const { me } = useSession();
@@ -267,7 +296,9 @@ function ChangePassword() {
 }
 
 function PayoutDetails({ partnerId }: { partnerId: string }) {
-  const [values, setValues] = useState<Record<string, string> | null>(null);
+  const [method, setMethod] = useState('bank_transfer');
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [updatedAt, setUpdatedAt] = useState<string | null>(null);
   const [state, setState] = useState<'loading' | 'ready' | 'missing' | 'error'>('loading');
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
@@ -275,50 +306,66 @@ function PayoutDetails({ partnerId }: { partnerId: string }) {
     routeExists('GET', '/api/v1/partners/{partner_id}/payout-details')
       .then((exists) => {
         if (!exists) throw new ApiError(404, 'route_missing', 'missing');
-        return api.get<Record<string, unknown>>(`/api/v1/partners/${enc(partnerId)}/payout-details`);
+        return api.get<{ data: { method: string; details: Record<string, string>; updated_at?: string } | null }>(`/api/v1/partners/${enc(partnerId)}/payout-details`);
       })
       .then((res) => {
-        const body = (res.data && typeof res.data === 'object' ? res.data : res) as Record<string, unknown>;
-        const v: Record<string, string> = {};
-        for (const k of PAYOUT_FIELDS) v[k] = typeof body[k] === 'string' ? (body[k] as string) : '';
-        for (const [k, val] of Object.entries(body)) if (typeof val === 'string' && !['partner_id', 'updated_at', 'created_at'].includes(k)) v[k] = val;
-        setValues(v);
+        if (res.data) {
+          setMethod(res.data.method in PAYOUT_METHODS ? res.data.method : 'other');
+          setValues({ ...res.data.details });
+          setUpdatedAt(res.data.updated_at ?? null);
+        }
         setState('ready');
       })
       .catch((err) => {
         if (err instanceof ApiError && err.code === 'route_missing') setState('missing');
-        else if (err instanceof ApiError && err.status === 404) {
-          setValues(Object.fromEntries(PAYOUT_FIELDS.map((k) => [k, ''])));
-          setState('ready');
-        } else {
+        else {
           setError(err);
           setState('error');
         }
       });
   }, [partnerId]);
+  const spec = PAYOUT_METHODS[method];
+  const errors = fieldErrors(error);
   return (
     <section className="card" aria-labelledby="payout-details">
       <h2 id="payout-details">Payout details</h2>
       {state === 'loading' && <Loading />}
       {state === 'missing' && <Empty>This server does not manage payout details yet. Send your bank details to your partner manager.</Empty>}
       {state === 'error' && <ErrorMessage error={error} />}
-      {state === 'ready' && values && (
+      {state === 'ready' && (
         <form
           className="form-grid"
           onSubmit={async (e) => {
             e.preventDefault();
             setError(undefined);
             setSaved(false);
+            const details = Object.fromEntries(spec.fields.map((f) => [f.name, (values[f.name] ?? '').trim()]).filter(([, v]) => v !== ''));
             try {
-              await api.put(`/api/v1/partners/${enc(partnerId)}/payout-details`, Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== '')));
+              const res = await api.put<{ data: { updated_at?: string } }>(`/api/v1/partners/${enc(partnerId)}/payout-details`, { method, details });
+              setUpdatedAt(res.data?.updated_at ?? null);
               setSaved(true);
             } catch (err) {
               setError(err);
             }
           }}
         >
-          {Object.keys(values).map((k) => (
-            <TextField key={k} label={titleCase(k)} value={values[k]} onChange={(v) => setValues({ ...values, [k]: v })} error={fieldErrors(error)[k]} />
+          {updatedAt && <p className="muted">Last changed {formatDateTime(updatedAt)}. The broker is told whenever they change.</p>}
+          <SelectField
+            label="Method"
+            value={method}
+            onChange={setMethod}
+            options={Object.entries(PAYOUT_METHODS).map(([value, m]) => ({ value, label: m.label }))}
+            error={errors.method}
+          />
+          {spec.fields.map((f) => (
+            <TextField
+              key={`${method}-${f.name}`}
+              label={f.required ? `${f.label} *` : f.label}
+              value={values[f.name] ?? ''}
+              onChange={(v) => setValues({ ...values, [f.name]: v })}
+              error={errors[`details.${f.name}`]}
+              hint={f.hint}
+            />
           ))}
           <ErrorMessage error={error} />
           {saved && <p className="notice" role="status">Payout details saved.</p>}
