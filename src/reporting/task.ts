@@ -16,8 +16,6 @@ export function rollupTask(): Task {
     // Short: an event whose transaction commits after an older one is still open waits for the next round.
     intervalMs: 250,
     wakeOn: ['openib_events'],
-    // Batches committed within 100 ms of each other share one round (keys merged per partner); still well inside the 1 s freshness goal.
-    settleMs: 100,
     async run(ctx) {
       const timeZone = ctx.config.brokerTimeZone;
       return ctx.db.transaction(async (tx) => {

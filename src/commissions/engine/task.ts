@@ -60,8 +60,6 @@ export function commissionTask(): Task {
     name: 'commissions',
     intervalMs: 2000,
     wakeOn: ['openib_events'],
-    // An ingest stream notifies once per batch: gather half a second of batches into one recomputation.
-    settleMs: 500,
     async run(ctx) {
       if (!ctx.config.commissionsAuto) return false;
       return ctx.db.transaction(async (tx) => {
