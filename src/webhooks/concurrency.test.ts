@@ -133,6 +133,8 @@ describe('workers side by side', () => {
       env: {
         ...process.env,
         DATABASE_URL: w.t.server.ctx.config.databaseUrl,
+        // The same key ring as the server's: it opens the endpoint's signing secret.
+        OPENIB_ENCRYPTION_KEYS: w.t.server.ctx.config.keys.keys ?? '',
         OPENIB_DEMO: '0',
         OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32',
         OPENIB_WEBHOOK_TIMEOUT_MS: '30000',
