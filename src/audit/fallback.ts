@@ -116,9 +116,17 @@ function audits(request: FastifyRequest): boolean {
  * the path or the answer, before = what a GET of the subject answered just before the change.
  */
 export function registerAuditFallback(app: FastifyInstance) {
+  // A route's shape depends on its method and pattern only: worked out once per route.
+  const shapes = new Map<string, RouteShape>();
+  const shapeOf = (request: FastifyRequest) => {
+    const key = `${request.method} ${request.routeOptions.url}`;
+    let shape = shapes.get(key);
+    if (!shape) shapes.set(key, (shape = routeShape(app, request.method, request.routeOptions.url!)));
+    return shape;
+  };
   app.addHook('preHandler', async (request) => {
     if (!audits(request)) return;
-    const shape = routeShape(app, request.method, request.routeOptions.url!);
+    const shape = shapeOf(request);
     if (!shape.beforePattern) return;
     const headers: Record<string, string> = {};
     for (const h of ['authorization', 'cookie', 'x-forwarded-for']) {
@@ -135,8 +143,7 @@ export function registerAuditFallback(app: FastifyInstance) {
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.audited || reply.statusCode < 200 || reply.statusCode >= 300 || !audits(request)) return payload;
-    const pattern = request.routeOptions.url!;
-    const shape = routeShape(app, request.method, pattern);
+    const shape = shapeOf(request);
     const params = (request.params ?? {}) as Record<string, string>;
     const verb = shape.verb === ':action' ? String(params.action ?? 'action').replace(/[^\w-]/g, '') : shape.verb;
     const body = parseBody(payload, reply.getHeader('content-type'));

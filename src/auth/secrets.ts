@@ -1,15 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashToken, sameToken } from '../shared/crypto.ts';
 
 /** Client secrets are 256 random bits, so one SHA-256 is a sound one-way hash for them (no slow KDF needed). */
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-export function secretMatches(secret: string, storedHash: string): boolean {
-  const a = Buffer.from(hashSecret(secret), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+export const hashSecret = hashToken;
+export const secretMatches = sameToken;
 
 export function newClientId(): string {
   return `oc_${randomBytes(9).toString('base64url')}`;

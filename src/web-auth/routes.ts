@@ -8,7 +8,7 @@ import { signUpPartner } from '../partners/signup.ts';
 import { AppError, validationFailed } from '../shared/errors.ts';
 import { hashPassword, passwordIssues, passwordMatches } from './passwords.ts';
 import { CsrfToken, Email, NewPassword, Password, SignInBody, UserView } from './schemas.ts';
-import { PORTAL_SCOPES, ROLE_SCOPES, sameToken, sessionOf, userMaySignIn } from './session-auth.ts';
+import { assertCsrf, PORTAL_SCOPES, ROLE_SCOPES, sessionOf, userMaySignIn } from './session-auth.ts';
 import { clearSessionCookie, createSession, endSession, endUserSessions, findSession, SESSION_COOKIE, setSessionCookie } from './sessions.ts';
 import { clearFailures, lockedFor, recordFailure } from './throttle.ts';
 import { createPortalUser, loginByEmail, normalEmail, passwordHashOf, portalEmailTaken, type SessionUser, sessionUser, setPasswordHash, type UserKind } from './users.ts';
@@ -190,9 +190,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const row = await findSession(db, request.cookies?.[SESSION_COOKIE]);
       if (row) {
-        const given = request.headers['x-csrf-token'];
-        if (typeof given !== 'string' || !sameToken(given, row.csrf_token))
-          throw new AppError(403, 'csrf_failed', 'Send the X-CSRF-Token header with the csrf_token from sign-in or GET /api/v1/me.');
+        assertCsrf(request, row);
         await endSession(db, row.session_hash, clock.now());
         await recordAudit(db, { actor: `user:${row.user_id}`, action: 'session.sign_out', subject: { type: subjectType(row.user_kind), id: row.user_id }, ip: request.ip });
       }

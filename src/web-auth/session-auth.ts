@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { equalInConstantTime } from '../shared/crypto.ts';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext, Caller } from '../http/context.ts';
 import { AppError } from '../shared/errors.ts';
@@ -30,12 +30,6 @@ export function userMaySignIn(user: SessionUser | undefined): boolean {
   return user.kind === 'admin' || PARTNER_STATES_SIGNED_IN.includes(user.partner_status ?? '');
 }
 
-export function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
  * The caller behind the session cookie, or undefined when the request carries none. An ended,
  * expired or unusable session is a 401; a write without the session's CSRF token a 403.
@@ -56,14 +50,17 @@ export async function authenticateSession(ctx: AppContext, request: FastifyReque
     await endSession(ctx.db, row.session_hash, now);
     throw ended('This login has been disabled or its partner suspended; contact the broker.');
   }
-  if (!READS.includes(request.method)) {
-    const given = request.headers['x-csrf-token'];
-    if (typeof given !== 'string' || !sameToken(given, row.csrf_token))
-      throw new AppError(403, 'csrf_failed', 'Send the X-CSRF-Token header with the csrf_token from sign-in or GET /api/v1/me.');
-  }
+  if (!READS.includes(request.method)) assertCsrf(request, row);
   if (now.getTime() - Date.parse(row.last_seen_at) >= TOUCH_EVERY_MS) await touchSession(ctx.db, row.session_hash, now);
   sessions.set(request, { row, user: user as SessionUser });
   return callerOf(user as SessionUser);
+}
+
+/** A write authenticated by the session cookie must echo the session's CSRF token in X-CSRF-Token. */
+export function assertCsrf(request: FastifyRequest, row: Pick<SessionRow, 'csrf_token'>): void {
+  const given = request.headers['x-csrf-token'];
+  if (typeof given !== 'string' || !equalInConstantTime(given, row.csrf_token))
+    throw new AppError(403, 'csrf_failed', 'Send the X-CSRF-Token header with the csrf_token from sign-in or GET /api/v1/me.');
 }
 
 /** The session and person authenticated for this request by authenticateSession. */

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashToken } from '../shared/crypto.ts';
 import type { FastifyReply } from 'fastify';
 import type { Sql } from '../db/index.ts';
 import type { WebSettings } from './settings.ts';
@@ -18,7 +19,8 @@ export interface SessionRow {
   expires_at: string;
 }
 
-export const sessionHash = (id: string) => createHash('sha256').update(id).digest('hex');
+/** Session ids are 256 random bits: stored as their SHA-256, like API client secrets. */
+const sessionHash = hashToken;
 
 /** Starts a session; the returned id goes into the cookie and is never stored. */
 export async function createSession(
