@@ -5,6 +5,7 @@
  * received) against the ingest call alone, and the rollup rebuild against one scan of the facts.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -41,7 +42,9 @@ export async function reportingBench(opts: BenchOptions): Promise<BenchRow[]> {
   const from = '2026-06-01';
   const scratch = await scratchDatabase(opts.postgresUrl);
   // No plans exist in the generated data: the commission engine would only read every fact again.
-  const env = { DATABASE_URL: scratch.url, OPENIB_DEMO: '0', OPENIB_BROKER_TIMEZONE: 'UTC', OPENIB_COMMISSIONS_AUTO: '0' };
+  // One throwaway key for the generator, the rebuild and the server: they read each other's sealed data.
+  const keys = process.env.OPENIB_ENCRYPTION_KEYS || `bench:${randomBytes(32).toString('base64url')}`;
+  const env = { DATABASE_URL: scratch.url, OPENIB_DEMO: '0', OPENIB_BROKER_TIMEZONE: 'UTC', OPENIB_COMMISSIONS_AUTO: '0', OPENIB_ENCRYPTION_KEYS: keys };
   const rows: BenchRow[] = [];
   try {
     const generate = await timed(() =>

@@ -22,6 +22,7 @@ import { newSigningSecret } from '../src/webhooks/secrets.ts';
 import { webhookDeliveryTask } from '../src/webhooks/task.ts';
 import { scratchDatabase } from './server-process.ts';
 import type { BenchOptions, BenchRow, BenchSuite } from './lib.ts';
+import { installKeyRing, keyRingOf } from '../src/shared/keyring.ts';
 
 const SUITE = 'webhooks';
 
@@ -106,7 +107,10 @@ export const webhooksBench: BenchSuite = async (opts: BenchOptions): Promise<Ben
   const expected = events * endpoints;
   const scratch = await scratchDatabase(opts.postgresUrl, 'webhooks');
   const sink = await receiver();
-  const config = loadConfig({ DATABASE_URL: scratch.url, OPENIB_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64url')}`, OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32', OPENIB_DEMO: '0' });
+  const keys = `bench:${randomBytes(32).toString('base64url')}`;
+  const config = loadConfig({ DATABASE_URL: scratch.url, OPENIB_ENCRYPTION_KEYS: keys, OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32', OPENIB_DEMO: '0' });
+  // Endpoint secrets are sealed with the process's key ring, which openPlatform would install.
+  installKeyRing(keyRingOf(keys));
   const db = await openDatabase({ url: scratch.url, poolSize: 10 });
   const second = await openDatabase({ url: scratch.url, poolSize: 10 });
   try {

@@ -9,7 +9,7 @@ import { createClient } from '../../src/auth/clients.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { openPlatform } from '../../src/platform.ts';
-import { freshDatabase } from '../helpers/database.ts';
+import { freshDatabase, TEST_KEYS } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('request size limits on every content type', () => {
@@ -71,7 +71,7 @@ describe('secrets never reach the logs', () => {
       },
     });
     const database = await freshDatabase();
-    const config = loadConfig({ PORT: '0', OPENIB_DEMO: '0', OPENIB_LOG_LEVEL: 'trace', OPENIB_DATA_DIR: database.dataDir, OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32', ...(database.url ? { DATABASE_URL: database.url } : {}) });
+    const config = loadConfig({ PORT: '0', OPENIB_DEMO: '0', OPENIB_LOG_LEVEL: 'trace', OPENIB_DATA_DIR: database.dataDir, OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32', ...(database.url ? { DATABASE_URL: database.url, OPENIB_ENCRYPTION_KEYS: TEST_KEYS } : {}) });
     const ctx = await openPlatform(config);
     const app = await buildApp(ctx, { logStream: stream });
     await app.listen({ port: 0, host: '127.0.0.1' });
