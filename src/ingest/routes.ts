@@ -1,4 +1,5 @@
 import { openCustomerPii } from './customer-pii.ts';
+import { notePiiRead } from '../audit/pii-reads.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, type TSchema, Type } from 'typebox';
 import type { Scope } from '../auth/scopes.ts';
@@ -325,6 +326,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         f,
         q,
       );
+      notePiiRead(request, page.data.map((c) => c.customer_id), { type: 'customers', id: 'list' });
       return { ...page, data: page.data.map(openCustomerPii) };
     },
   );
