@@ -77,7 +77,9 @@ export async function reportingBench(opts: BenchOptions): Promise<BenchRow[]> {
         ['summary', (id) => `/api/v1/reports/partners/${id}/summary?${q}`],
         ['timeseries (day)', (id) => `/api/v1/reports/partners/${id}/timeseries?${q}&metric=lots`],
         ['customers', (id) => `/api/v1/reports/partners/${id}/customers?${q}`],
-        ['subtree', (id) => `/api/v1/reports/partners/${id}/subtree?${q}`],
+        ['subtree (first page)', (id) => `/api/v1/reports/partners/${id}/subtree?${q}`],
+        ['subtree (top 20 by net deposits)', (id) => `/api/v1/reports/partners/${id}/subtree?${q}&sort=subtree.net_deposits&per_page=20`],
+        ['subtree (one level)', (id) => `/api/v1/reports/partners/${id}/subtree?${q}&max_depth=1`],
         ['links', (id) => `/api/v1/reports/partners/${id}/links?${q}`],
         ['overview', () => `/api/v1/reports/overview?${q}`],
       ];

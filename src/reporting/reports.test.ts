@@ -57,6 +57,39 @@ describe('partner reports', () => {
     }
   });
 
+  it('pages the subtree, limits it by depth and sorts it by a KPI, with the CSV holding every row', async () => {
+    const all = await b.ok('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}`);
+    expect(all.meta).toEqual({ total: 3, page: 1, per_page: 100 });
+    expect(all.data.map((r: any) => [r.depth, r.children])).toEqual([[0, 1], [1, 1], [2, 0]]);
+    const pages = [];
+    for (const page of [1, 2, 3]) {
+      const p = await b.ok('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}&per_page=1&page=${page}`);
+      expect(p.meta).toEqual({ total: 3, page, per_page: 1 });
+      pages.push(...p.data);
+    }
+    expect(pages).toEqual(all.data);
+    const past = await b.ok('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}&per_page=1&page=4`);
+    expect(past.data).toEqual([]);
+    expect(past.meta.total).toBe(3);
+
+    const level = await b.ok('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}&max_depth=1`);
+    expect(level.data.map((r: any) => r.partner_id)).toEqual([ids.master, ids.sub]);
+    expect(level.data[1].subtree).toEqual(all.data[1].subtree);
+    expect((await b.ok('GET', `/api/v1/reports/partners/${ids.sub}/subtree${P}&max_depth=0`)).data.map((r: any) => r.partner_id)).toEqual([ids.sub]);
+
+    // Own lots: master 2.3 (1.1 + 1.2), sub 3.6, subsub 2.3 — ties keep tree order.
+    const byLots = await b.ok('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}&sort=own.lots`);
+    expect(byLots.sort).toBe('own.lots');
+    expect(byLots.data.map((r: any) => [r.partner_id, r.own.lots])).toEqual([[ids.sub, '3.6'], [ids.master, '2.3'], [ids.subsub, '2.3']]);
+    const top = await b.ok('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}&sort=subtree.lots&per_page=1`);
+    expect(top.data.map((r: any) => r.partner_id)).toEqual([ids.master]);
+    const csv = parse((await t.call('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}&per_page=1&sort=own.lots&format=csv`, { token: admin })).text, { columns: true }) as Record<string, string>[];
+    expect(csv.map((r) => r.partner_id)).toEqual([ids.sub, ids.master, ids.subsub]);
+
+    for (const bad of ['sort=lots', 'sort=own.nothing', 'max_depth=-1', 'per_page=0', 'per_page=1001', 'page=0', 'max_depth=x'])
+      expect((await t.call('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}&${bad}`, { token: admin })).status, bad).toBe(400);
+  });
+
   it('buckets a timeseries by day, week and month', async () => {
     const day = await b.ok('GET', `/api/v1/reports/partners/${ids.master}/timeseries${P}&metric=deposits&interval=day`);
     expect(day.points).toHaveLength(31);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { notePiiRead } from '../audit/pii-reads.ts';
 import { Type } from 'typebox';
 import { ErrorBody } from '../http/schemas.ts';
 import { assertBrokerCaller, assertPartnerAccess } from '../partners/access.ts';
@@ -9,8 +10,8 @@ import { linksReport } from './funnel.ts';
 import { METRICS, type Metric } from './kpis.ts';
 import { overviewReport } from './overview.ts';
 import { period } from './period.ts';
-import { subtreeReport, summaryReport, timeseriesReport } from './reports.ts';
-import { CustomersResponse, LinksResponse, MetricSchema, OverviewResponse, PartnerParams, PeriodQuery, SubtreeResponse, SummaryResponse, TimeseriesResponse } from './schemas.ts';
+import { type SubtreeSort, subtreeReport, summaryReport, timeseriesReport } from './reports.ts';
+import { CustomersResponse, LinksResponse, MetricSchema, OverviewResponse, PartnerParams, PeriodQuery, SubtreeResponse, SubtreeSortSchema, SummaryResponse, TimeseriesResponse } from './schemas.ts';
 import { streamRoute } from './stream.ts';
 
 const CSV = ' Add `format=csv` for the same rows as CSV.';
@@ -88,6 +89,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await visible(request.caller, id);
     const { from, to } = period({ from: request.query.from ?? '1970-01-01', to: request.query.to }, clock.now(), config.brokerTimeZone, 100_000);
     const report = await customersReport(db, id, { from, to, page: request.query.page ?? 1, perPage: request.query.per_page ?? 100, viewer: request.caller?.partnerId });
+    notePiiRead(request, report.data.filter((c) => !c.pii_masked).map((c) => c.customer_id), { type: 'partner_customers', id });
     if (request.query.format !== 'csv') return report;
     sendCsv(reply, `customers-${id}`, report.data);
     return reply;
@@ -97,16 +99,28 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: scoped,
     schema: {
       tags: ['Reports'], summary: 'Every sub-IB with its numbers',
-      description: `The partner and each partner below it (by depth), with its own KPIs and its subtree's over [from, to].${CSV}`,
-      params: PartnerParams, querystring: Type.Object(PeriodQuery, { additionalProperties: false }),
+      description: `The partner and each partner below it, with its own KPIs and its subtree's over [from, to], a page at a time (\`meta.total\` counts them all). \`max_depth=1\` gives the partner and its direct sub-IBs — call it again for a sub-IB to expand it; \`sort=subtree.net_deposits\` (any KPI) gives the top of the team first.${CSV} The CSV holds every row, not one page.`,
+      params: PartnerParams,
+      querystring: Type.Object({
+        ...PeriodQuery,
+        max_depth: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'Only partners at most this many levels below (0: the partner alone).' })),
+        sort: Type.Optional(SubtreeSortSchema),
+        page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+        per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+      }, { additionalProperties: false }),
       response: { 200: SubtreeResponse, ...errors },
     },
   }, async (request, reply) => {
     const { id } = request.params;
     await visible(request.caller, id);
-    const { from, to } = periodOf(request.query);
-    const report = await subtreeReport(db, id, from, to);
-    if (request.query.format !== 'csv') return report;
+    const q = request.query;
+    const { from, to } = periodOf(q);
+    const csv = q.format === 'csv';
+    const report = await subtreeReport(db, id, {
+      from, to, maxDepth: q.max_depth, sort: (q.sort ?? 'tree') as SubtreeSort,
+      page: csv ? undefined : { page: q.page ?? 1, perPage: q.per_page ?? 100 },
+    });
+    if (!csv) return report;
     sendCsv(reply, `subtree-${id}`, report.data);
     return reply;
   });

@@ -60,6 +60,15 @@ export const TimeseriesResponse = Type.Object({
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
+const PageMeta = Type.Object({
+  total: Type.Integer({ description: 'Rows in the whole report.' }), page: Type.Integer(), per_page: Type.Integer(),
+});
+
+export const SubtreeSortSchema = Type.Union(
+  [Type.Literal('tree'), ...METRICS.flatMap((m) => [Type.Literal(`subtree.${m}`), Type.Literal(`own.${m}`)])],
+  { default: 'tree', description: 'tree: the partner first, then by depth and age. `subtree.<kpi>` or `own.<kpi>`: largest first (e.g. the top sub-IBs by their team\'s net deposits).', examples: ['subtree.net_deposits'] },
+);
+
 export const CustomersResponse = Type.Object({
   partner_id: Type.String(), from: Type.String(), to: Type.String(), currency: Type.String(),
   data: Type.Array(Type.Object({
@@ -81,7 +90,7 @@ export const CustomersResponse = Type.Object({
     commission: Type.String({ description: 'Commission the partner and its subtree earned on this customer (not reversed), USD.' }),
     last_activity: Nullable(Type.String({ format: 'date' })),
   })),
-  meta: Type.Object({ total: Type.Integer(), page: Type.Integer(), per_page: Type.Integer() }),
+  meta: PageMeta,
 });
 
 export const SubtreeResponse = Type.Object({
@@ -89,8 +98,11 @@ export const SubtreeResponse = Type.Object({
   data: Type.Array(Type.Object({
     partner_id: Type.String(), name: Type.String(), parent_id: Nullable(Type.String()),
     depth: Type.Integer({ description: '0 for the partner asked about, 1 for its direct sub-IBs, …' }),
+    children: Type.Integer({ description: 'How many direct sub-IBs this partner has (to draw an expandable tree page by page).' }),
     own: KpisSchema, subtree: KpisSchema,
   })),
+  sort: Type.String({ description: 'The order of the rows: tree, or the KPI they are sorted by (largest first).' }),
+  meta: PageMeta,
 });
 
 export const LinksResponse = Type.Object({

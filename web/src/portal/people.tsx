@@ -88,9 +88,26 @@ interface Node {
   name: string;
   parent_id: string | null;
   depth: number;
+  children: number;
   own: Record<string, string | number>;
   subtree: Record<string, string | number>;
 }
+
+const LEVEL_PAGE = 200;
+
+interface Level {
+  rows: Node[];
+  total: number;
+  loading: boolean;
+  error?: string;
+}
+
+/** One level of the tree: a partner's direct sub-IBs, a page at a time. */
+const levelOf = (partnerId: string, from: string, to: string, page: number, signal?: AbortSignal) =>
+  api.get<{ data: Node[]; meta: { total: number } }>(
+    `/api/v1/reports/partners/${enc(partnerId)}/subtree${qs({ from, to, max_depth: 1, page, per_page: LEVEL_PAGE })}`,
+    { signal },
+  );
 
 export function Team() {
   const { me, config } = useSession();
@@ -98,31 +115,49 @@ export function Team() {
   const tz = config.broker_time_zone;
   const from = dayIn(tz, 29);
   const to = dayIn(tz);
-  const state = useAsync((signal) => api.get<{ data: Node[] }>(`/api/v1/reports/partners/${enc(partnerId)}/subtree${qs({ from, to })}`, { signal }), [partnerId, from, to]);
+  // The partner and its direct sub-IBs; deeper levels load when a partner is expanded.
+  const state = useAsync((signal) => levelOf(partnerId, from, to, 1, signal), [partnerId, from, to]);
   const [open, setOpen] = useState<Set<string>>(new Set([partnerId]));
-  const toggle = (id: string) =>
+  const [levels, setLevels] = useState<Map<string, Level>>(new Map());
+  const patch = (id: string, change: (l: Level) => Level) =>
+    setLevels((m) => new Map(m).set(id, change(m.get(id) ?? { rows: [], total: 0, loading: false })));
+  const load = (id: string, page: number) => {
+    patch(id, (l) => ({ ...l, loading: true, error: undefined }));
+    levelOf(id, from, to, page).then(
+      (r) => patch(id, (l) => ({ rows: [...l.rows, ...r.data.filter((n) => n.depth === 1)], total: r.meta.total - 1, loading: false })),
+      (err: Error) => patch(id, (l) => ({ ...l, loading: false, error: err.message })),
+    );
+  };
+  const toggle = (n: Node) => {
+    const expanding = !open.has(n.partner_id);
     setOpen((s) => {
-      const n = new Set(s);
-      if (n.has(id)) n.delete(id);
-      else n.add(id);
-      return n;
+      const next = new Set(s);
+      if (expanding) next.add(n.partner_id);
+      else next.delete(n.partner_id);
+      return next;
     });
+    if (expanding && n.partner_id !== partnerId && !levels.has(n.partner_id)) load(n.partner_id, 1);
+  };
   return (
     <>
       <PageHeader title="Sub-IB tree" subtitle={`Your team and each partner's numbers over ${formatPeriod(from, to, tz)}.`} />
       <DataView state={state} isEmpty={(d) => d.data.length <= 1} empty="No sub-IBs yet. Create a recruit link on the Links page and share it with partners you want in your team.">
         {(d) => {
-          const children = new Map<string, Node[]>();
-          for (const n of d.data) if (n.parent_id) children.set(n.parent_id, [...(children.get(n.parent_id) ?? []), n]);
-          const root = d.data.find((n) => n.partner_id === partnerId) ?? d.data[0];
+          const root = d.data.find((n) => n.depth === 0) ?? d.data[0];
+          const rootLevel: Level = levels.get(partnerId) ?? { rows: d.data.filter((n) => n.depth === 1), total: d.meta.total - 1, loading: false };
+          const levelFor = (id: string) => (id === partnerId ? rootLevel : levels.get(id));
+          const more = (id: string, level: Level) => {
+            if (id === partnerId && !levels.has(id)) setLevels((m) => new Map(m).set(id, rootLevel));
+            load(id, Math.floor(level.rows.length / LEVEL_PAGE) + 1);
+          };
           const render = (n: Node) => {
-            const kids = children.get(n.partner_id) ?? [];
             const expanded = open.has(n.partner_id);
+            const level = levelFor(n.partner_id);
             return (
-              <li key={n.partner_id} role="treeitem" aria-expanded={kids.length ? expanded : undefined} aria-selected={false}>
+              <li key={n.partner_id} role="treeitem" aria-expanded={n.children ? expanded : undefined} aria-selected={false}>
                 <div className="tree-row">
-                  {kids.length ? (
-                    <button type="button" className="btn btn-small tree-toggle" aria-label={`${expanded ? 'Collapse' : 'Expand'} ${n.name}`} onClick={() => toggle(n.partner_id)}>
+                  {n.children ? (
+                    <button type="button" className="btn btn-small tree-toggle" aria-label={`${expanded ? 'Collapse' : 'Expand'} ${n.name}`} onClick={() => toggle(n)}>
                       {expanded ? '−' : '+'}
                     </button>
                   ) : (
@@ -130,6 +165,7 @@ export function Team() {
                   )}
                   <span className="strong">{n.name}</span>
                   <span className="small muted">{n.partner_id}</span>
+                  {n.children > 0 && <span className="small muted">{formatNumber(n.children)} sub-IBs</span>}
                   <span className="tree-figures">
                     <span title="Registrations (with their team)">{formatNumber(n.subtree.registrations)} reg.</span>
                     <span title="First deposits">{formatNumber(n.subtree.ftd_count)} FTD</span>
@@ -137,7 +173,20 @@ export function Team() {
                     <span title="Lots">{formatNumber(n.subtree.lots)} lots</span>
                   </span>
                 </div>
-                {kids.length > 0 && expanded && <ul role="group">{kids.map(render)}</ul>}
+                {n.children > 0 && expanded && level && (
+                  <ul role="group">
+                    {level.rows.map(render)}
+                    {level.error && <li className="small error" role="alert">Could not load: {level.error}</li>}
+                    {level.loading && <li className="small muted" role="status">Loading…</li>}
+                    {!level.loading && level.rows.length < level.total && (
+                      <li>
+                        <button type="button" className="btn btn-small" onClick={() => more(n.partner_id, level)}>
+                          Show {formatNumber(Math.min(LEVEL_PAGE, level.total - level.rows.length))} more of {formatNumber(level.total)}
+                        </button>
+                      </li>
+                    )}
+                  </ul>
+                )}
               </li>
             );
           };
