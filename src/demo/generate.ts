@@ -139,14 +139,30 @@ export async function generateBroker(db: Database, o: GenerateOptions): Promise<
   }
 
   // Trading, day by day (oldest first): each trader on a share of the days since its first deposit.
+  // On a server, batches are written over two connections at once while the next one is built:
+  // the rows of two batches never share a key, so the order of their commits does not matter.
   let activity = 0;
   let batch: ActivityRecord[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const parallel = db.kind === 'postgres' ? 2 : 1;
+  let failed: unknown;
   const flush = async () => {
     if (!batch.length) return;
     const rows = batch;
     batch = [];
-    await db.transaction((tx) => upsertActivity(tx, rows));
-    activity += rows.length;
+    const write: Promise<void> = db.transaction((tx) => upsertActivity(tx, rows)).then(() => {
+      activity += rows.length;
+    });
+    inFlight.add(write);
+    write.then(
+      () => inFlight.delete(write),
+      (err: unknown) => {
+        inFlight.delete(write);
+        failed ??= err;
+      },
+    );
+    if (inFlight.size >= parallel) await Promise.race(inFlight).catch(() => {});
+    if (failed) throw failed;
   };
   for (let d = o.days - 1; d >= 0; d--) {
     const date = dayOf(until, d);
@@ -161,5 +177,7 @@ export async function generateBroker(db: Database, o: GenerateOptions): Promise<
     await flush();
     if (d % 10 === 0) progress(`activity day ${o.days - d}/${o.days}, ${activity} rows`);
   }
+  await Promise.allSettled(inFlight);
+  if (failed) throw failed;
   return { partners: o.partners, customers: o.customers, transactions, activity };
 }
