@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { ErrorBody } from '../http/schemas.ts';
 import { AppError } from '../shared/errors.ts';
 import { type AuditQuery, readAuditLog } from './read.ts';
+import { csvCell } from '../shared/csv.ts';
 
 const Instant = Type.String({
   maxLength: 40,
@@ -92,8 +93,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } while (cursor && rows.length < 100_000);
       reply.header('content-type', 'text/csv; charset=utf-8');
       reply.header('content-disposition', 'attachment; filename="audit-log.csv"');
-      // A cell starting with = + - @ would be a formula in a spreadsheet: prefix it with a quote.
-      const safe = rows.map((r) => r.map((c) => (/^[=+\-@\t\r]/.test(c) ? `'${c}` : c)));
+      const safe = rows.map((r) => r.map(csvCell));
       return reply.send(stringify(safe, { header: true, columns: ['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'ip', 'before', 'after'] }));
     },
   );

@@ -1,7 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { RECONCILIATION_COLUMNS, type ReconciliationRow } from './reconcile.ts';
+import { csvCell } from '../shared/csv.ts';
 
-const safe = (v: string | null) => (v && /^[=+@\t\r]/.test(v) ? `'${v}` : (v ?? ''));
+const safe = (v: string | null) => csvCell(v) ?? '';
 
 /** One row per compared (partner, day, currency[, customer]), the columns of RECONCILIATION_COLUMNS. */
 export function reconciliationCsv(rows: ReconciliationRow[]): string {

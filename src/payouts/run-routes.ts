@@ -9,6 +9,7 @@ import { parsePeriod } from './periods.ts';
 import { getRun, listStatements } from './read.ts';
 import { createRun } from './runs.ts';
 import { ExportRow, RunView, StatementView } from './schemas.ts';
+import { csvCell } from '../shared/csv.ts';
 
 const RunWithStatements = Type.Intersect([RunView, Type.Object({ statements: Type.Array(StatementView) })]);
 
@@ -115,9 +116,8 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }));
       if (request.query.format === 'json') return { data: rows };
       const columns = ['statement_id', 'partner_id', 'partner_name', 'currency', 'amount', 'period', 'payout_reference'] as const;
-      const safe = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
       reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="payout-${run.period}-${run.run_id.slice(0, 8)}.csv"`);
-      return stringify([[...columns], ...rows.map((r) => columns.map((c) => (c === 'amount' ? r[c] : safe(r[c]))))]);
+      return stringify([[...columns], ...rows.map((r) => columns.map((c) => csvCell(r[c])))]);
     },
   );
 };

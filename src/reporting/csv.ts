@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { csvCell } from '../shared/csv.ts';
 
 /** Flattens one level of nested objects: {own: {lots}} → own_lots. */
 export function flatten(row: Record<string, unknown>, prefix = ''): Record<string, unknown> {
@@ -10,11 +11,11 @@ export function flatten(row: Record<string, unknown>, prefix = ''): Record<strin
   return out;
 }
 
-/** Sends rows as a CSV download (header row first; null as an empty cell). */
+/** Sends rows as a CSV download (header row first; null as an empty cell; text cells formula-safe). */
 export function sendCsv(reply: { header(name: string, value: string): unknown; send(payload: never): unknown }, name: string, rows: Record<string, unknown>[]): void {
   const flat = rows.map((r) => flatten(r));
   const columns = flat.length ? Object.keys(flat[0]) : [];
   reply.header('content-type', 'text/csv; charset=utf-8');
   reply.header('content-disposition', `attachment; filename="${name}.csv"`);
-  reply.send(stringify(flat, { header: true, columns, cast: { boolean: (b) => (b ? 'true' : 'false') } }) as never);
+  reply.send(stringify(flat, { header: true, columns, cast: { boolean: (b) => (b ? 'true' : 'false'), string: (v) => csvCell(v) } }) as never);
 }

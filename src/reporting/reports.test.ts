@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerSteps } from '../../test/helpers/broker.ts';
 import { visit } from '../../test/helpers/partners.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/server.ts';
+import { csvCell } from '../shared/csv.ts';
 import { METRICS } from './kpis.ts';
 
 let t: TestServer;
@@ -90,6 +91,16 @@ describe('partner reports', () => {
       expect((await t.call('GET', `/api/v1/reports/partners/${ids.master}/subtree${P}&${bad}`, { token: admin })).status, bad).toBe(400);
   });
 
+  it('writes names that look like spreadsheet formulas as text in the CSV, and negative amounts as numbers', async () => {
+    const hostile = await b.partner('RP-FORMULA', { name: '=HYPERLINK("http://evil.example","Click")' });
+    await b.customer('rp-formula-c', 'RP-FORMULA', { signup_date: '2026-01-05T10:00:00Z' });
+    await b.transactions([{ transaction_id: 'rp-formula-w', customer_id: 'rp-formula-c', transaction_type: 'withdrawal', amount: '30', transaction_date: '2026-01-12T10:00:00Z' }]);
+    await settle();
+    const rows = parse((await t.call('GET', `/api/v1/reports/partners/${hostile}/subtree${P}&format=csv`, { token: admin })).text, { columns: true }) as Record<string, string>[];
+    expect(rows[0].name).toBe(`'=HYPERLINK("http://evil.example","Click")`);
+    expect(rows[0].own_net_deposits).toBe('-30.00');
+  });
+
   it('buckets a timeseries by day, week and month', async () => {
     const day = await b.ok('GET', `/api/v1/reports/partners/${ids.master}/timeseries${P}&metric=deposits&interval=day`);
     expect(day.points).toHaveLength(31);
@@ -139,7 +150,8 @@ describe('partner reports', () => {
 });
 
 describe('CSV exports', () => {
-  const asJson = (v: unknown) => (v === null ? '' : String(v));
+  // Text that a spreadsheet would read as a formula comes back with a leading quote (csvCell).
+  const asJson = (v: unknown) => (v === null ? '' : typeof v === 'string' ? csvCell(v) : String(v));
   it('parse back to the JSON rows of every report', async () => {
     const paths = [
       [`/api/v1/reports/partners/${ids.master}/customers${P}`, (j: any) => j.data],

@@ -7,6 +7,8 @@ import type { FieldIssue } from '../../shared/errors.ts';
 import { applyLenient } from '../apply.ts';
 import { ENTITIES, type EntityName } from '../entities.ts';
 import { createImport, getImport, type ImportRow, newImportId, setImportStatus, latestImport } from './store.ts';
+import { stringify } from 'csv-stringify/sync';
+import { csvCell } from '../../shared/csv.ts';
 
 /*
  * CSV backfill. The file is streamed, never loaded whole, in chunks (1000 rows by default); each
@@ -44,10 +46,6 @@ function fingerprint(entity: string, path: string): string {
   return createHash('sha256').update(`${entity}\n${resolve(path)}\n${st.size}\n${st.mtimeMs}`).digest('hex');
 }
 
-function csvEscape(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 /** A CSV row as a raw record: empty cells are absent, except required text fields (affiliate_id may be ""). */
 function toRaw(entity: EntityName, row: Record<string, string>): Record<string, unknown> {
@@ -106,7 +104,7 @@ export async function runImport(db: Database, opts: ImportOptions): Promise<Impo
   let rejected = Number(job.rows_rejected);
   const total = Number(job.file_bytes);
   const report = (lines: { row: number; issues: FieldIssue[] }[]) => {
-    const text = lines.flatMap((l) => l.issues.map((i) => `${l.row},${csvEscape(i.field)},${csvEscape(i.reason)}\n`)).join('');
+    const text = stringify(lines.flatMap((l) => l.issues.map((i) => [String(l.row), csvCell(i.field), csvCell(i.reason)])));
     if (text && job.report_path) appendFileSync(job.report_path, text);
   };
 

@@ -1,9 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
 import type { StatementLine } from '../lines.ts';
 import type { StatementView } from '../read.ts';
+import { csvCell } from '../../shared/csv.ts';
 
-// A leading = + - @ makes spreadsheets evaluate a cell; ids come from outside, so neutralise them.
-const cell = (v: string | null) => (v && /^[=+\-@\t\r]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : (v ?? ''));
+const cell = (v: string | null) => csvCell(v) ?? '';
 
 /** The statement as CSV: a header block of totals, then one row per line with its exact and rounded amounts. */
 export function statementCsv(s: StatementView & { lines: StatementLine[] }): string {
