@@ -104,14 +104,15 @@ function filledPattern(pattern: string, params: Record<string, string>): string 
 function audits(request: FastifyRequest): boolean {
   if (READS.has(request.method)) return false;
   const url = request.routeOptions.url;
-  if (!url || request.is404) return false;
+  if (!url || request.is404 || request.routeOptions.config?.auditsItself) return false;
   if (NOT_AUDITED.some((re) => re.test(url))) return false;
   return Boolean(request.caller) || request.routeOptions.config?.public === true;
 }
 
 /**
  * Every successful change leaves an audit entry. Routes that matter write their own with
- * auditRequest (in their transaction, with the exact before/after); for any other non-GET route
+ * auditRequest (in their transaction, with the exact before/after) and say so with the route
+ * config `auditsItself`, so that they cost no extra read and leave no second entry; for any other non-GET route
  * this hook writes one before the answer is sent: the action from the route, the subject from
  * the path or the answer, before = what a GET of the subject answered just before the change.
  */

@@ -175,7 +175,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/clients',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['API clients'],
         summary: 'Create an API client',
@@ -244,7 +244,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/v1/clients/:client_id',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['API clients'],
         summary: 'Revoke an API client',
@@ -269,7 +269,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/api/v1/clients/:client_id',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['API clients'],
         summary: 'Change an API client\'s name, scopes or IP allowlist',
@@ -307,7 +307,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/clients/:client_id/rotate-secret',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['API clients'],
         summary: 'Rotate an API client\'s secret',
@@ -343,7 +343,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/clients/:client_id/revoke-previous-secret',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['API clients'],
         summary: 'End a rotation\'s overlap now',

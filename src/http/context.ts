@@ -43,5 +43,7 @@ declare module 'fastify' {
     session?: boolean;
     /** Only for widget embed tokens (POST /api/v1/embed-tokens); nothing else is accepted. */
     embed?: boolean;
+    /** The route writes its own audit entries in its transaction; the fallback hook leaves it alone. */
+    auditsItself?: boolean;
   }
 }

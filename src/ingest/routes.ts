@@ -160,7 +160,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       route.path,
       {
-        config: { scope: route.scope },
+        config: { scope: route.scope, auditsItself: true },
         validatorCompiler: documentOnly,
         schema: {
           tags: [route.tag],

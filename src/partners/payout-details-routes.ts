@@ -72,7 +72,7 @@ export const payoutDetailsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/api/v1/partners/:partner_id/payout-details',
     {
-      config: { scope: 'partners:write' },
+      config: { scope: 'partners:write', auditsItself: true },
       schema: {
         tags: ['Partners'],
         summary: 'Set a partner\'s payout details',

@@ -20,7 +20,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/payout-runs',
     {
-      config: { scope: 'payouts:write' },
+      config: { scope: 'payouts:write', auditsItself: true },
       schema: {
         tags: ['Payouts'],
         summary: 'Draft a payout run for a period',

@@ -104,7 +104,7 @@ export const statementRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/statements/:statement_id/:action',
     {
-      config: { scope: 'payouts:write' },
+      config: { scope: 'payouts:write', auditsItself: true },
       schema: {
         tags: ['Payouts'],
         summary: 'Review, approve, hold, reject or pay a statement',

@@ -68,7 +68,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/customers/:customer_id/erase',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['Privacy'],
         summary: 'Erase a customer\'s personal data',

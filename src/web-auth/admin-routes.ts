@@ -8,7 +8,7 @@ import { validationFailed } from '../shared/errors.ts';
 import { generatePassword, hashPassword, passwordIssues } from './passwords.ts';
 import { AdminUserView, Email, NewPassword, OneTimePassword, PortalUserView, Role } from './schemas.ts';
 import { endUserSessions } from './sessions.ts';
-import { type AdminRole, createAdminUser, createPortalUser, listAdminUsers, updateAdminUser } from './users.ts';
+import { type AdminRole, createAdminUser, createPortalUser, listAdminUsers, listPortalUsers, updateAdminUser, updatePortalUser } from './users.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, description: 'The person\'s name as colleagues know it.' });
 
@@ -50,7 +50,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/admin-users',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['Admin users'],
         summary: 'Create an admin console user',
@@ -74,7 +74,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/api/v1/admin-users/:id',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['Admin users'],
         summary: 'Change an admin user\'s role, or disable or re-enable it',
@@ -104,7 +104,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/partners/:id/portal-users',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['Admin users'],
         summary: 'Create a portal login for a partner',
@@ -124,6 +124,59 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return user;
       });
       return reply.status(201).send({ data: user, ...(password.oneTime ? { one_time_password: password.oneTime } : {}) });
+    },
+  );
+
+  app.get(
+    '/api/v1/partners/:id/portal-users',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['Admin users'],
+        summary: 'List a partner\'s portal logins',
+        params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
+        response: { 200: Type.Object({ data: Type.Array(PortalUserView) }), 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const partner = await requirePartner(db, request.params.id);
+      return { data: await listPortalUsers(db, partner.partner_id) };
+    },
+  );
+
+  app.patch(
+    '/api/v1/partners/:id/portal-users/:user_id',
+    {
+      config: { scope: 'admin', auditsItself: true },
+      schema: {
+        tags: ['Admin users'],
+        summary: 'Rename, disable, re-enable a portal login or reset its password',
+        description:
+          'Disabling ends the login\'s sessions at once and refuses its next sign-in. `reset_password: true` sets a generated one-time password (answered once) and ends its sessions: for a partner who lost theirs. Each change is in the audit log.',
+        params: Type.Object({ id: Type.String({ maxLength: 200 }), user_id: Type.String({ maxLength: 100 }) }),
+        body: Type.Object(
+          { name: Type.Optional(Name), disabled: Type.Optional(Type.Boolean()), reset_password: Type.Optional(Type.Literal(true, { description: 'Set a new generated password.' })) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: Type.Object({ data: PortalUserView, one_time_password: OneTimePassword }), 404: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request) => {
+      const now = clock.now();
+      const body = request.body;
+      const name = body.name === undefined ? undefined : cleanName(body.name, 'name');
+      const password = body.reset_password ? await passwordFor(undefined) : undefined;
+      const after = await db.transaction(async (tx) => {
+        const { before, after } = await updatePortalUser(tx, request.params.id, request.params.user_id, { name, disabled: body.disabled, passwordHash: password?.hash }, now);
+        const audit = (action: string, b: unknown, a: unknown) =>
+          recordAudit(tx, { actor: request.caller!.clientId, action, subject: { type: 'portal_user', id: after.id }, before: b, after: a, ip: request.ip });
+        if (before.name !== after.name) await audit('portal_user.renamed', { name: before.name }, { name: after.name });
+        if (before.disabled !== after.disabled) await audit(after.disabled ? 'portal_user.disabled' : 'portal_user.enabled', { disabled: before.disabled }, { disabled: after.disabled });
+        if (password) await audit('portal_user.password_reset', undefined, { partner_id: after.partner_id });
+        if (after.disabled || password) await endUserSessions(tx, 'partner', after.id, now);
+        return after;
+      });
+      return { data: after, ...(password?.oneTime ? { one_time_password: password.oneTime } : {}) };
     },
   );
 };

@@ -98,7 +98,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/portal/sign-up',
     {
-      config: { public: true, ...limited },
+      config: { public: true, ...limited, auditsItself: true },
       schema: {
         tags: ['Sessions'],
         summary: 'Sign up as a partner and sign in',
@@ -169,17 +169,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     response: { 200: SignedIn, 401: ErrorBody, 403: ErrorBody, 422: ErrorBody, 429: ErrorBody },
   });
 
-  app.post('/api/v1/portal/sign-in', { config: { public: true, ...limited }, schema: signInSchema('partner portal') }, (request, reply) =>
+  app.post('/api/v1/portal/sign-in', { config: { public: true, ...limited, auditsItself: true }, schema: signInSchema('partner portal') }, (request, reply) =>
     signIn('partner', request, reply),
   );
-  app.post('/api/v1/admin/sign-in', { config: { public: true, ...limited }, schema: signInSchema('admin console') }, (request, reply) =>
+  app.post('/api/v1/admin/sign-in', { config: { public: true, ...limited, auditsItself: true }, schema: signInSchema('admin console') }, (request, reply) =>
     signIn('admin', request, reply),
   );
 
   app.post(
     '/api/v1/sign-out',
     {
-      config: { public: true },
+      config: { public: true, auditsItself: true },
       schema: {
         tags: ['Sessions'],
         summary: 'Sign out',
@@ -219,7 +219,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/me/password',
     {
-      config: { session: true, ...limited },
+      config: { session: true, ...limited, auditsItself: true },
       schema: {
         tags: ['Sessions'],
         summary: 'Change my password',

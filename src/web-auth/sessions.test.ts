@@ -325,12 +325,53 @@ describe('admin users', () => {
     expect((await t.call('POST', `/api/v1/partners/${partnerId}/portal-users`, { token: partnerToken, body: { email: email('x') } })).status).toBe(403);
     expect((await auditTrail(t.server.ctx.db, 'portal_user', res.body.data.id)).map((e) => e.action)).toContain('portal_user.create');
   });
+
+  it('lists, renames, disables, re-enables a portal login and resets its password, each audited once', async () => {
+    const b = brokerSteps(t, admin);
+    const partnerId = await b.partner(`PU-${n}`);
+    const mail = email('team');
+    const made = await t.call('POST', `/api/v1/partners/${partnerId}/portal-users`, { token: admin, body: { email: mail, password: PASSWORD, name: 'Team Lead' } });
+    const userId = made.body.data.id;
+    const list = await t.call('GET', `/api/v1/partners/${partnerId}/portal-users`, { token: admin });
+    expect(list.body.data).toEqual([expect.objectContaining({ id: userId, email: mail, name: 'Team Lead', disabled: false })]);
+
+    const s = browserish(t);
+    expect((await s.signIn('portal', mail, PASSWORD)).status).toBe(200);
+    const patch = (body: unknown) => t.call('PATCH', `/api/v1/partners/${partnerId}/portal-users/${userId}`, { token: admin, body });
+    expect((await patch({ name: 'Team Lead (Dubai)' })).body.data.name).toBe('Team Lead (Dubai)');
+    const disabled = await patch({ disabled: true });
+    expect(disabled.body.data.disabled).toBe(true);
+    expect((await s.call('GET', '/api/v1/me')).status).toBe(401);
+    const refused = await browserish(t).signIn('portal', mail, PASSWORD);
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'account_disabled']);
+    expect((await patch({ disabled: false })).body.data.disabled).toBe(false);
+    const reset = await patch({ reset_password: true });
+    expect(reset.status, reset.text).toBe(200);
+    expect(reset.body.one_time_password).toEqual(expect.any(String));
+    expect((await browserish(t).signIn('portal', mail, PASSWORD)).status).toBe(401);
+    expect((await browserish(t).signIn('portal', mail, reset.body.one_time_password)).status).toBe(200);
+
+    // Wrong partner, unknown user, empty or unknown fields, a partner's own token: refused, nothing changed.
+    const other = await b.partner(`PU-O-${n}`);
+    expect((await t.call('PATCH', `/api/v1/partners/${other}/portal-users/${userId}`, { token: admin, body: { disabled: true } })).status).toBe(404);
+    expect((await t.call('PATCH', `/api/v1/partners/${partnerId}/portal-users/pu_missing`, { token: admin, body: { disabled: true } })).status).toBe(404);
+    for (const body of [{}, { reset_password: false }, { name: '' }, { email: 'x@example.com' }, { disabled: 'yes' }]) expect((await patch(body)).status, JSON.stringify(body)).toBe(422);
+    const own = await t.token(['partners:write', 'partners:read'], partnerId);
+    expect((await t.call('PATCH', `/api/v1/partners/${partnerId}/portal-users/${userId}`, { token: own, body: { disabled: true } })).status).toBe(403);
+    expect((await t.call('GET', `/api/v1/partners/${partnerId}/portal-users`, { token: own })).status).toBe(403);
+    expect((await t.call('GET', `/api/v1/partners/${partnerId}/portal-users`, { token: admin })).body.data[0]).toMatchObject({ name: 'Team Lead (Dubai)', disabled: false });
+
+    const actions = (await auditTrail(t.server.ctx.db, 'portal_user', userId)).map((e) => e.action).filter((a) => !a.startsWith('session.'));
+    expect(actions).toEqual(['portal_user.create', 'portal_user.renamed', 'portal_user.disabled', 'portal_user.enabled', 'portal_user.password_reset']);
+    const all = await t.server.ctx.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE subject_id = $1 OR after::text LIKE $2`, [userId, `%${userId}%`]);
+    expect(all.filter((e) => !e.action.startsWith('session.')).map((e) => e.action).sort()).toEqual([...actions].sort());
+  });
 });
 
 describe('OpenAPI', () => {
   it('documents the session routes', async () => {
     const doc = (await t.call('GET', '/openapi.json')).body;
-    for (const path of ['/api/v1/portal/sign-up', '/api/v1/portal/sign-in', '/api/v1/admin/sign-in', '/api/v1/sign-out', '/api/v1/me', '/api/v1/me/password', '/api/v1/admin-users', '/api/v1/admin-users/{id}', '/api/v1/partners/{id}/portal-users', '/api/v1/embed-tokens', '/api/v1/embed/widget'])
+    for (const path of ['/api/v1/portal/sign-up', '/api/v1/portal/sign-in', '/api/v1/admin/sign-in', '/api/v1/sign-out', '/api/v1/me', '/api/v1/me/password', '/api/v1/admin-users', '/api/v1/admin-users/{id}', '/api/v1/partners/{id}/portal-users', '/api/v1/partners/{id}/portal-users/{user_id}', '/api/v1/embed-tokens', '/api/v1/embed/widget'])
       expect(doc.paths[path], path).toBeDefined();
     expect(doc.paths['/api/v1/portal/sign-in'].post.security).toEqual([]);
   });

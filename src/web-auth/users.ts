@@ -87,6 +87,30 @@ export async function createPortalUser(tx: Sql, input: { partnerId: string; emai
   return row;
 }
 
+export function listPortalUsers(db: Sql, partnerId: string): Promise<PortalUser[]> {
+  return db.query<PortalUser>(`SELECT ${PORTAL_COLUMNS} FROM portal_users WHERE partner_id = $1 ORDER BY created_at, user_id`, [partnerId]);
+}
+
+/** Renames, disables, re-enables or sets a new password hash for a partner's portal login; answers it before and after. */
+export async function updatePortalUser(
+  tx: Sql,
+  partnerId: string,
+  id: string,
+  patch: { name?: string; disabled?: boolean; passwordHash?: string },
+  at: Date,
+): Promise<{ before: PortalUser; after: PortalUser }> {
+  const [before] = await tx.query<PortalUser>(`SELECT ${PORTAL_COLUMNS} FROM portal_users WHERE user_id = $1 AND partner_id = $2 FOR UPDATE`, [id, partnerId]);
+  if (!before) throw new AppError(404, 'not_found', 'This partner has no portal login with this id.');
+  const [after] = await tx.query<PortalUser>(
+    `UPDATE portal_users SET name = coalesce($2, name), password_hash = coalesce($5, password_hash),
+       disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at WHEN $3 THEN coalesce(disabled_at, $4::timestamptz) ELSE NULL END,
+       updated_at = $4::timestamptz
+     WHERE user_id = $1 RETURNING ${PORTAL_COLUMNS}`,
+    [id, patch.name ?? null, patch.disabled ?? null, at.toISOString(), patch.passwordHash ?? null],
+  );
+  return { before, after };
+}
+
 export async function portalEmailTaken(db: Sql, email: string): Promise<boolean> {
   const rows = await db.query('SELECT 1 FROM portal_users WHERE lower(email) = $1', [normalEmail(email)]);
   return rows.length > 0;

@@ -97,7 +97,7 @@ export const PARTNER_CALLER_SCOPES: Scope[] = [...PARTNER_SCOPES];
 export function paramValue(w: World, path: string, name: string): string {
   const b = w.b;
   if (name === 'id') {
-    if (path.startsWith('/api/v1/reports/partners/') || path.endsWith('/portal-users')) return b.partner_id;
+    if (path.startsWith('/api/v1/reports/partners/') || path.includes('/portal-users')) return b.partner_id;
     if (path.includes('/postbacks/')) return b.postback_id;
     if (path.startsWith('/api/v1/webhooks/endpoints/')) return b.endpoint_id;
     if (path.startsWith('/api/v1/webhooks/messages/')) return 'msg_of_b';
@@ -119,6 +119,7 @@ export function paramValue(w: World, path: string, name: string): string {
     client_id: b.client_id,
     period: b.period,
     conflict_id: 'cf_of_b',
+    user_id: 'pu_of_b',
     source: 'crm',
     name: 'mapping_of_b',
     action: 'approve',
