@@ -74,6 +74,29 @@ describe('admin console in a browser', () => {
     await context.close();
   }, 180_000);
 
+  it('invites a portal login for a partner, shows its one-time password once, and disables it', async () => {
+    const { page, consoleErrors, context } = await signIn('ops@example.com');
+    await page.goto(`${t.url}/admin/partners`);
+    await settled(page);
+    const row = page.locator('tr', { hasText: alpha });
+    await row.getByRole('button', { name: 'Logins' }).click();
+    const panel = page.locator('.panel');
+    await panel.getByText('no portal login yet').waitFor();
+    await panel.getByLabel('Invite by email').fill('alpha.desk@example.com');
+    await panel.getByRole('button', { name: 'Create login' }).click();
+    const password = (await panel.locator('.notice code').textContent()) ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(10);
+    page.once('dialog', (d) => void d.accept());
+    await panel.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => panel.locator('.badge').first().textContent()).toBe('disabled');
+    const logins = (await t.call('GET', `/api/v1/partners/${alpha}/portal-users`, { token: admin })).body.data;
+    expect(logins).toEqual([expect.objectContaining({ email: 'alpha.desk@example.com', disabled: true })]);
+    const signIn403 = await t.call('POST', '/api/v1/portal/sign-in', { body: { email: 'alpha.desk@example.com', password } });
+    expect(signIn403.status).toBe(403);
+    expect(appErrors(consoleErrors)).toEqual([]);
+    await context.close();
+  }, 120_000);
+
   it('shows a viewer no write buttons', async () => {
     const { page, consoleErrors, context } = await signIn('viewer@example.com');
     await page.goto(`${t.url}/admin/payouts`);

@@ -94,7 +94,7 @@ export function Partners() {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('');
   const [page, setPage] = useState(1);
-  const [panel, setPanel] = useState<{ kind: 'create' } | { kind: 'move' | 'plan'; partner: Partner } | null>(null);
+  const [panel, setPanel] = useState<{ kind: 'create' } | { kind: 'move' | 'plan' | 'logins'; partner: Partner } | null>(null);
   const state = useAsync(
     (signal) => api.get<{ data: Partner[]; meta: { total?: number } }>(`/api/v1/partners${qs({ q: search, status, page, per_page: 50 })}`, { signal }),
     [search, status, page],
@@ -141,7 +141,8 @@ export function Partners() {
           }}
         />
       )}
-      {panel && panel.kind !== 'create' && (
+      {panel?.kind === 'logins' && <PortalLogins partner={panel.partner} onClose={() => setPanel(null)} />}
+      {panel && (panel.kind === 'move' || panel.kind === 'plan') && (
         <PartnerChange
           kind={panel.kind}
           partner={panel.partner}
@@ -195,9 +196,14 @@ export function Partners() {
                           Move
                         </button>{' '}
                         {admin && (
-                          <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'plan', partner: p })}>
-                            Plan
-                          </button>
+                          <>
+                            <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'plan', partner: p })}>
+                              Plan
+                            </button>{' '}
+                            <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'logins', partner: p })}>
+                              Logins
+                            </button>
+                          </>
                         )}
                       </td>
                     )}
@@ -284,6 +290,102 @@ function PartnerChange({ kind, partner, onClose, onDone }: { kind: 'move' | 'pla
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={kind === 'plan' && !target}>
             {kind === 'move' ? 'Move' : 'Assign plan'}
+          </button>
+        </div>
+      </form>
+    </Panel>
+  );
+}
+
+interface PortalLogin {
+  id: string;
+  email: string;
+  name: string;
+  disabled: boolean;
+  created_at: string;
+}
+
+/** A partner's portal logins: invite one, rename, disable or re-enable, reset a password (shown once). */
+function PortalLogins({ partner, onClose }: { partner: Partner; onClose: () => void }) {
+  const base = `/api/v1/partners/${enc(partner.partner_id)}/portal-users`;
+  const state = useAsync((signal) => api.get<{ data: PortalLogin[] }>(base, { signal }), [base]);
+  const [invite, setInvite] = useState({ email: '', name: '' });
+  const [error, setError] = useState<unknown>();
+  const [secret, setSecret] = useState<{ email: string; password: string }>();
+  const errors = fieldErrors(error);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const res = await api.post<{ data: PortalLogin; one_time_password?: string }>(base, { email: invite.email.trim(), ...(invite.name.trim() ? { name: invite.name.trim() } : {}) });
+      if (res.one_time_password) setSecret({ email: res.data.email, password: res.one_time_password });
+      setInvite({ email: '', name: '' });
+      state.reload();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  const change = async (u: PortalLogin, body: Record<string, unknown>) => {
+    const res = await api.patch<{ data: PortalLogin; one_time_password?: string }>(`${base}/${enc(u.id)}`, body);
+    if (res.one_time_password) setSecret({ email: u.email, password: res.one_time_password });
+    state.reload();
+  };
+  return (
+    <Panel title={`Portal logins of ${partner.name}`} onClose={onClose}>
+      {secret && (
+        <div className="notice" role="status">
+          One-time password for <span className="strong">{secret.email}</span>: <code>{secret.password}</code> — shown this once; hand it over by a safe channel.
+        </div>
+      )}
+      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="This partner has no portal login yet. Invite one below.">
+        {(d) => (
+          <TableWrap label="Portal logins">
+            <thead>
+              <tr>
+                <th>Login</th>
+                <th>Status</th>
+                <th>Created</th>
+                <th>Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.data.map((u) => (
+                <tr key={u.id}>
+                  <td>
+                    <div className="strong">{u.name}</div>
+                    <div className="small muted">{u.email}</div>
+                  </td>
+                  <td>
+                    <Badge>{u.disabled ? 'disabled' : 'active'}</Badge>
+                  </td>
+                  <td>{formatDate(u.created_at)}</td>
+                  <td className="nowrap">
+                    {u.disabled ? (
+                      <ActionButton className="btn btn-small" onClick={() => change(u, { disabled: false })}>
+                        Enable
+                      </ActionButton>
+                    ) : (
+                      <ActionButton className="btn btn-small" confirm={`Disable ${u.email}? Their sessions end now.`} onClick={() => change(u, { disabled: true })}>
+                        Disable
+                      </ActionButton>
+                    )}{' '}
+                    <ActionButton className="btn btn-small" confirm={`Reset the password of ${u.email}? Their sessions end now.`} onClick={() => change(u, { reset_password: true })}>
+                      Reset password
+                    </ActionButton>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </TableWrap>
+        )}
+      </DataView>
+      <form className="form-grid" onSubmit={submit}>
+        <TextField label="Invite by email" type="email" required value={invite.email} onChange={(v) => setInvite({ ...invite, email: v })} error={errors.email} />
+        <TextField label="Name (optional)" value={invite.name} onChange={(v) => setInvite({ ...invite, name: v })} error={errors.name} hint="Defaults to the partner's name." />
+        <ErrorMessage error={error} />
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary">
+            Create login
           </button>
         </div>
       </form>
