@@ -91,6 +91,13 @@ export function maskPayoutDetails(p: PayoutDetails): PayoutDetails {
   };
 }
 
+/** Masked details on one line, for statements: "bank_transfer: iban ****1234, bank_name Example Bank". */
+export function payoutDetailsLine(p: PayoutDetails | null | undefined): string {
+  if (!p) return 'not set';
+  const fields = Object.entries(maskPayoutDetails(p).details).map(([k, v]) => `${k} ${v}`);
+  return fields.length ? `${p.method}: ${fields.join(', ')}` : p.method;
+}
+
 export interface StoredPayoutDetails extends PayoutDetails {
   partner_id: string;
   updated_at: string;

@@ -63,6 +63,22 @@ describe('statements', () => {
     expect(lines.reduce((s, r) => s.plus(r.amount), new Dec(0)).toFixed(2)).toBe(totals.rounded_total);
   });
 
+  it('names where the money goes on the CSV and PDF, masked, never the full account number', async () => {
+    const iban = 'GB82WEST12345698765432';
+    const put = await t.call('PUT', `/api/v1/partners/${ib}/payout-details`, { token: admin, body: { method: 'bank_transfer', details: { account_holder: 'Doc IB Ltd', iban, swift_bic: 'WESTGB2L' } } });
+    expect(put.status, put.text).toBe(200);
+    const json = await p.ok('GET', `/api/v1/statements/${statement.statement_id}`);
+    const csv = (await t.call('GET', `/api/v1/statements/${statement.statement_id}/csv`, { token: admin })).text;
+    const payoutTo = (parse(csv, { columns: true }) as Record<string, string>[]).find((r) => r.record === 'total' && r.section === 'payout_to')?.amount;
+    expect(payoutTo).toBe(`bank_transfer: ${Object.entries(json.payout_to.details).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    expect(payoutTo).toContain('5432');
+    const pdf = pdfText(Buffer.from(await (await fetch(`${t.url}/api/v1/statements/${statement.statement_id}/pdf`, { headers: { authorization: `Bearer ${admin}` } })).arrayBuffer()));
+    expect(pdf).toContain('Paid to: bank_transfer');
+    for (const text of [csv, pdf]) expect(text).not.toContain(iban);
+    const unset = (await t.call('GET', `/api/v1/statements/${otherStatement}/csv`, { token: admin })).text;
+    expect(unset).toMatch(/total,payout_to,(,)+not set/);
+  });
+
   it('downloads as a PDF whose text carries the same numbers', async () => {
     const res = await fetch(`${t.url}/api/v1/statements/${statement.statement_id}/pdf`, { headers: { authorization: `Bearer ${admin}` } });
     expect(res.headers.get('content-type')).toBe('application/pdf');

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { type PayoutDetails, payoutDetailsLine } from '../../partners/payout-details.ts';
 import type { StatementLine } from '../lines.ts';
 import type { StatementView } from '../read.ts';
 import { csvCell } from '../../shared/csv.ts';
@@ -6,7 +7,7 @@ import { csvCell } from '../../shared/csv.ts';
 const cell = (v: string | null) => csvCell(v) ?? '';
 
 /** The statement as CSV: a header block of totals, then one row per line with its exact and rounded amounts. */
-export function statementCsv(s: StatementView & { lines: StatementLine[] }): string {
+export function statementCsv(s: StatementView & { lines: StatementLine[]; payout_to?: PayoutDetails | null }): string {
   const rows: string[][] = [
     ['record', 'section', 'customer_id', 'instrument', 'kind', 'level', 'entries', 'ledger_amount', 'amount', 'rounding'],
     ...s.lines.map((l) => ['line', l.section, cell(l.customer_id), cell(l.instrument), l.kind, String(l.level), String(l.entries), l.ledger_amount, l.amount, l.rounding]),
@@ -26,7 +27,8 @@ export function statementCsv(s: StatementView & { lines: StatementLine[] }): str
     ['amount_payable', s.amount_payable],
     ['carried_forward', s.carried_forward],
     ['carry_reason', s.carry_reason ?? ''],
+    ['payout_to', payoutDetailsLine(s.payout_to)],
   ];
-  for (const [k, v] of summary) rows.push(['total', k, '', '', '', '', '', '', v, '']);
+  for (const [k, v] of summary) rows.push(['total', k, '', '', '', '', '', '', cell(v), '']);
   return stringify(rows);
 }

@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { type PayoutDetails, payoutDetailsLine } from '../../partners/payout-details.ts';
 import type { StatementLine } from '../lines.ts';
 import type { StatementView } from '../read.ts';
 
@@ -6,7 +7,7 @@ import type { StatementView } from '../read.ts';
  * The statement as a PDF (pdfkit, standard Helvetica so no font files are needed). Streams are left
  * uncompressed: the files stay small and their text can be checked without a PDF renderer.
  */
-export function statementPdf(s: StatementView & { lines: StatementLine[] }): Promise<Buffer> {
+export function statementPdf(s: StatementView & { lines: StatementLine[]; payout_to?: PayoutDetails | null }): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', margin: 40, compress: false, info: { Title: `Statement ${s.period} ${s.partner_id}`, Producer: 'OpenIB' } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -19,6 +20,7 @@ export function statementPdf(s: StatementView & { lines: StatementLine[] }): Pro
   doc.text(`Partner: ${s.partner_name} (${s.partner_id})`);
   doc.text(`Period: ${s.period_start} to ${s.period_end}   Currency: ${s.currency}   Status: ${s.status}`);
   doc.text(`Statement: ${s.statement_id}`);
+  doc.text(`Paid to: ${payoutDetailsLine(s.payout_to)}`);
   doc.moveDown();
   const cols = [40, 130, 210, 300, 340, 420, 490];
   const row = (cells: string[], bold = false) => {
