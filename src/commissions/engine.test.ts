@@ -170,6 +170,24 @@ describe('KYC holds', () => {
     const e = await b.earnings(ib);
     expect(Number(total(e))).toBe(6);
     expect(Number(e[0].by_status.approved)).toBe(6);
+    // Held and reversed amounts were never payable: only the final 6 is announced as approved.
+    const approved = (await t.call('GET', '/api/v1/events?type=commission.approved&limit=1000', { token: await t.token(['admin']) })).body.data.filter((ev: any) => ev.data.partner_id === ib);
+    expect(approved.map((ev: any) => [ev.data.amount, ev.data.currency])).toEqual([['6', 'USD']]);
+  });
+
+  it('announces a released hold as commission.approved', async () => {
+    await b.plan(perLotPlan('kyc-release', { exclusions: { require_kyc_approved: true } }));
+    const ib = await b.partner('IB-KYC-R');
+    await b.assign(ib, 'kyc-release');
+    await b.customer('kyc-r', 'IB-KYC-R', { kyc_status_id: 'pending' });
+    await b.activity([{ customer_id: 'kyc-r', instrument: 'EURUSD', lots_traded: '2' }]);
+    await b.run();
+    await b.customer('kyc-r', 'IB-KYC-R', { kyc_status_id: 'approved' });
+    await b.run();
+    const [entry] = await b.ledger(`partner_id=${ib}`);
+    expect(entry).toMatchObject({ status: 'approved', amount: '12' });
+    const approved = (await t.call('GET', '/api/v1/events?type=commission.approved&limit=1000', { token: await t.token(['admin']) })).body.data.filter((ev: any) => ev.data.partner_id === ib);
+    expect(approved.map((ev: any) => [ev.data.amount, ev.data.entries, ev.data.reason])).toEqual([['12', 1, 'hold released on recomputation']]);
   });
 });
 

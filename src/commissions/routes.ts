@@ -55,7 +55,7 @@ function splitEffective(body: unknown): { plan: unknown; effectiveFrom?: string 
 const documentOnly = () => () => true;
 
 export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, config } = app.ctx;
+  const { db, config, clock } = app.ctx;
   const actor = (r: { caller?: { clientId: string } }) => r.caller?.clientId;
 
   app.post(
@@ -184,7 +184,7 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const from = day('from', request.body.from);
       const to = day('to', request.body.to);
       if (from > to) throw new AppError(422, 'validation_failed', 'from must not be after to.', [{ field: 'from', reason: 'must not be after to' }]);
-      const { desired: _, ...summary } = await db.transaction((tx) => computeCommissions(tx, config, { from, to, trigger: `api:${actor(request)}` }));
+      const { desired: _, ...summary } = await db.transaction((tx) => computeCommissions(tx, config, { from, to, trigger: `api:${actor(request)}`, now: clock.now().toISOString() }));
       return summary;
     },
   );
@@ -205,7 +205,7 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const period = request.params.period;
       const summary = await db.transaction(async (tx) => {
         await tx.query(`INSERT INTO commission_periods (period, closed_by) VALUES ($1, $2) ON CONFLICT (period) DO NOTHING`, [period, actor(request) ?? null]);
-        return computeCommissions(tx, config, { from: `${period}-01`, to: `${period}-01`, trigger: `close:${period}` });
+        return computeCommissions(tx, config, { from: `${period}-01`, to: `${period}-01`, trigger: `close:${period}`, now: clock.now().toISOString() });
       });
       const { desired: _, ...rest } = summary;
       return { period, ...rest };
@@ -227,7 +227,7 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const b = request.body;
-      return simulatePlan(db, config, { planId: request.params.plan_id, from: day('from', b.from), to: day('to', b.to), partnerIds: b.partner_ids });
+      return simulatePlan(db, config, { planId: request.params.plan_id, from: day('from', b.from), to: day('to', b.to), partnerIds: b.partner_ids, now: clock.now().toISOString() });
     },
   );
 };

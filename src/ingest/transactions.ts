@@ -1,6 +1,6 @@
 import type { Sql } from '../db/index.ts';
 import { appendEvents, type NewEvent } from '../events/outbox.ts';
-import { ownersAt } from '../partners/attribution/store.ts';
+import { ownersAt, trackingData, trackingOf } from '../partners/attribution/store.ts';
 import { Dec } from '../shared/decimal.ts';
 import { type FieldIssue, validationFailed } from '../shared/errors.ts';
 import { type BatchResult, type Outcome, summarise } from './batch.ts';
@@ -160,6 +160,8 @@ async function markFirstDeposits(tx: Sql, customerIds: string[]): Promise<NewEve
   );
   // The partner who owned the customer when the deposit was made: the one a CPA is owed to.
   const owners = await ownersAt(tx, rows.map((r) => ({ customerId: r.customer_id, instant: r.transaction_date })));
+  const ownerOf = (r: (typeof rows)[number]) => owners.get(`${r.customer_id}|${r.transaction_date}`) ?? null;
+  const tracking = await trackingOf(tx, rows.flatMap((r) => (ownerOf(r) ? [{ customerId: r.customer_id, partnerId: ownerOf(r)! }] : [])));
   return rows.map((r) => ({
     type: 'deposit.first',
     subjectType: 'customer',
@@ -168,11 +170,12 @@ async function markFirstDeposits(tx: Sql, customerIds: string[]): Promise<NewEve
     data: {
       customer_id: r.customer_id,
       affiliate_id: r.affiliate_id,
-      partner_id: owners.get(`${r.customer_id}|${r.transaction_date}`) ?? null,
+      partner_id: ownerOf(r),
       transaction_id: r.transaction_id,
       amount: r.amount,
       currency: r.currency,
       transaction_date: r.transaction_date,
+      ...trackingData(tracking.get(`${r.customer_id}|${ownerOf(r)}`)),
     },
   }));
 }

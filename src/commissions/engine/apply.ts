@@ -132,7 +132,18 @@ export async function applyDesired(tx: Sql, desired: DesiredEntry[], scopes: Dif
   return { inserted, approved: approve.length, reversed: reverse.length };
 }
 
+// Entries per INSERT: each carries its explanation, so one JSON document for a whole month of a
+// large broker would pass the JavaScript string limit (512 MB); 10,000 keep it near 10 MB.
+const INSERT_CHUNK = 10_000;
+
 async function insertEntries(tx: Sql, entries: NewEntry[], runId: number): Promise<{ id: number; entry: NewEntry }[]> {
+  if (entries.length <= INSERT_CHUNK) return insertChunk(tx, entries, runId);
+  const out: { id: number; entry: NewEntry }[] = [];
+  for (let i = 0; i < entries.length; i += INSERT_CHUNK) out.push(...(await insertChunk(tx, entries.slice(i, i + INSERT_CHUNK), runId)));
+  return out;
+}
+
+async function insertChunk(tx: Sql, entries: NewEntry[], runId: number): Promise<{ id: number; entry: NewEntry }[]> {
   if (!entries.length) return [];
   // Ids are drawn first, so entries, their statuses and the log are three plain set-based inserts.
   const ids = (
@@ -177,6 +188,54 @@ async function insertEntries(tx: Sql, entries: NewEntry[], runId: number): Promi
   return entries.map((entry, i) => ({ id: ids[i], entry }));
 }
 
+/**
+ * `commission.approved`: what became payable, one event per partner and currency (amount: the sum of
+ * the entries, which may be negative when an adjustment lowers earlier earnings; none when it is 0).
+ */
+export async function approvedEvents(tx: Sql, ids: number[], extra: Record<string, unknown>) {
+  if (!ids.length) return [];
+  const sums = await tx.query<{ partner_id: string; currency: string; amount: string; entries: number; date_from: string; date_to: string; kinds: string[]; customers: number }>(
+    `SELECT partner_id, currency, trim_scale(sum(amount))::text AS amount, count(*)::int AS entries, min(fact_date)::text AS date_from, max(fact_date)::text AS date_to,
+            array_agg(DISTINCT kind ORDER BY kind) AS kinds, count(DISTINCT customer_id)::int AS customers
+     FROM ledger_entries WHERE id = ANY($1::bigint[]) GROUP BY partner_id, currency HAVING sum(amount) <> 0 ORDER BY partner_id, currency`,
+    [ids],
+  );
+  return sums.map((r) => ({
+    type: 'commission.approved',
+    subjectType: 'partner',
+    subjectId: r.partner_id,
+    data: { partner_id: r.partner_id, amount: r.amount, currency: r.currency, entries: r.entries, customers: r.customers, kinds: r.kinds, date_from: r.date_from, date_to: r.date_to, ...extra },
+  }));
+}
+
+/** `commission.approved` for entries just written, summed in memory (same shape as approvedEvents). */
+export function approvedEventsOf(entries: Pick<NewEntry, 'partner_id' | 'currency' | 'amount' | 'kind' | 'customer_id' | 'fact_date'>[], extra: Record<string, unknown>) {
+  const groups = new Map<string, { partner_id: string; currency: string; amount: Dec; entries: number; date_from: string; date_to: string; kinds: Set<string>; customers: Set<string> }>();
+  for (const e of entries) {
+    const key = `${e.partner_id}\u0001${e.currency}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { partner_id: e.partner_id, currency: e.currency, amount: new Dec(0), entries: 0, date_from: e.fact_date, date_to: e.fact_date, kinds: new Set(), customers: new Set() }));
+    g.amount = g.amount.plus(e.amount);
+    g.entries++;
+    if (e.fact_date < g.date_from) g.date_from = e.fact_date;
+    if (e.fact_date > g.date_to) g.date_to = e.fact_date;
+    g.kinds.add(e.kind);
+    if (e.customer_id) g.customers.add(e.customer_id);
+  }
+  return [...groups.values()]
+    .filter((g) => !g.amount.isZero())
+    .sort((a, b) => (a.partner_id === b.partner_id ? (a.currency < b.currency ? -1 : 1) : a.partner_id < b.partner_id ? -1 : 1))
+    .map((g) => ({
+      type: 'commission.approved',
+      subjectType: 'partner',
+      subjectId: g.partner_id,
+      data: {
+        partner_id: g.partner_id, amount: g.amount.toFixed(), currency: g.currency, entries: g.entries, customers: g.customers.size,
+        kinds: [...g.kinds].sort(), date_from: g.date_from, date_to: g.date_to, ...extra,
+      },
+    }));
+}
+
 /** Moves entries to a status (only from the listed ones), logging each change. */
 export async function setStatus(tx: Sql, ids: number[], to: string, reason: string, from: string[], actor = 'engine'): Promise<number[]> {
   const rows = await tx.query<{ entry_id: number; previous: string }>(
@@ -203,6 +262,7 @@ export async function setStatus(tx: Sql, ids: number[], to: string, reason: stri
       subjectId: p.partner_id,
       data: { partner_id: p.partner_id, status: to, from_statuses: from, entries: p.entries, date_from: p.date_from, date_to: p.date_to, reason, changed_by: actor },
     })));
+    if (to === 'approved') await appendEvents(tx, await approvedEvents(tx, rows.map((r) => r.entry_id), { reason }));
   }
   return rows.map((r) => r.entry_id);
 }

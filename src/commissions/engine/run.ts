@@ -1,10 +1,11 @@
 import type { Sql } from '../../db/index.ts';
-import { appendEvents } from '../../events/outbox.ts';
+import { appendEvents, type NewEvent } from '../../events/outbox.ts';
+import { trackingData, trackingOf } from '../../partners/attribution/store.ts';
 import { kycState } from '../../ingest/kyc.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { findRule } from '../plan-schema.ts';
 import { type ActivityContext, activityEntries } from './activity-rules.ts';
-import { applyDesired } from './apply.ts';
+import { applyDesired, approvedEventsOf } from './apply.ts';
 import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
 import type { DesiredEntry, DiffScope } from './desired.ts';
 import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
@@ -122,18 +123,23 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     { source_type: 'customer', keys: cpaCustomers.map((c) => c.customer_id) },
   ];
   const applied = await applyDesired(tx, converted, scopes, runId as number);
-  const events = applied.inserted
-    .filter((i) => i.entry.kind === 'cpa')
-    .map((i) => ({
-      type: 'cpa.qualified',
-      subjectType: 'customer',
-      subjectId: i.entry.customer_id ?? '',
-      data: { partner_id: i.entry.partner_id, customer_id: i.entry.customer_id, amount: i.entry.amount, currency: i.entry.currency, fact_date: i.entry.fact_date },
-    }));
+  const cpa = applied.inserted.filter((i) => i.entry.kind === 'cpa');
+  const tracking = await trackingOf(tx, cpa.flatMap((i) => (i.entry.customer_id ? [{ customerId: i.entry.customer_id, partnerId: i.entry.partner_id }] : [])));
+  const events: NewEvent[] = cpa.map((i) => ({
+    type: 'cpa.qualified',
+    subjectType: 'customer',
+    subjectId: i.entry.customer_id ?? '',
+    data: {
+      partner_id: i.entry.partner_id, customer_id: i.entry.customer_id, amount: i.entry.amount, currency: i.entry.currency, fact_date: i.entry.fact_date,
+      ...trackingData(tracking.get(`${i.entry.customer_id}|${i.entry.partner_id}`)),
+    },
+  }));
   if (applied.inserted.length) {
     const partners = [...new Set(applied.inserted.map((i) => i.entry.partner_id))];
-    events.push({ type: 'commissions.updated', subjectType: 'commission_run', subjectId: String(runId), data: { run_id: runId, entries: applied.inserted.length, partner_ids: partners } as never });
+    events.push({ type: 'commissions.updated', subjectType: 'commission_run', subjectId: String(runId), data: { run_id: runId, entries: applied.inserted.length, partner_ids: partners } });
   }
+  // Entries written approved (no hold) are payable now; released holds announce themselves in setStatus.
+  events.push(...approvedEventsOf(applied.inserted.filter((i) => i.entry.status === 'approved').map((i) => i.entry), { run_id: runId }));
   await appendEvents(tx, events);
   await tx.query('UPDATE commission_runs SET finished_at = now(), facts = $2, entries = $3 WHERE id = $1', [runId, facts.length, applied.inserted.length]);
   return { run_id: runId, from, to, facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };

@@ -16,7 +16,7 @@ interface Totals {
  * What the plan's latest version would have paid the partners over [from, to] (whole months), next
  * to what they actually earned. The computation runs in a transaction that is always rolled back.
  */
-export async function simulatePlan(db: Database, settings: EngineSettings, req: { planId: string; from: string; to: string; partnerIds?: string[] }) {
+export async function simulatePlan(db: Database, settings: EngineSettings, req: { planId: string; from: string; to: string; partnerIds?: string[]; now?: string }) {
   const versions = await listPlanVersions(db, req.planId);
   const latest = versions[versions.length - 1];
   if (!latest) throw notFound(`Plan "${req.planId}"`);
@@ -28,6 +28,7 @@ export async function simulatePlan(db: Database, settings: EngineSettings, req: 
         from: req.from,
         to: req.to,
         trigger: 'simulation',
+        now: req.now,
         simulate: { partnerIds, plan: { plan: latest.definition, plan_id: latest.plan_id, version: latest.version, terms: {} } },
       });
       throw Object.assign(new Error('rollback'), { result });

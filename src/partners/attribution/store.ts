@@ -141,6 +141,34 @@ export async function ownersAt(db: Sql, pairs: { customerId: string; instant: st
   return new Map(rows.map((r) => [`${r.customer_id}|${r.instant}`, r.partner_id]));
 }
 
+export interface Tracking {
+  click_id: string | null;
+  campaign_id: string | null;
+  sub_id: string | null;
+  link_id: string | null;
+}
+
+/**
+ * How each partner got each customer: the click, campaign, sub id and link of the partner's latest
+ * attribution of the customer (superseded rows included, so a fact dated before a correction still
+ * finds its click). Keyed `customer|partner`; pairs without an attribution are absent. Postbacks
+ * carry these, so a partner's own tracker can match the conversion to its click.
+ */
+export async function trackingOf(db: Sql, pairs: { customerId: string; partnerId: string }[]): Promise<Map<string, Tracking>> {
+  if (pairs.length === 0) return new Map();
+  const rows = await db.query<Tracking & { customer_id: string; partner_id: string }>(
+    `SELECT DISTINCT ON (a.customer_id, a.partner_id) a.customer_id, a.partner_id, a.click_id, a.campaign_id, a.sub_id, a.link_id
+     FROM unnest($1::text[], $2::text[]) AS q(customer_id, partner_id)
+     JOIN attributions a ON a.customer_id = q.customer_id AND a.partner_id = q.partner_id
+     ORDER BY a.customer_id, a.partner_id, (a.superseded_at IS NULL) DESC, a.effective_from DESC, a.attribution_id DESC`,
+    [pairs.map((p) => p.customerId), pairs.map((p) => p.partnerId)],
+  );
+  return new Map(rows.map(({ customer_id, partner_id, ...t }) => [`${customer_id}|${partner_id}`, t]));
+}
+
+/** The tracking fields of one customer and partner for an event's data (nulls when unknown). */
+export const trackingData = (t: Tracking | undefined) => ({ click_id: t?.click_id ?? null, campaign_id: t?.campaign_id ?? null, sub_id: t?.sub_id ?? null, link_id: t?.link_id ?? null });
+
 /** Every ownership period a customer has had, superseded ones included, oldest first. */
 export async function ownershipHistory(db: Sql, customerId: string): Promise<Ownership[]> {
   return db.query<Ownership>(`SELECT ${OWNERSHIP_COLUMNS} FROM attributions WHERE customer_id = $1 ORDER BY effective_from, attribution_id`, [customerId]);
