@@ -3,6 +3,9 @@ import { Type } from 'typebox';
 import { ErrorBody } from '../http/schemas.ts';
 import { parseDate } from '../shared/dates.ts';
 import { AppError, notFound } from '../shared/errors.ts';
+import { assertPartnerAccess } from '../partners/access.ts';
+import { requirePartner } from '../partners/partners.ts';
+import { cpaProgressReport } from './cpa-progress.ts';
 import { computeCommissions } from './engine/run.ts';
 import { simulatePlan } from './engine/simulate.ts';
 import { PartnerTermsSchema } from './partner-terms.ts';
@@ -228,6 +231,70 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const b = request.body;
       return simulatePlan(db, config, { planId: request.params.plan_id, from: day('from', b.from), to: day('to', b.to), partnerIds: b.partner_ids, now: clock.now().toISOString() });
+    },
+  );
+
+  const ProgressStatus = Type.Union([Type.Literal('pending'), Type.Literal('qualified'), Type.Literal('expired'), Type.Literal('not_eligible')]);
+  app.get(
+    '/api/v1/partners/:partner_id/cpa-progress',
+    {
+      config: { scope: 'reports:read' },
+      schema: {
+        tags: ['Commissions'],
+        summary: 'Where each client stands against the CPA',
+        description:
+          'The partner\'s own clients who signed up in the last year, newest first, against the CPA rule of the partner\'s plan on their sign-up day: first deposit, lots and KYC against the minimums, the days left in the qualification window, and the status — `pending` (conditions not all met, window open), `qualified` (with `qualified_at` and the amount; `ledger_status` once the engine wrote it), `expired`, `not_eligible` (`reason`: country_not_paid, kyc_rejected, ftd_below_minimum). Computed by the same maths as the engine. Clients are named by id only. A partner token reaches itself and its subtree.',
+        params: Type.Object({ partner_id: Type.String({ maxLength: 200 }) }),
+        querystring: Type.Object(
+          {
+            status: Type.Optional(ProgressStatus),
+            page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+            per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            partner_id: Type.String(),
+            as_of: Type.String({ format: 'date-time' }),
+            counts: Type.Object({ pending: Type.Integer(), qualified: Type.Integer(), expired: Type.Integer(), not_eligible: Type.Integer() }, { description: 'Over every client, before the status filter.' }),
+            data: Type.Array(
+              Type.Object({
+                customer_id: Type.String(),
+                signup_date: Type.String(),
+                status: ProgressStatus,
+                reason: Type.Union([Type.String(), Type.Null()]),
+                cpa_amount: Type.String({ description: 'What the CPA pays for this client (its country\'s amount when the plan has one).' }),
+                currency: Type.String(),
+                qualified_at: Type.Union([Type.String(), Type.Null()]),
+                plan_id: Type.String(),
+                ledger_status: Type.Union([Type.String(), Type.Null()], { description: 'Status of the CPA entry in the ledger (pending, approved, paid, reversed), null when none.' }),
+                ftd_amount: Type.String(),
+                min_first_deposit: Type.String(),
+                ftd_window_closes_at: Type.Union([Type.String(), Type.Null()]),
+                ftd_met: Type.Boolean(),
+                lots: Type.String(),
+                min_lots: Type.String(),
+                lots_met: Type.Boolean(),
+                kyc_required: Type.Boolean(),
+                kyc_status: Type.String(),
+                kyc_met: Type.Boolean(),
+                deadline: Type.String(),
+                days_left: Type.Integer(),
+              }),
+            ),
+            meta: Type.Object({ total: Type.Integer(), page: Type.Integer(), per_page: Type.Integer() }),
+          }),
+          404: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const { partner_id } = request.params;
+      await assertPartnerAccess(db, request.caller, partner_id);
+      await requirePartner(db, partner_id);
+      const q = request.query;
+      return cpaProgressReport(db, config, partner_id, { now: clock.now(), status: q.status, page: q.page ?? 1, perPage: q.per_page ?? 100 });
     },
   );
 };

@@ -20,14 +20,19 @@ interface CustomerRow {
 }
 
 /** Customers whose CPA may have changed: signed up within the longest qualification window before `to`. */
-export async function loadCpaCustomers(db: Sql, from: string, to: string, windowDays: number): Promise<CustomerRow[]> {
-  return db.query<CustomerRow>(
-    `SELECT c.customer_id, c.signup_date, c.country_code, c.kyc_status_id, c.kyc_approved_at,
+/** What cpaStatus needs of a customer c, as the columns of CustomerRow. */
+export const CPA_CUSTOMER_COLUMNS = `c.customer_id, c.signup_date, c.country_code, c.kyc_status_id, c.kyc_approved_at,
        (SELECT json_agg(json_build_object('at', t.transaction_date, 'amount', t.amount::text) ORDER BY t.transaction_date)
           FROM transactions t WHERE t.customer_id = c.customer_id AND t.transaction_type = 'deposit' AND t.status = 'approved') AS deposits,
        (SELECT sum(t.amount) FROM transactions t WHERE t.customer_id = c.customer_id AND t.transaction_type = 'chargeback' AND t.status = 'approved') AS chargebacks,
        (SELECT json_agg(json_build_object('at', a.date::text, 'lots', a.lots_traded::text) ORDER BY a.date)
-          FROM trading_activity a WHERE a.customer_id = c.customer_id AND a.date >= c.signup_date::date) AS trading
+          FROM trading_activity a WHERE a.customer_id = c.customer_id AND a.date >= c.signup_date::date) AS trading`;
+
+export type { CustomerRow as CpaCustomerRow };
+
+export async function loadCpaCustomers(db: Sql, from: string, to: string, windowDays: number): Promise<CustomerRow[]> {
+  return db.query<CustomerRow>(
+    `SELECT ${CPA_CUSTOMER_COLUMNS}
      FROM customers c
      WHERE c.signup_date < ($2::date + 1) AND c.signup_date >= ($1::date - make_interval(days => $3))`,
     [from, to, windowDays],
@@ -42,6 +47,17 @@ function flagChargebacks(deposits: { at: string; amount: string }[], chargebacks
     left = left.minus(d.amount);
     return { ...d, charged_back: true };
   });
+}
+
+/** A stored customer as the CPA maths sees it. */
+export function cpaFactsOf(c: CustomerRow, kyc: KycStatus): CpaFacts {
+  return {
+    signed_up_at: c.signup_date,
+    country: c.country_code,
+    kyc: kyc === 'approved' ? { status: 'approved', approved_at: c.kyc_approved_at ?? c.signup_date } : { status: kyc },
+    deposits: flagChargebacks(c.deposits ?? [], c.chargebacks),
+    trading: c.trading ?? [],
+  };
 }
 
 /**
@@ -62,13 +78,7 @@ export async function cpaEntries(
     const rule = own ? findRule(own.plan, 'cpa') : undefined;
     if (!own || !rule) continue;
     const kyc = ctx.kycOf(c.kyc_status_id);
-    const facts: CpaFacts = {
-      signed_up_at: c.signup_date,
-      country: c.country_code,
-      kyc: kyc === 'approved' ? { status: 'approved', approved_at: c.kyc_approved_at ?? c.signup_date } : { status: kyc },
-      deposits: flagChargebacks(c.deposits ?? [], c.chargebacks),
-      trading: c.trading ?? [],
-    };
+    const facts = cpaFactsOf(c, kyc);
     const result = cpaStatus(rule, facts, ctx.now);
     if (result.status !== 'qualified') continue;
     const qualifiedDay = businessDate(result.qualified_at, ctx.timeZone);
