@@ -241,6 +241,40 @@ describe('tiers, revenue share and period close', () => {
   });
 });
 
+describe('revenue share over a partner\'s customers', () => {
+  it('nets one client\'s profit against another\'s loss and carries the partner\'s deficit; self-referred clients and excluded instruments add nothing', async () => {
+    await b.plan({
+      plan_id: 'rs-net', name: 'RS net', currency: 'USD', exclusions: { instruments: ['US30'] },
+      rules: [{ type: 'revenue_share', percent: '30', negative_carryover: true, components: ['client_pnl'] }],
+    });
+    const ib = await b.partner('IB-RSN', { email: 'rs-net-ib@example.com' });
+    await b.assign(ib, 'rs-net');
+    await b.customer('rsn-a', 'IB-RSN');
+    await b.customer('rsn-b', 'IB-RSN');
+    await b.customer('rsn-self', 'IB-RSN', { email: 'rs-net-ib@example.com' });
+    await b.activity([
+      // July: A wins 10,000 (a broker loss), B loses 4,000: net −6,000, nothing paid, 6,000 carried.
+      { customer_id: 'rsn-a', instrument: 'EURUSD', lots_traded: '1', pnl: '10000', date: '2026-07-10' },
+      { customer_id: 'rsn-b', instrument: 'EURUSD', lots_traded: '1', pnl: '-4000', date: '2026-07-11' },
+      // August: A loses 3,000, B loses 12,000: 15,000 − 6,000 carried = 9,000 × 30 % = 2,700.
+      { customer_id: 'rsn-a', instrument: 'EURUSD', lots_traded: '1', pnl: '-3000', date: '2026-08-10' },
+      { customer_id: 'rsn-b', instrument: 'XAUUSD', lots_traded: '1', pnl: '-12000', date: '2026-08-11' },
+      // Left out: B on an excluded instrument, and the partner's own account.
+      { customer_id: 'rsn-b', instrument: 'US30', lots_traded: '1', pnl: '-50000', date: '2026-08-12' },
+      { customer_id: 'rsn-self', instrument: 'EURUSD', lots_traded: '1', pnl: '-100000', date: '2026-08-13' },
+    ]);
+    await b.ok('POST', '/api/v1/periods/2026-07/close');
+    await b.ok('POST', '/api/v1/periods/2026-08/close');
+    expect(Number(total(await b.earnings(ib, '2026-07-01', '2026-07-31')))).toBe(0);
+    expect(Number(total(await b.earnings(ib, '2026-08-01', '2026-08-31')))).toBe(2700);
+    const [entry] = await b.ledger(`partner_id=${ib}&kind=revenue_share&from=2026-08-01&to=2026-08-31`);
+    expect(entry).toMatchObject({ amount: '2700', source_type: 'partner_period', customer_id: null, fact_date: '2026-08-31' });
+    // A later run over the same facts changes nothing.
+    await b.run('2026-07-01', '2026-08-31');
+    expect(Number(total(await b.earnings(ib, '2026-07-01', '2026-08-31')))).toBe(2700);
+  });
+});
+
 describe('CPA, chargebacks and FX', () => {
   it('pays CPA once on a qualified FTD and claws it back after payout when the deposit is charged back', async () => {
     await b.plan({

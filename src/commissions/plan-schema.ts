@@ -62,6 +62,18 @@ export const RevenueShareRuleSchema = Type.Object(
     type: Type.Literal('revenue_share'),
     percent: percent('Share of the net revenue to the broker.'),
     negative_carryover: Type.Boolean({ description: 'true: a negative period is carried into the next one; false: it is reset to zero.' }),
+    tiers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            from_net_revenue: decimal('The month\'s base (net revenue after any carried deficit) from which this percent applies, to the whole base.', '10000'),
+            percent: percent('Share at this tier.', '25'),
+          },
+          strict,
+        ),
+        { minItems: 1, description: 'Revenue-share tiers by the month\'s base, strictly ascending by from_net_revenue, the first above "0"; below the first tier `percent` applies. E.g. 20 % up to 10,000, then 25 %, 30 %, 35 %.' },
+      ),
+    ),
     components: Type.Optional(
       Type.Array(Type.Enum([...REVENUE_COMPONENTS]), {
         uniqueItems: true,

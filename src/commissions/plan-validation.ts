@@ -118,8 +118,17 @@ function checkRule(rule: Rule, at: string, groups: Set<string>, add: Add): void 
       checkDecimal(rule.rate, `${at}.rate`, add);
       return;
     case 'spread_share':
+      checkDecimal(rule.percent, `${at}.percent`, add, { percent: true });
+      return;
     case 'revenue_share':
       checkDecimal(rule.percent, `${at}.percent`, add, { percent: true });
+      rule.tiers?.forEach((tier, k) => {
+        checkDecimal(tier.from_net_revenue, `${at}.tiers[${k}].from_net_revenue`, add);
+        checkDecimal(tier.percent, `${at}.tiers[${k}].percent`, add, { percent: true });
+        const previous = k === 0 ? '0' : rule.tiers![k - 1].from_net_revenue;
+        if (!new Dec(tier.from_net_revenue).gt(previous))
+          add(`${at}.tiers[${k}].from_net_revenue`, k === 0 ? 'must be above "0"; below the first tier the rule\'s percent applies' : `must be greater than tiers[${k - 1}].from_net_revenue (${previous}); tiers are strictly ascending`);
+      });
       return;
     case 'cpa':
       checkDecimal(rule.amount, `${at}.amount`, add);

@@ -2,7 +2,9 @@ import type { Sql } from '../../db/index.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { revenueSharePeriod, netRevenue } from '../maths/revenue-share.ts';
 import { tieredProvisional, tieredSettlement } from '../maths/tiered.ts';
+import { exclusionsOf } from '../maths/exclusions.ts';
 import { findRule } from '../plan-schema.ts';
+import { symbolListed } from '../symbols.ts';
 import type { DesiredEntry } from './desired.ts';
 import type { PlansAt } from './plans-at.ts';
 
@@ -59,65 +61,102 @@ export function tierEntries(
   return out;
 }
 
-interface MonthlyRevenue {
-  customer_id: string;
+/**
+ * Net revenue per partner (the customers' owner at the month's end), month, currency and
+ * instrument, split by whether the customer is flagged self-referred or has rejected KYC, so each
+ * plan can leave out what its exclusions name. Bonuses are a row with no instrument.
+ */
+export interface PartnerMonthlyRevenue {
+  partner_id: string;
   period: string;
   currency: string;
+  instrument: string | null;
+  self_referred: boolean;
+  kyc_rejected: boolean;
+  customers: number;
   spread_cost: string;
   commission: string;
   client_pnl: string;
   bonuses: string;
 }
 
-/** Net revenue per customer, month and currency, from the first month on record up to `to`. */
-export async function loadMonthlyRevenue(db: Sql, customerIds: string[], to: string): Promise<MonthlyRevenue[]> {
-  return db.query<MonthlyRevenue>(
-    `WITH a AS (
-       SELECT customer_id, to_char(date, 'YYYY-MM') AS period, currency,
-              coalesce(sum(spread_cost), 0) AS spread_cost, coalesce(sum(commission), 0) AS commission, coalesce(sum(pnl), 0) AS client_pnl
-       FROM trading_activity WHERE customer_id = ANY($1::text[]) AND date <= $2::date GROUP BY 1, 2, 3),
-     b AS (
-       SELECT customer_id, to_char(transaction_date, 'YYYY-MM') AS period, currency, sum(amount) AS bonuses
-       FROM transactions WHERE customer_id = ANY($1::text[]) AND transaction_type = 'bonus' AND status = 'approved' AND transaction_date < ($2::date + 1)
-       GROUP BY 1, 2, 3)
-     SELECT coalesce(a.customer_id, b.customer_id) AS customer_id, coalesce(a.period, b.period) AS period, coalesce(a.currency, b.currency) AS currency,
-            coalesce(a.spread_cost, 0)::text AS spread_cost, coalesce(a.commission, 0)::text AS commission,
-            coalesce(a.client_pnl, 0)::text AS client_pnl, coalesce(b.bonuses, 0)::text AS bonuses
-     FROM a FULL JOIN b ON a.customer_id = b.customer_id AND a.period = b.period AND a.currency = b.currency
-     ORDER BY 1, 3, 2`,
-    [customerIds, to],
+/** Monthly revenue of every customer each of these partners owned at a month's end, from the first month on record up to `to`. */
+export async function loadPartnerMonthlyRevenue(db: Sql, partnerIds: string[], to: string, kycRejected: string[]): Promise<PartnerMonthlyRevenue[]> {
+  if (!partnerIds.length) return [];
+  return db.query<PartnerMonthlyRevenue>(
+    `WITH owned AS (
+       SELECT DISTINCT a.customer_id FROM attributions a WHERE a.partner_id = ANY($1::text[]) AND a.superseded_at IS NULL),
+     a AS (
+       SELECT t.customer_id, date_trunc('month', t.date)::date AS month, t.currency, t.instrument,
+              sum(t.spread_cost) AS spread_cost, sum(t.commission) AS commission, sum(t.pnl) AS client_pnl, 0::numeric AS bonuses
+       FROM trading_activity t WHERE t.customer_id IN (SELECT customer_id FROM owned) AND t.date <= $2::date GROUP BY 1, 2, 3, 4
+       UNION ALL
+       SELECT x.customer_id, date_trunc('month', x.transaction_date AT TIME ZONE 'UTC')::date, x.currency, NULL, 0, 0, 0, sum(x.amount)
+       FROM transactions x WHERE x.customer_id IN (SELECT customer_id FROM owned) AND x.transaction_type = 'bonus' AND x.status = 'approved'
+         AND x.transaction_date < ($2::date + 1) GROUP BY 1, 2, 3),
+     m AS (
+       SELECT a.*, o.partner_id, o.self_referral IS NOT NULL AS self_referred,
+              coalesce(lower(c.kyc_status_id) = ANY($3::text[]), false) AS kyc_rejected
+       FROM a JOIN customers c ON c.customer_id = a.customer_id
+       JOIN LATERAL (
+         SELECT o.partner_id, o.self_referral FROM attributions o
+         WHERE o.customer_id = a.customer_id AND o.superseded_at IS NULL
+           AND o.effective_from <= ((a.month + interval '1 month')::timestamp AT TIME ZONE 'UTC') - interval '1 millisecond'
+           AND (o.effective_to IS NULL OR o.effective_to > ((a.month + interval '1 month')::timestamp AT TIME ZONE 'UTC') - interval '1 millisecond')
+         LIMIT 1) o ON true
+       WHERE o.partner_id = ANY($1::text[]))
+     SELECT partner_id, to_char(month, 'YYYY-MM') AS period, currency, instrument, self_referred, kyc_rejected,
+            count(DISTINCT customer_id)::int AS customers,
+            coalesce(sum(spread_cost), 0)::text AS spread_cost, coalesce(sum(commission), 0)::text AS commission, coalesce(sum(client_pnl), 0)::text AS client_pnl, coalesce(sum(bonuses), 0)::text AS bonuses
+     FROM m GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 3, 2, 4 NULLS FIRST, 5, 6`,
+    [partnerIds, to, kycRejected],
   );
 }
 
 /**
- * Revenue share per customer and closed month, to the customer's owner at the month's end. With
- * negative_carryover a losing month's deficit is set off against the next months; the chain is
- * recomputed from the first month each time, so it never depends on what was computed before.
+ * Revenue share per partner and closed month: the net revenue of every customer the partner owned
+ * at the month's end, netted across customers (one client's profit offsets another's loss), at the
+ * plan's percent or the tier the month's base reaches. With negative_carryover a losing month's
+ * deficit is set off against the partner's next months; the chain is recomputed from the first
+ * month each time, so it never depends on what was computed before. Customers and instruments the
+ * plan's exclusions name (self-trading, rejected KYC when KYC is required, excluded instruments) add nothing.
  */
-export function revenueShareEntries(
-  revenue: MonthlyRevenue[],
-  ctx: { plans: PlansAt; closed: Set<string>; ownerAtMonthEnd: (customerId: string, period: string) => string | undefined },
-): DesiredEntry[] {
+export function revenueShareEntries(revenue: PartnerMonthlyRevenue[], ctx: { plans: PlansAt; closed: Set<string> }): DesiredEntry[] {
   const out: DesiredEntry[] = [];
   const carry = new Map<string, string>();
+  const months = new Map<string, PartnerMonthlyRevenue[]>();
   for (const r of revenue) {
-    if (!ctx.closed.has(r.period)) continue;
-    const owner = ctx.ownerAtMonthEnd(r.customer_id, r.period);
-    const day = lastDayOf(r.period);
-    const own = owner ? ctx.plans.at(owner, day) : undefined;
+    const key = `${r.partner_id}|${r.currency}|${r.period}`;
+    months.set(key, [...(months.get(key) ?? []), r]);
+  }
+  for (const rows of months.values()) {
+    const { partner_id: partnerId, currency, period } = rows[0];
+    const chainKey = `${partnerId}|${currency}`;
+    if (!ctx.closed.has(period)) continue;
+    const day = lastDayOf(period);
+    const own = ctx.plans.at(partnerId, day);
     const rule = own ? findRule(own.plan, 'revenue_share') : undefined;
-    const chainKey = `${r.customer_id}|${r.currency}`;
-    if (!owner || !own || !rule) {
+    if (!own || !rule) {
       carry.delete(chainKey);
       continue;
     }
-    const net = netRevenue({ spread_cost: r.spread_cost, commission: r.commission, client_pnl: r.client_pnl, bonuses: r.bonuses }, rule.components);
+    const rules = exclusionsOf(own.plan);
+    const sums = { spread_cost: new Dec(0), commission: new Dec(0), client_pnl: new Dec(0), bonuses: new Dec(0) };
+    const left: string[] = [];
+    for (const r of rows) {
+      if (rules.self_trading && r.self_referred) { left.push(`self-referred customers (${r.customers})`); continue; }
+      if (rules.require_kyc_approved && r.kyc_rejected) { left.push(`customers with rejected KYC (${r.customers})`); continue; }
+      if (r.instrument !== null && symbolListed(r.instrument, rules.instruments, own.plan.symbol_normalisation)) { left.push(`excluded instrument ${r.instrument}`); continue; }
+      for (const k of ['spread_cost', 'commission', 'client_pnl', 'bonuses'] as const) sums[k] = sums[k].plus(r[k]);
+    }
+    const net = netRevenue(Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v.toFixed()])), rule.components);
     const result = revenueSharePeriod({ net_revenue: net.amount, carried_in: carry.get(chainKey) ?? '0', rule });
     carry.set(chainKey, result.carried_out);
+    const notes = [...(result.explanation.notes ?? []), `net revenue of the partner's customers at the end of ${period}, netted across customers`, ...[...new Set(left)].map((l) => `left out: ${l}`)];
     out.push({
-      source_type: 'customer_period', source_key: `${r.customer_id}|${r.period}|${r.currency}`, rule: 'revenue_share', kind: 'revenue_share',
-      partner_id: owner, level: 0, currency: r.currency, amount: result.amount, fact_date: day, customer_id: r.customer_id,
-      plan_id: own.plan_id, plan_version: own.version, explanation: { ...result.explanation, steps: [net.explanation] },
+      source_type: 'partner_period', source_key: `${partnerId}|${period}|${currency}`, rule: 'revenue_share', kind: 'revenue_share',
+      partner_id: partnerId, level: 0, currency, amount: result.amount, fact_date: day,
+      plan_id: own.plan_id, plan_version: own.version, explanation: { ...result.explanation, notes, steps: [net.explanation] },
     });
   }
   return out;

@@ -10,7 +10,7 @@ import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
 import type { DesiredEntry, DiffScope } from './desired.ts';
 import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
 import { toPayoutCurrency } from './payout-currency.ts';
-import { lastDayOf, loadMonthlyRevenue, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
+import { lastDayOf, loadPartnerMonthlyRevenue, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
 import { type PlanInForce, PlansAt } from './plans-at.ts';
 
 export interface EngineSettings {
@@ -98,12 +98,18 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   }
   const closed = new Set((await tx.query<{ period: string }>('SELECT period FROM commission_periods')).map((r) => r.period));
   desired.push(...tierEntries(tierLots, plans, closed));
-  const revenue = await loadMonthlyRevenue(tx, [...new Set(facts.map((f) => f.customer_id))], to);
-  desired.push(
-    ...revenueShareEntries(revenue, { plans, closed, ownerAtMonthEnd: (c, p) => ownerAt(c, monthEnd(p))?.partner_id }).filter(
-      (e) => e.fact_date >= from && e.fact_date <= to,
-    ),
-  );
+  // Revenue share is netted over all of a partner's customers: the partners who owned these facts'
+  // customers at the end of a closed month, with a revenue-share plan then, are recomputed whole.
+  const revenuePartners = new Set<string>();
+  for (const f of facts) {
+    const period = periodOf(f.date);
+    if (!closed.has(period)) continue;
+    const owner = ownerAt(f.customer_id, monthEnd(period))?.partner_id;
+    const plan = owner ? plans.at(owner, lastDayOf(period)) : undefined;
+    if (owner && plan && findRule(plan.plan, 'revenue_share')) revenuePartners.add(owner);
+  }
+  const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], to, settings.kycRejected);
+  desired.push(...revenueShareEntries(revenue, { plans, closed }).filter((e) => e.fact_date >= from && e.fact_date <= to));
   desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
 
   const currencies = new Map(

@@ -24,6 +24,30 @@ describe('revenue share', () => {
     expect(run(nets, carry)).toEqual(paid);
   });
 
+  // Deriv's affiliate revenue share by monthly net revenue: up to 10,000 20 %; from 10,001 25 %; from 50,001 30 %; from 100,001 35 %.
+  const deriv = { percent: '20', negative_carryover: true, tiers: [{ from_net_revenue: '10001', percent: '25' }, { from_net_revenue: '50001', percent: '30' }, { from_net_revenue: '100001', percent: '35' }] };
+  it.each([
+    ['5000', '1000', '20'],
+    ['10000', '2000', '20'],
+    ['10001', '2500.25', '25'],
+    ['50000', '12500', '25'],
+    ['80000', '24000', '30'],
+    ['100001', '35000.35', '35'],
+    ['250000', '87500', '35'],
+    ['-500', '0', '20'],
+  ])('tiers by the month: net revenue %s pays %s (%s %% of the whole base)', (net, paid, pct) => {
+    const period = revenueSharePeriod({ net_revenue: net, rule: deriv });
+    expect(period.amount).toBe(paid);
+    expect(period.explanation.inputs.percent).toBe(pct);
+  });
+
+  it('picks the tier after the carried deficit is set off', () => {
+    // 60,000 earned, 20,000 carried from a bad month: the base is 40,000, in the 25 % tier.
+    const period = revenueSharePeriod({ net_revenue: '60000', carried_in: '-20000', rule: deriv });
+    expect(period.amount).toBe('10000');
+    expect(period.explanation.arithmetic).toBe('base 60000 + (-20000) = 40000; 40000 × 25 ÷ 100 = 10000; 10000 − 0 = 10000');
+  });
+
   it('explains the carried deficit', () => {
     const april = revenueSharePeriod({ net_revenue: '15000', carried_in: '-10000', rule: rule(true) });
     expect(april.explanation.arithmetic).toBe('base 15000 + (-10000) = 5000; 5000 × 30 ÷ 100 = 1500; 1500 − 0 = 1500');

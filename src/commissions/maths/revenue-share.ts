@@ -46,7 +46,7 @@ export function revenueSharePeriod(input: {
   net_revenue: string;
   carried_in?: string;
   already_paid?: string;
-  rule: Pick<RevenueShareRule, 'percent' | 'negative_carryover'>;
+  rule: Pick<RevenueShareRule, 'percent' | 'negative_carryover' | 'tiers'>;
 }): RevenueSharePeriod {
   const { net_revenue, rule } = input;
   const carriedIn = input.carried_in ?? '0';
@@ -54,13 +54,18 @@ export function revenueSharePeriod(input: {
   if (new Dec(carriedIn).gt(0)) throw new RangeError(`carried_in must be zero or negative; got ${carriedIn}`);
   const base = new Dec(net_revenue).plus(carriedIn);
   const positive = base.gt(0);
-  const periodTotal = positive ? base.times(rule.percent).div(100) : new Dec(0);
+  // The tier the base reaches sets the percent for the whole base (below the first tier: the rule's percent).
+  const tier = positive ? [...(rule.tiers ?? [])].reverse().find((t) => base.gte(t.from_net_revenue)) : undefined;
+  const pct = tier?.percent ?? rule.percent;
+  const periodTotal = positive ? base.times(pct).div(100) : new Dec(0);
   const carriedOut = !positive && rule.negative_carryover ? base : new Dec(0);
   const amount = periodTotal.minus(alreadyPaid).toFixed();
   const baseText = `${net_revenue} + ${carriedIn.startsWith('-') ? `(${carriedIn})` : carriedIn} = ${base.toFixed()}`;
   const notes = [
     positive
-      ? 'positive base: the percent applies'
+      ? tier
+        ? `positive base at or above ${tier.from_net_revenue}: the tier's ${pct} % applies to the whole base`
+        : 'positive base: the percent applies'
       : rule.negative_carryover
         ? `negative base: nothing is paid and ${carriedOut.toFixed()} is carried into the next period`
         : 'negative base: nothing is paid and the next period starts from zero (no carry-over)',
@@ -71,9 +76,9 @@ export function revenueSharePeriod(input: {
     carried_out: carriedOut.toFixed(),
     explanation: explain({
       rule: 'revenue_share',
-      inputs: { net_revenue, carried_in: carriedIn, percent: rule.percent, negative_carryover: rule.negative_carryover, already_paid: alreadyPaid },
+      inputs: { net_revenue, carried_in: carriedIn, percent: pct, ...(tier ? { tier_from_net_revenue: tier.from_net_revenue } : {}), negative_carryover: rule.negative_carryover, already_paid: alreadyPaid },
       formula: 'max(net revenue + carried-in deficit, 0) × percent ÷ 100 − already paid',
-      arithmetic: `base ${baseText}; ${positive ? `${base.toFixed()} × ${rule.percent} ÷ 100` : '0'} = ${periodTotal.toFixed()}; ${periodTotal.toFixed()} − ${alreadyPaid} = ${amount}`,
+      arithmetic: `base ${baseText}; ${positive ? `${base.toFixed()} × ${pct} ÷ 100` : '0'} = ${periodTotal.toFixed()}; ${periodTotal.toFixed()} − ${alreadyPaid} = ${amount}`,
       result: amount,
       notes,
     }),
