@@ -143,6 +143,41 @@ describe('multi-level: override and differential', () => {
     const levels = (await b.earnings(gp))[0].by_level;
     expect(Object.keys(levels)).toEqual(['2']);
   });
+
+  it('shares volume and spread pay through the hierarchy: a percent override of what the sub-IB earned, a split of each pool', async () => {
+    // Override: the master earns 10 % of what its sub-IB earns per notional and on spread.
+    await b.plan({
+      plan_id: 'vol-ovr', name: 'Volume with override', currency: 'USD',
+      rules: [{ type: 'per_notional', per_usd: '100000', rate: '10' }, { type: 'spread_share', percent: '40' }],
+      hierarchy: { mode: 'override', levels: [{ level: 1, percent_of_child: '10' }] },
+    });
+    const master = await b.partner('IB-VM');
+    const sub = await b.partner('IB-VS', { parent_id: master });
+    await b.assign(sub, 'vol-ovr');
+    await b.customer('vol-c', 'IB-VS');
+    await b.activity([{ customer_id: 'vol-c', instrument: 'EURUSD', lots_traded: '3', volume_usd: '330000', spread_cost: '21', date: '2026-09-02' }]);
+    await b.run('2026-09-01', '2026-09-30');
+    const subEarn = (await b.earnings(sub))[0];
+    expect(subEarn.by_kind).toEqual({ per_notional: '33', spread_share: '8.4' }); // 330,000 ÷ 100,000 × 10; 40 % of 21
+    const masterEarn = (await b.earnings(master))[0];
+    expect(masterEarn.by_kind).toEqual({ override: '4.14' }); // 10 % of 33 + 10 % of 8.4
+    expect(masterEarn.by_level).toEqual({ 1: '4.14' });
+
+    // Split 70 / 30 of each pool between the owner and its parent.
+    await b.plan({
+      plan_id: 'vol-split', name: 'Volume split', currency: 'USD',
+      rules: [{ type: 'per_notional', per_usd: '100000', rate: '10' }],
+      hierarchy: { mode: 'split', levels: [{ level: 0, percent: '70' }, { level: 1, percent: '30' }] },
+    });
+    const top = await b.partner('IB-VT');
+    const owner = await b.partner('IB-VO', { parent_id: top });
+    await b.assign(owner, 'vol-split');
+    await b.customer('vol-s', 'IB-VO');
+    await b.activity([{ customer_id: 'vol-s', instrument: 'EURUSD', lots_traded: '1', volume_usd: '200000', date: '2026-09-03' }]);
+    await b.run('2026-09-01', '2026-09-30');
+    expect((await b.earnings(owner))[0].by_kind).toEqual({ per_notional: '14' }); // 70 % of 20
+    expect((await b.earnings(top))[0].by_kind).toEqual({ override: '6' });
+  });
 });
 
 describe('KYC holds', () => {
@@ -219,6 +254,21 @@ describe('tiers, revenue share and period close', () => {
     expect(Number(total(e))).toBe(Number(expected));
     await b.ok('POST', '/api/v1/periods/2026-04/close');
     expect(Number(total(await b.earnings(ib, '2026-04-01', '2026-04-30')))).toBe(Number(expected));
+  });
+
+  it('counts toward the tier only the lots per-lot pay would count: excluded instruments add nothing', async () => {
+    await b.plan({ ...tierPlan('tier-excl', 'retroactive'), exclusions: { instruments: ['US30'] } });
+    const ib = await b.partner('IB-T-EXCL');
+    await b.assign(ib, 'tier-excl');
+    await b.customer('tier-excl-c', 'IB-T-EXCL');
+    await b.activity([
+      { customer_id: 'tier-excl-c', instrument: 'EURUSD', lots_traded: '80', date: '2026-10-05' },
+      { customer_id: 'tier-excl-c', instrument: 'US30', lots_traded: '50', date: '2026-10-06' },
+    ]);
+    await b.run('2026-10-01', '2026-10-31');
+    await b.ok('POST', '/api/v1/periods/2026-10/close');
+    // 80 lots stay in the first tier (3 per lot): 240. With US30 counted, 130 lots would reach 5 per lot.
+    expect(Number(total(await b.earnings(ib, '2026-10-01', '2026-10-31')))).toBe(240);
   });
 
   it.each([

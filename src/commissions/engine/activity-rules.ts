@@ -23,7 +23,7 @@ export interface ActivityContext {
 }
 
 /** Lots that earn: with deal-level data, after the plan's hold-time and hedging rules. */
-function eligibleLots(fact: ActivityFact, deals: DealFact[] | undefined, plan: Plan) {
+export function eligibleLots(fact: ActivityFact, deals: DealFact[] | undefined, plan: Plan) {
   const rules = exclusionsOf(plan);
   if (!deals?.length || (rules.min_hold_seconds <= 0 && !rules.hedge_netting)) return { lots: fact.lots_traded };
   const counted = countDealLots(
@@ -101,9 +101,33 @@ export function activityEntries(fact: ActivityFact, ctx: ActivityContext): Desir
     pushLevels('override', overrideEarnings({ lots, owner_earning: '0', levels: hierarchy.levels, ancestors: chain.slice(1) }));
   }
 
+  // Volume- and spread-based pay follow the same lots as per-lot pay (hold-time and hedging rules
+  // scale the day's notional and spread cost in proportion), and the plan's hierarchy shares them
+  // as it shares per-lot pay: a split divides each pool, an override pays its percent of what the
+  // level below earned (fixed per-lot overrides are paid once, with the per-lot pay above).
+  const share = scaleOf(fact.lots_traded, lots);
+  const shared = (rule: 'per_notional' | 'spread_share', currency: string, e: Earning) => {
+    if (hierarchy?.mode === 'split') {
+      for (const l of splitPool({ pool: e.amount, levels: hierarchy.levels, chain, unclaimed: hierarchy.unclaimed }))
+        if (!new Dec(l.amount).isZero()) push(`split_${rule}`, l.level === 0 ? rule : 'override', l.partner_id, l.level, currency, { amount: l.amount, explanation: { ...l.explanation, steps: [e.explanation] } });
+      return;
+    }
+    push(rule, rule, fact.owner_id as string, 0, currency, e);
+    if (hierarchy?.mode === 'override')
+      for (const l of overrideEarnings({ lots: '0', owner_earning: e.amount, levels: hierarchy.levels.filter((h) => h.percent_of_child !== undefined), ancestors: chain.slice(1) }))
+        if (!new Dec(l.amount).isZero()) push(`override_${rule}`, 'override', l.partner_id, l.level, currency, l);
+  };
   const notional = findRule(plan, 'per_notional');
-  if (notional && fact.volume_usd !== null) push('per_notional', 'per_notional', fact.owner_id, 0, plan.currency, perNotionalCommission({ volume_usd: fact.volume_usd, rule: notional }));
+  if (notional && fact.volume_usd !== null) shared('per_notional', plan.currency, perNotionalCommission({ volume_usd: scaled(fact.volume_usd, share), rule: notional }));
   const spread = findRule(plan, 'spread_share');
-  if (spread && fact.spread_cost !== null) push('spread_share', 'spread_share', fact.owner_id, 0, fact.currency, spreadShareCommission({ spread_cost: fact.spread_cost, rule: spread }));
+  if (spread && fact.spread_cost !== null) shared('spread_share', fact.currency, spreadShareCommission({ spread_cost: scaled(fact.spread_cost, share), rule: spread }));
   return out;
 }
+
+/** The share of the day's lots that earn (1 without deal-level rules). */
+function scaleOf(traded: string, counted: string): Dec | undefined {
+  if (counted === traded || new Dec(traded).isZero()) return undefined;
+  return new Dec(counted).div(traded);
+}
+
+const scaled = (value: string, share: Dec | undefined) => (share ? new Dec(value).times(share).toFixed() : value);

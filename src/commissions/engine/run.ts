@@ -4,7 +4,8 @@ import { trackingData, trackingOf } from '../../partners/attribution/store.ts';
 import { kycState } from '../../ingest/kyc.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { findRule } from '../plan-schema.ts';
-import { type ActivityContext, activityEntries } from './activity-rules.ts';
+import { type ActivityContext, activityEntries, eligibleLots } from './activity-rules.ts';
+import { eligibility } from '../maths/exclusions.ts';
 import { applyDesired, approvedEventsOf } from './apply.ts';
 import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
 import type { DesiredEntry, DiffScope } from './desired.ts';
@@ -90,9 +91,13 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   for (const fact of facts) {
     desired.push(...activityEntries(fact, ctx));
     const own = fact.owner_id ? plans.at(fact.owner_id, fact.date) : undefined;
-    if (own && findRule(own.plan, 'tiered_per_lot') && fact.self_referral === null && kycOf(fact.kyc_status_id) !== 'rejected') {
+    // Tier volume counts what per-lot pay would count: not self-trading, excluded instruments or
+    // rejected KYC, and with deal-level data only the lots the hold-time and hedging rules keep.
+    const kyc = kycOf(fact.kyc_status_id);
+    const verdict = own ? eligibility({ plan: own.plan, symbol: fact.instrument, self_trading: fact.self_referral !== null, kyc }) : undefined;
+    if (own && findRule(own.plan, 'tiered_per_lot') && verdict?.status !== 'excluded' && kyc !== 'rejected') {
       const days = tierLots.get(fact.owner_id as string) ?? new Map<string, string>();
-      days.set(fact.date, new Dec(days.get(fact.date) ?? 0).plus(fact.lots_traded).toFixed());
+      days.set(fact.date, new Dec(days.get(fact.date) ?? 0).plus(eligibleLots(fact, ctx.dealsOf(fact), own.plan).lots).toFixed());
       tierLots.set(fact.owner_id as string, days);
     }
   }
