@@ -291,6 +291,27 @@ describe('tiers, revenue share and period close', () => {
   });
 });
 
+describe('rates by account type', () => {
+  it('pays the ECN rate to ECN accounts, the plain rate to others, and nothing on demo groups', async () => {
+    await b.plan({
+      plan_id: 'acct', name: 'By account type', currency: 'USD', exclusions: { account_types: ['demo*'] },
+      rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '6' }, { symbol: 'EURUSD', rate: '9', account_types: ['ECN'] }] }],
+    });
+    const ib = await b.partner('IB-ACCT');
+    await b.assign(ib, 'acct');
+    await b.customer('acct-ecn', 'IB-ACCT', { trading_account_type: 'ecn' });
+    await b.customer('acct-std', 'IB-ACCT', { trading_account_type: 'standard' });
+    await b.customer('acct-demo', 'IB-ACCT', { trading_account_type: 'demo\\forex-usd' });
+    await b.activity(['acct-ecn', 'acct-std', 'acct-demo'].map((customer_id) => ({ customer_id, instrument: 'EURUSD', lots_traded: '2', date: '2026-09-15' })));
+    await b.run('2026-09-01', '2026-09-30');
+    const rows = await b.ledger(`partner_id=${ib}`);
+    expect(rows.map((r) => [r.customer_id, r.amount]).sort()).toEqual([['acct-ecn', '18'], ['acct-std', '12']]);
+    const ecn = rows.find((r) => r.customer_id === 'acct-ecn')!;
+    const explained = await b.ok('GET', `/api/v1/ledger/${ecn.entry_id}/explain`);
+    expect(JSON.stringify(explained)).toContain('for account type ecn');
+  });
+});
+
 describe('revenue share over a partner\'s customers', () => {
   it('nets one client\'s profit against another\'s loss and carries the partner\'s deficit; self-referred clients and excluded instruments add nothing', async () => {
     await b.plan({

@@ -20,8 +20,15 @@ export const RateEntrySchema = Type.Object(
     symbol: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'One instrument as the platform names it. A symbol rate beats a group rate.' })),
     group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A group declared in `symbol_groups`.' })),
     rate: decimal('Amount per standard lot, in the plan currency.', '6'),
+    account_types: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        minItems: 1,
+        description: 'Only for customers whose `trading_account_type` (the MT group for MT4/MT5 data) matches one of these (exact, case-insensitive, or a glob with * and ?). Beats the same symbol or group without account types: e.g. a higher ECN rate.',
+        examples: [['ECN', 'real\\ecn-*']],
+      }),
+    ),
   },
-  { ...strict, description: 'A per-lot rate for exactly one of `symbol` or `group`.' },
+  { ...strict, description: 'A per-lot rate for exactly one of `symbol` or `group`, optionally for some account types only.' },
 );
 
 export const SymbolGroupSchema = Type.Object(
@@ -185,6 +192,9 @@ export const ExclusionsSchema = Type.Object(
     min_hold_seconds: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Deals held shorter than this earn nothing (deal-level data only).' })),
     hedge_netting: Type.Optional(Type.Boolean({ default: true, description: 'Opposite overlapping positions on the same instrument count once (deal-level data only).' })),
     instruments: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { default: [], description: 'Symbols or patterns that never earn commission.' })),
+    account_types: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { default: [], description: 'Account types (or globs, case-insensitive) that never earn commission, e.g. demo groups: ["demo*"].' }),
+    ),
   },
   strict,
 );

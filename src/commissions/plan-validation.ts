@@ -101,7 +101,7 @@ export function checkRateEntries(rates: RateEntry[], base: string, groups: Set<s
       return;
     }
     if (r.group !== undefined && !groups.has(r.group)) add(`${at}.group`, `refers to "${r.group}", which is not declared in symbol_groups`);
-    const key = r.symbol !== undefined ? `symbol ${r.symbol}` : `group ${r.group}`;
+    const key = `${r.symbol !== undefined ? `symbol ${r.symbol}` : `group ${r.group}`}${r.account_types ? ` for account types ${[...r.account_types].map((a) => a.toUpperCase()).sort().join(', ')}` : ''}`;
     const earlier = keys.get(key);
     if (earlier !== undefined) add(at, `repeats the rate for ${key} given at ${base}[${earlier}]`);
     else keys.set(key, j);

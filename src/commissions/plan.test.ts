@@ -37,6 +37,8 @@ describe('plan contract', () => {
     ['a rate naming an undeclared group', (p) => (p.rules[0].rates[2].group = 'energy'), 'rules[0].rates[2].group', 'not declared'],
     ['a rate with symbol and group', (p) => (p.rules[0].rates[0].group = 'fx_majors'), 'rules[0].rates[0]', 'exactly one of symbol or group'],
     ['a repeated rate', (p) => p.rules[0].rates.push({ group: 'metals', rate: '9' }), 'rules[0].rates[3]', 'repeats'],
+    ['a repeated account-type rate', (p) => p.rules[0].rates.push({ group: 'metals', rate: '9', account_types: ['ecn'] }, { group: 'metals', rate: '10', account_types: ['ECN'] }), 'rules[0].rates[4]', 'repeats'],
+    ['an empty account-type list', (p) => p.rules[0].rates.push({ group: 'metals', rate: '9', account_types: [] }), 'rules[0].rates[3].account_types', ''],
     ['duplicate group names', (p) => (p.symbol_groups[1].group = 'fx_majors'), 'symbol_groups[1].group', 'duplicates'],
     ['two rules of one type', (p) => p.rules.push({ type: 'spread_share', percent: '10' }), 'rules[6].type', 'at most one spread_share'],
     ['an unknown currency', (p) => (p.currency = 'ABC'), 'currency', 'ISO 4217'],

@@ -86,3 +86,34 @@ describe('per-lot rate lookup', () => {
     expect(perLotRateFor('XAUUSD', plan, terms)).toMatchObject({ rate: '8', rate_source: 'group metals' });
   });
 });
+
+describe('rates by account type', () => {
+  const groups = [{ group: 'fx', symbols: ['EUR*', 'GBP*'] }];
+  const table = {
+    source: 'plan',
+    rates: [
+      { symbol: 'EURUSD', rate: '6' },
+      { symbol: 'EURUSD', rate: '9', account_types: ['ECN', 'real\\ecn-*'] },
+      { group: 'fx', rate: '4' },
+      { group: 'fx', rate: '5', account_types: ['pro'] },
+    ],
+  };
+  it.each([
+    ['EURUSD', 'ECN', '9', 'symbol EURUSD for account type ECN'],
+    ['EURUSD', 'ecn', '9', 'symbol EURUSD for account type ecn'],
+    ['EURUSD', 'real\\ECN-USD', '9', 'symbol EURUSD for account type real\\ECN-USD'],
+    ['EURUSD', 'standard', '6', 'symbol EURUSD'],
+    ['EURUSD', null, '6', 'symbol EURUSD'],
+    ['GBPUSD', 'PRO', '5', 'group fx for account type PRO'],
+    ['GBPUSD', 'ECN', '4', 'group fx'],
+  ])('%s on a %s account earns %s (%s)', (symbol, accountType, rate, source) => {
+    const found = lookupRate(symbol, [table], groups, undefined, accountType);
+    expect(found).toMatchObject({ kind: 'rate', rate, rate_source: source });
+  });
+
+  it('never uses an account-type rate for a customer without an account type or of another type', () => {
+    const only = { source: 'plan', rates: [{ symbol: 'EURUSD', rate: '9', account_types: ['ECN'] }] };
+    expect(lookupRate('EURUSD', [only], [], undefined, null).kind).toBe('no_rate');
+    expect(lookupRate('EURUSD', [only], [], undefined, 'standard').kind).toBe('no_rate');
+  });
+});

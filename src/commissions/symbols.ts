@@ -1,3 +1,4 @@
+import { accountTypeListed } from './maths/exclusions.ts';
 import type { PartnerTerms } from './partner-terms.ts';
 import { findRule, type Plan, type RateEntry, type SymbolGroup, type SymbolNormalisation } from './plan-schema.ts';
 
@@ -88,17 +89,22 @@ export function lookupRate(
   tables: readonly RateTable[],
   groups: readonly SymbolGroup[],
   normalisation?: SymbolNormalisation,
+  accountType?: string | null,
 ): RateLookup {
   const normalised = normaliseSymbol(symbol, normalisation);
   const candidates = normalised === symbol ? [symbol] : [symbol, normalised];
   const groupPatterns = new Map(groups.map((g) => [g.group, g.symbols]));
+  // An entry for the customer's account type beats the same symbol or group without one.
+  const forAccount = (r: RateEntry) => r.account_types !== undefined && !!accountType && accountTypeListed(accountType, r.account_types);
+  const generic = (r: RateEntry) => r.account_types === undefined;
   for (const table of tables) {
     for (const candidate of candidates) {
-      const exact = table.rates.find((r) => r.symbol === candidate);
+      const exact = table.rates.find((r) => r.symbol === candidate && forAccount(r)) ?? table.rates.find((r) => r.symbol === candidate && generic(r));
       if (exact) return found(table, exact, 'symbol', candidate);
     }
     for (const candidate of candidates) {
-      const byGroup = table.rates.find((r) => r.group !== undefined && groupPatterns.get(r.group)?.some((p) => symbolMatches(candidate, p)));
+      const inGroup = (r: RateEntry) => r.group !== undefined && groupPatterns.get(r.group)?.some((p) => symbolMatches(candidate, p));
+      const byGroup = table.rates.find((r) => inGroup(r) && forAccount(r)) ?? table.rates.find((r) => inGroup(r) && generic(r));
       if (byGroup) return found(table, byGroup, 'group', candidate);
     }
   }
@@ -109,15 +115,16 @@ export function lookupRate(
     const matched = (matchedBy === 'symbol' ? entry.symbol : entry.group) as string;
     const read = candidate === symbol ? '' : ` (${symbol} read as ${candidate})`;
     const prefix = table.source === 'plan' ? '' : `${table.source} `;
-    return { kind: 'rate', rate: entry.rate, symbol, normalised, matched_by: matchedBy, matched, rate_source: `${prefix}${matchedBy} ${matched}${read}` };
+    const account = entry.account_types ? ` for account type ${accountType}` : '';
+    return { kind: 'rate', rate: entry.rate, symbol, normalised, matched_by: matchedBy, matched, rate_source: `${prefix}${matchedBy} ${matched}${account}${read}` };
   }
 }
 
 /** The per-lot rate a partner earns on a symbol: its own overrides first, then its plan's per_lot rule. */
-export function perLotRateFor(symbol: string, plan: Plan, terms?: PartnerTerms): RateLookup {
+export function perLotRateFor(symbol: string, plan: Plan, terms?: PartnerTerms, accountType?: string | null): RateLookup {
   const tables: RateTable[] = [];
   if (terms?.rates?.length) tables.push({ source: 'partner override', rates: terms.rates });
   const rule = findRule(plan, 'per_lot');
   if (rule) tables.push({ source: 'plan', rates: rule.rates });
-  return lookupRate(symbol, tables, plan.symbol_groups ?? [], plan.symbol_normalisation);
+  return lookupRate(symbol, tables, plan.symbol_groups ?? [], plan.symbol_normalisation, accountType);
 }

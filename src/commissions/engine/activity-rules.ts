@@ -47,7 +47,7 @@ export function activityEntries(fact: ActivityFact, ctx: ActivityContext): Desir
   const own = ctx.plans.at(fact.owner_id, fact.date);
   if (!own) return [];
   const { plan } = own;
-  const verdict = eligibility({ plan, symbol: fact.instrument, self_trading: fact.self_referral !== null, kyc: ctx.kycOf(fact.kyc_status_id) });
+  const verdict = eligibility({ plan, symbol: fact.instrument, self_trading: fact.self_referral !== null, kyc: ctx.kycOf(fact.kyc_status_id), account_type: fact.trading_account_type });
   if (verdict.status === 'excluded') return [];
   const hold = verdict.status === 'pending' ? 'kyc_pending' : undefined;
   const chain = ctx.chainOf(fact.owner_id, fact.eod);
@@ -70,7 +70,7 @@ export function activityEntries(fact: ActivityFact, ctx: ActivityContext): Desir
   };
 
   const perLot = findRule(plan, 'per_lot');
-  const rate = perLotRateFor(fact.instrument, plan, own.terms);
+  const rate = perLotRateFor(fact.instrument, plan, own.terms, fact.trading_account_type);
   const ownerEarning = perLot ? perLotCommission({ lots, rate }) : undefined;
   const hierarchy = plan.hierarchy;
 
@@ -91,7 +91,7 @@ export function activityEntries(fact: ActivityFact, ctx: ActivityContext): Desir
     if (hierarchy?.mode === 'differential') {
       const rateOf = (partnerId: string) => {
         const theirs = ctx.plans.at(partnerId, fact.date);
-        const r = theirs ? perLotRateFor(fact.instrument, theirs.plan, theirs.terms) : undefined;
+        const r = theirs ? perLotRateFor(fact.instrument, theirs.plan, theirs.terms, fact.trading_account_type) : undefined;
         return r?.kind === 'rate' ? r.rate : '0';
       };
       const ownerRate = rate.kind === 'rate' ? rate.rate : '0';

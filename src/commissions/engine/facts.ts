@@ -12,6 +12,8 @@ export interface ActivityFact {
   commission: string | null;
   pnl: string | null;
   kyc_status_id: string | null;
+  /** The customer's account type (for MT4/MT5 data, its group): rates and exclusions can depend on it. */
+  trading_account_type: string | null;
   owner_id: string | null;
   self_referral: string | null;
   /** End of the business day: ownership and the tree are read at this instant. */
@@ -30,7 +32,7 @@ export async function loadActivityFacts(db: Sql, from: string, to: string, timeZ
     `WITH f AS (
        SELECT a.*, ((a.date + 1)::timestamp AT TIME ZONE $3) AS eod FROM trading_activity a WHERE a.date BETWEEN $1::date AND $2::date)
      SELECT f.date::text AS date, f.customer_id, f.instrument, f.currency, f.lots_traded, f.volume_usd, f.spread_cost, f.commission, f.pnl,
-            c.kyc_status_id, o.partner_id AS owner_id, o.self_referral, f.eod
+            c.kyc_status_id, c.trading_account_type, o.partner_id AS owner_id, o.self_referral, f.eod
      FROM f JOIN customers c ON c.customer_id = f.customer_id
      LEFT JOIN LATERAL (
        SELECT t.partner_id, t.self_referral FROM attributions t

@@ -94,7 +94,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     // Tier volume counts what per-lot pay would count: not self-trading, excluded instruments or
     // rejected KYC, and with deal-level data only the lots the hold-time and hedging rules keep.
     const kyc = kycOf(fact.kyc_status_id);
-    const verdict = own ? eligibility({ plan: own.plan, symbol: fact.instrument, self_trading: fact.self_referral !== null, kyc }) : undefined;
+    const verdict = own ? eligibility({ plan: own.plan, symbol: fact.instrument, self_trading: fact.self_referral !== null, kyc, account_type: fact.trading_account_type }) : undefined;
     if (own && findRule(own.plan, 'tiered_per_lot') && verdict?.status !== 'excluded' && kyc !== 'rejected') {
       const days = tierLots.get(fact.owner_id as string) ?? new Map<string, string>();
       days.set(fact.date, new Dec(days.get(fact.date) ?? 0).plus(eligibleLots(fact, ctx.dealsOf(fact), own.plan).lots).toFixed());
