@@ -17,7 +17,9 @@ import { isEpoch, serverTimeToUtc } from './time.ts';
  *    trip are summed.
  *  - side is the direction of the position closed (a sell deal closing a buy is side buy).
  * Balance operations (MT4 CMD 6, MT5 Action 2) become approved deposits (amount > 0) or
- * withdrawals (amount < 0, stored positive). Other rows (credit, bonus, charges) are skipped.
+ * withdrawals (amount < 0, stored positive), except partner payouts (a comment naming IB, agent,
+ * rebate, commission or partner). Other rows (credit, bonus, charges) are skipped.
+ * volume_usd is filled for pairs quoted in or based on USD (see dealNotionalUsd).
  */
 
 type Row = Record<string, unknown>;
@@ -31,8 +33,31 @@ const dec = (v: unknown) => (v === null || v === undefined || v === '' ? undefin
 const text = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
 const money = (v: unknown) => dec(v)?.toFixed();
 
+/*
+ * Balance operations that pay the broker's partners (IB or agent commission, rebates) are not client
+ * money: counted as deposits they would create first deposits and CPAs out of commission payouts.
+ */
+const PARTNER_PAYOUT_COMMENT = /\b(ib|agent|rebate|rebates|commission|partner)\b/i;
+
+/**
+ * Notional in USD when the deal alone tells it: a pair quoted in USD (EURUSD: lots × contract size ×
+ * price) or based on USD (USDJPY: lots × contract size). Crosses and indices would need an FX rate
+ * or the symbol's specification: left empty, so per-notional pay is not guessed.
+ */
+export function dealNotionalUsd(symbol: string | undefined, lots: Dec, contractSize: Dec | undefined, price: Dec | undefined): string | undefined {
+  const plain = symbol?.toUpperCase().replace(/[^A-Z]/g, '').slice(0, 6);
+  if (!plain || plain.length !== 6 || !contractSize || contractSize.lte(0) || lots.lte(0)) return undefined;
+  if (plain.endsWith('USD') && price && price.gt(0)) return lots.times(contractSize).times(price).toFixed();
+  if (plain.startsWith('USD')) return lots.times(contractSize).toFixed();
+  return undefined;
+}
+
+// MT4 rows carry no contract size: 100,000 is assumed for currency pairs only (never metals: XAU, XAG, XPT, XPD).
+const MT4_FX = /^(?!X(AU|AG|PT|PD))[A-Z]{6}$/;
+
 function balance(key: string, login: string, amount: Dec | undefined, time: string | undefined, comment: unknown): Mapped {
   if (!amount || amount.isZero()) return { kind: 'skip' };
+  if (PARTNER_PAYOUT_COMMENT.test(text(comment) ?? '')) return { kind: 'skip' };
   return {
     kind: 'transaction',
     key,
@@ -65,6 +90,7 @@ export function mapMt4Trade(row: Row, prefix: string, zone: string): Mapped {
       symbol: text(row.SYMBOL)?.trim(),
       side: cmd === 0 ? 'buy' : 'sell',
       lots: new Dec(String(row.VOLUME)).div(100).toFixed(),
+      volume_usd: mt4Notional(row),
       open_time: serverTimeToUtc(row.OPEN_TIME as string, zone),
       close_time: serverTimeToUtc(row.CLOSE_TIME as string, zone),
       open_price: money(row.OPEN_PRICE),
@@ -74,6 +100,12 @@ export function mapMt4Trade(row: Row, prefix: string, zone: string): Mapped {
       profit: money(row.PROFIT),
     },
   };
+}
+
+function mt4Notional(row: Row): string | undefined {
+  const symbol = text(row.SYMBOL)?.trim().toUpperCase().replace(/[^A-Z]/g, '').slice(0, 6);
+  if (!symbol || !MT4_FX.test(symbol)) return undefined;
+  return dealNotionalUsd(symbol, new Dec(String(row.VOLUME)).div(100), new Dec(100_000), dec(row.CLOSE_PRICE));
 }
 
 /** Lots of an MT5 deal, from the most precise volume column present. */
@@ -119,6 +151,7 @@ export function mapMt5Deal(row: Row, prefix: string, zone: string, entry?: Posit
       close_time: time,
       open_price: money(row.PricePosition) && !dec(row.PricePosition)?.isZero() ? money(row.PricePosition) : entry?.price,
       close_price: money(row.Price),
+      volume_usd: dealNotionalUsd(text(row.Symbol)?.trim(), lots, dec(row.ContractSize), dec(row.Price)),
       commission: commission.toFixed(),
       swap: money(row.Storage),
       profit: money(row.Profit),
