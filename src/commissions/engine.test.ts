@@ -391,6 +391,21 @@ describe('CPA, chargebacks and FX', () => {
     [held] = await b.ledger(`partner_id=${ib}&kind=per_lot`);
     expect(held.status).toBe('reversed');
   });
+
+  it('pays spread share earned on a cent account in dollars, a hundredth of the cents, with no rate loaded', async () => {
+    await b.plan({ plan_id: 'cent', name: 'Cent spread share', currency: 'USD', rules: [{ type: 'spread_share', percent: '50' }] });
+    const ib = await b.partner('IB-CENT', { payout_currency: 'USD' });
+    await b.assign(ib, 'cent');
+    await b.customer('cent-c', 'IB-CENT');
+    await b.activity([{ customer_id: 'cent-c', instrument: 'EURUSD', lots_traded: '1', currency: 'USC', spread_cost: '1234', date: '2026-11-02' }]);
+    await b.run('2026-11-01', '2026-11-30');
+    const [entry] = await b.ledger(`partner_id=${ib}`);
+    expect(entry).toMatchObject({ currency: 'USD', amount: '6.17', status: 'approved', hold_reason: null }); // 50 % of 1,234 cents = 617 USC
+    const explained = JSON.stringify(await b.ok('GET', `/api/v1/ledger/${entry.entry_id}/explain`));
+    expect(explained).toContain('617 ÷ 100 = 6.17 USD');
+    const [{ rate }] = await t.server.ctx.db.query<{ rate: string }>(`SELECT fx_rate('2026-11-02', 'USC', 'USD')::text AS rate`);
+    expect(Number(rate)).toBe(0.01);
+  });
 });
 
 describe('plan simulation', () => {

@@ -34,13 +34,34 @@ export function convert(amount: string, from: string, to: string, q: Quotes): { 
   return undefined;
 }
 
+const CENTS: Record<string, string> = { USC: 'USD', EUC: 'EUR' };
+
 /**
  * Converts earnings into each partner's payout currency at the rates of the fact's day. Without a
  * rate the earning stays in its own currency, held with reason missing_fx_rate: never a guess.
  * When the rate arrives, the next run replaces it with the converted amount.
  */
-export async function toPayoutCurrency(db: Sql, entries: DesiredEntry[], payoutCurrency: Map<string, string>): Promise<DesiredEntry[]> {
+export async function toPayoutCurrency(db: Sql, earned: DesiredEntry[], payoutCurrency: Map<string, string>): Promise<DesiredEntry[]> {
   const target = (e: DesiredEntry) => payoutCurrency.get(e.partner_id) ?? e.currency;
+  // Cent-account amounts (USC, EUC) become their unit currency first: a hundredth, on every day.
+  const entries = earned.map((e) => {
+    const unit = CENTS[e.currency];
+    if (!unit || target(e) === e.currency) return e;
+    const amount = new Dec(e.amount).div(100).toFixed();
+    return {
+      ...e,
+      currency: unit,
+      amount,
+      explanation: explain({
+        rule: 'cent_conversion',
+        inputs: { amount: e.amount, from: e.currency, to: unit },
+        formula: `cents ÷ 100 (1 ${e.currency} = 0.01 ${unit})`,
+        arithmetic: `${e.amount} ÷ 100 = ${amount} ${unit}`,
+        result: amount,
+        steps: [e.explanation],
+      }),
+    };
+  });
   const needed = new Map<string, { d: string; f: string; t: string }>();
   for (const e of entries) {
     const t = target(e);
