@@ -79,7 +79,96 @@ export function Clients() {
           </>
         )}
       </DataView>
+      <CpaProgress partnerId={partnerId} />
     </>
+  );
+}
+
+interface CpaRow {
+  customer_id: string;
+  signup_date: string;
+  status: 'pending' | 'qualified' | 'expired' | 'not_eligible';
+  reason: string | null;
+  cpa_amount: string;
+  currency: string;
+  ledger_status: string | null;
+  ftd_amount: string;
+  min_first_deposit: string;
+  ftd_met: boolean;
+  lots: string;
+  min_lots: string;
+  lots_met: boolean;
+  kyc_required: boolean;
+  kyc_met: boolean;
+  days_left: number;
+}
+
+const CPA_REASONS: Record<string, string> = { country_not_paid: 'country not paid', kyc_rejected: 'KYC rejected', ftd_below_minimum: 'first deposit below the minimum' };
+
+/** Where the partner's own clients stand against its CPA: what is met, what is missing, days left. */
+function CpaProgress({ partnerId }: { partnerId: string }) {
+  const [status, setStatus] = useState('pending');
+  const state = useAsync(
+    (signal) => api.get<{ counts: Record<CpaRow['status'], number>; data: CpaRow[] }>(`/api/v1/partners/${enc(partnerId)}/cpa-progress${qs({ status, per_page: 50 })}`, { signal }),
+    [partnerId, status],
+  );
+  const counts = state.data?.counts;
+  if (!counts || Object.values(counts).every((n) => n === 0)) return null;
+  const check = (met: boolean, text: string) => <span className={met ? 'ok' : 'muted'}>{met ? '✓' : '○'} {text}</span>;
+  return (
+    <section className="card" aria-label="CPA progress">
+      <h2>CPA progress</h2>
+      <p className="small muted">Your own clients against your plan's CPA conditions. A qualified client's CPA appears in your earnings.</p>
+      <div className="toolbar" role="group" aria-label="CPA status">
+        {(['pending', 'qualified', 'expired', 'not_eligible'] as const).map((s) => (
+          <button key={s} type="button" className={`btn btn-small${status === s ? ' btn-primary' : ''}`} aria-pressed={status === s} onClick={() => setStatus(s)}>
+            {s.replace('_', ' ')} ({formatNumber(counts[s])})
+          </button>
+        ))}
+      </div>
+      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No client in this state.">
+        {(d) => (
+          <TableWrap label="CPA progress">
+            <thead>
+              <tr>
+                <th>Client</th>
+                <th>Signed up</th>
+                <th>Conditions</th>
+                <th className="r">CPA</th>
+                <th className="r">Days left</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.data.map((r) => (
+                <tr key={r.customer_id}>
+                  <td>
+                    <div className="strong">{r.customer_id}</div>
+                    <Badge>{r.status.replace('_', ' ')}</Badge> {r.reason ? <span className="small muted">{CPA_REASONS[r.reason] ?? r.reason}</span> : null}
+                  </td>
+                  <td>{formatDate(r.signup_date)}</td>
+                  <td className="small">
+                    {check(r.ftd_met, `first deposit ${formatMoney(r.ftd_amount, r.currency)} of ${formatMoney(r.min_first_deposit, r.currency)}`)}
+                    <br />
+                    {check(r.lots_met, `${formatNumber(r.lots)} of ${formatNumber(r.min_lots)} lots`)}
+                    {r.kyc_required ? (
+                      <>
+                        <br />
+                        {check(r.kyc_met, 'KYC approved')}
+                      </>
+                    ) : null}
+                  </td>
+                  <td className="r">
+                    {formatMoney(r.cpa_amount, r.currency)}
+                    {r.ledger_status ? <div className="small muted">{r.ledger_status}</div> : null}
+                  </td>
+                  <td className="r">{r.status === 'pending' ? formatNumber(r.days_left) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </TableWrap>
+        )}
+      </DataView>
+    </section>
   );
 }
 
