@@ -5,16 +5,18 @@ import { appendEvents } from '../events/outbox.ts';
 import { AppError, notFound } from '../shared/errors.ts';
 import { statementEntryIds } from './read.ts';
 
-export const ACTIONS = ['review', 'approve', 'hold', 'reject', 'pay'] as const;
+export const ACTIONS = ['review', 'approve', 'hold', 'reject', 'pay', 'fail'] as const;
 export type StatementAction = (typeof ACTIONS)[number];
 
 /** From which statuses each action may move a statement, and where to. */
 const MOVES: Record<StatementAction, { from: string[]; to: string }> = {
   review: { from: ['draft'], to: 'reviewed' },
-  approve: { from: ['draft', 'reviewed', 'held'], to: 'approved' },
+  approve: { from: ['draft', 'reviewed', 'held', 'failed'], to: 'approved' },
   hold: { from: ['draft', 'reviewed', 'approved'], to: 'held' },
-  reject: { from: ['draft', 'reviewed', 'held', 'approved'], to: 'rejected' },
+  reject: { from: ['draft', 'reviewed', 'held', 'approved', 'failed'], to: 'rejected' },
   pay: { from: ['approved'], to: 'paid' },
+  // The payment bounced or was returned: a paid statement's entries go back to approved.
+  fail: { from: ['approved', 'paid'], to: 'failed' },
 };
 
 export interface ActionInput {
@@ -50,7 +52,7 @@ export async function actOnStatement(tx: Sql, statementId: string, input: Action
   const move = MOVES[input.action];
   if (!move.from.includes(before.status))
     throw new AppError(409, 'statement_status', `Statement is ${before.status}; "${input.action}" applies only to a ${move.from.join(' or ')} statement.`);
-  const reason = input.action === 'hold' || input.action === 'reject' ? input.reason : input.action === 'approve' ? null : before.status_reason;
+  const reason = input.action === 'hold' || input.action === 'reject' || input.action === 'fail' ? input.reason : input.action === 'approve' ? null : before.status_reason;
   await tx.query(
     `UPDATE payout_statements SET status = $2, status_reason = $3, paid_reference = coalesce($4, paid_reference), paid_on = coalesce($5::date, paid_on), updated_at = now()
      WHERE statement_id = $1`,
@@ -66,6 +68,14 @@ export async function actOnStatement(tx: Sql, statementId: string, input: Action
       throw new AppError(409, 'statement_stale', 'Some entries on this statement changed since it was drafted (reversed by a recomputation); reject it and start a new run.');
     await tx.query('UPDATE ledger_entry_status SET payout_id = $2 WHERE entry_id = ANY($1::bigint[])', [ids, statementId]);
     await appendEvents(tx, [{ type: 'payout.paid', subjectType: 'partner', subjectId: before.partner_id, data: { ...data, reference: input.reference, paid_on: input.paidOn } }]);
+  }
+  if (input.action === 'fail') {
+    if (before.status === 'paid') {
+      await setStatus(tx, ids, 'approved', `payment of statement ${statementId} failed: ${input.reason}`, ['paid'], input.actor);
+      await tx.query('UPDATE ledger_entry_status SET payout_id = NULL WHERE entry_id = ANY($1::bigint[]) AND payout_id = $2', [ids, statementId]);
+    }
+    // An alert, not a silent failure: subscribers (finance, the CRM) hear of it at once.
+    await appendEvents(tx, [{ type: 'payout.failed', subjectType: 'partner', subjectId: before.partner_id, data: { ...data, reason: input.reason, previous_status: before.status } }]);
   }
   await recordAudit(tx, {
     actor: input.actor,

@@ -11,7 +11,7 @@ export interface StatementView {
   partner_id: string;
   partner_name: string;
   currency: string;
-  status: 'draft' | 'reviewed' | 'approved' | 'paid' | 'held' | 'rejected' | 'carried';
+  status: 'draft' | 'reviewed' | 'approved' | 'paid' | 'held' | 'rejected' | 'carried' | 'failed';
   opening_balance: string;
   period_amount: string;
   ledger_total: string;

@@ -149,3 +149,36 @@ describe('per-partner workflow', () => {
     await expect(t.server.ctx.db.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
   });
 });
+
+describe('a payment that fails', () => {
+  it('marks a paid statement failed, returns its entries to approved, alerts, and pays it again once approved', async () => {
+    const ib = await p.earner('FAIL');
+    await p.lots('FAIL', '10', '2026-06-04');
+    await p.run();
+    await p.close('2026-06');
+    const run = await p.payoutRun('2026-06');
+    const id = p.statementOf(run, ib)!.statement_id;
+    expect((await p.act(id, 'approve')).status).toBe(200);
+    expect((await p.act(id, 'pay', { reference: 'WIRE-77', paid_on: '2026-07-02' })).status).toBe(200);
+
+    expect((await p.act(id, 'fail')).status).toBe(422); // a reason is required
+    const failed = await p.act(id, 'fail', { reason: 'returned by the bank: account closed' });
+    expect(failed.status, failed.text).toBe(200);
+    expect(failed.body).toMatchObject({ status: 'failed', status_reason: 'returned by the bank: account closed' });
+    const entries = await p.ledger(`partner_id=${ib}`);
+    expect(entries.every((e) => e.status === 'approved' && e.payout_id === null)).toBe(true);
+    const alerts = (await p.ok('GET', '/api/v1/events?type=payout.failed')).data.filter((e: any) => e.data.partner_id === ib);
+    expect(alerts.map((e: any) => e.data)).toEqual([expect.objectContaining({ statement_id: id, amount: '100.00', currency: 'USD', reason: 'returned by the bank: account closed', previous_status: 'paid' })]);
+    // Entries going back to approved are not new commission: no commission.approved for them.
+    const announced = (await p.ok('GET', '/api/v1/events?type=commission.approved&limit=1000')).data.filter((e: any) => e.data.partner_id === ib);
+    expect(announced).toHaveLength(1);
+
+    // The failed statement keeps its entries off the next run until it is settled.
+    expect((await p.act(id, 'pay', { reference: 'WIRE-78', paid_on: '2026-07-09' })).status).toBe(409);
+    expect((await p.act(id, 'approve')).body.status).toBe('approved');
+    expect((await p.act(id, 'pay', { reference: 'WIRE-78', paid_on: '2026-07-09' })).body).toMatchObject({ status: 'paid' });
+    expect((await p.ledger(`partner_id=${ib}`)).every((e) => e.status === 'paid' && e.payout_id === id)).toBe(true);
+    const actions = await t.server.ctx.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE subject_id = $1 ORDER BY id`, [id]);
+    expect(actions.map((r) => r.action)).toEqual(['statement.approve', 'statement.pay', 'statement.fail', 'statement.approve', 'statement.pay']);
+  });
+});

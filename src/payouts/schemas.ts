@@ -4,7 +4,7 @@ const Money = (description: string, example = '125.40') => Type.String({ descrip
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const StatementStatus = Type.Union(
-  [Type.Literal('draft'), Type.Literal('reviewed'), Type.Literal('approved'), Type.Literal('paid'), Type.Literal('held'), Type.Literal('rejected'), Type.Literal('carried')],
+  [Type.Literal('draft'), Type.Literal('reviewed'), Type.Literal('approved'), Type.Literal('paid'), Type.Literal('held'), Type.Literal('rejected'), Type.Literal('carried'), Type.Literal('failed')],
   { description: 'draft → reviewed → approved → paid; held (with a reason) or rejected; carried: below the minimum or negative, carried to the next run.' },
 );
 

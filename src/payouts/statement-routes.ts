@@ -107,10 +107,10 @@ export const statementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { scope: 'payouts:write', auditsItself: true },
       schema: {
         tags: ['Payouts'],
-        summary: 'Review, approve, hold, reject or pay a statement',
+        summary: 'Review, approve, hold, reject, pay or mark failed a statement',
         description:
-          'Moves one statement (never the whole run): review (draft → reviewed), approve (draft/reviewed/held → approved, event payout.approved), hold and reject (need `reason`; rejecting releases the entries to the next run), pay (approved → paid, needs `reference` and `paid_on`; marks exactly its ledger entries paid, event payout.paid). A statement already moved answers 409, so it is never paid twice. Every action is audit-logged.',
-        params: Type.Object({ statement_id: Type.String({ maxLength: 64 }), action: Type.Union([Type.Literal('review'), Type.Literal('approve'), Type.Literal('hold'), Type.Literal('reject'), Type.Literal('pay')], { description: 'What to do.' }) }),
+          'Moves one statement (never the whole run): review (draft → reviewed), approve (draft/reviewed/held/failed → approved, event payout.approved), hold and reject (need `reason`; rejecting releases the entries to the next run), pay (approved → paid, needs `reference` and `paid_on`; marks exactly its ledger entries paid, event payout.paid), fail (approved/paid → failed, needs `reason`: the payment bounced or was returned; a paid statement\'s entries go back to approved, event payout.failed; approve it again to re-pay, or reject it). A statement already moved answers 409, so it is never paid twice. Every action is audit-logged.',
+        params: Type.Object({ statement_id: Type.String({ maxLength: 64 }), action: Type.Union([Type.Literal('review'), Type.Literal('approve'), Type.Literal('hold'), Type.Literal('reject'), Type.Literal('pay'), Type.Literal('fail')], { description: 'What to do.' }) }),
         body: Type.Optional(
           Type.Object(
             {
@@ -128,7 +128,7 @@ export const statementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { action, statement_id } = request.params;
       const body = request.body ?? {};
       const missing = (field: string) => new AppError(422, 'validation_failed', `"${action}" needs ${field}.`, [{ field, reason: 'is required for this action' }]);
-      if ((action === 'hold' || action === 'reject') && !body.reason) throw missing('reason');
+      if ((action === 'hold' || action === 'reject' || action === 'fail') && !body.reason) throw missing('reason');
       if (action === 'pay' && !body.reference) throw missing('reference');
       if (action === 'pay' && !body.paid_on) throw missing('paid_on');
       const paidOn = body.paid_on ? dayParam('paid_on', body.paid_on) : undefined;

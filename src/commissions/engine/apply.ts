@@ -262,7 +262,8 @@ export async function setStatus(tx: Sql, ids: number[], to: string, reason: stri
       subjectId: p.partner_id,
       data: { partner_id: p.partner_id, status: to, from_statuses: from, entries: p.entries, date_from: p.date_from, date_to: p.date_to, reason, changed_by: actor },
     })));
-    if (to === 'approved') await appendEvents(tx, await approvedEvents(tx, rows.map((r) => r.entry_id), { reason }));
+    // Released holds become payable: announced once. (A failed payment's entries returning to approved are not new commission.)
+    if (to === 'approved' && from.includes('pending')) await appendEvents(tx, await approvedEvents(tx, rows.filter((r) => r.previous === 'pending').map((r) => r.entry_id), { reason }));
   }
   return rows.map((r) => r.entry_id);
 }

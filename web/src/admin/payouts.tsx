@@ -109,13 +109,17 @@ export function PayoutRuns() {
   );
 }
 
-type Action = 'review' | 'approve' | 'hold' | 'reject' | 'pay';
+type Action = 'review' | 'approve' | 'hold' | 'reject' | 'pay' | 'fail';
 const ALLOWED: Record<string, Action[]> = {
   draft: ['review', 'approve', 'hold', 'reject'],
   reviewed: ['approve', 'hold', 'reject'],
   held: ['approve', 'reject'],
-  approved: ['pay', 'hold'],
+  approved: ['pay', 'hold', 'fail'],
+  paid: ['fail'],
+  failed: ['approve', 'reject'],
 };
+const ACTION_LABEL: Partial<Record<Action, string>> = { pay: 'Mark paid', fail: 'Payment failed' };
+const labelOf = (a: Action) => ACTION_LABEL[a] ?? titleCase(a);
 
 export function PayoutRun() {
   const { run_id } = useParams<{ run_id: string }>();
@@ -194,9 +198,9 @@ export function PayoutRun() {
                   {writable && (
                     <td className="nowrap">
                       {(ALLOWED[s.status] ?? []).map((a) =>
-                        a === 'hold' || a === 'reject' || a === 'pay' ? (
-                          <button key={a} type="button" className={`btn btn-small${a === 'reject' ? ' btn-danger' : ''}`} onClick={() => setActing({ statement: s, action: a })}>
-                            {a === 'pay' ? 'Mark paid' : titleCase(a)}
+                        a === 'hold' || a === 'reject' || a === 'pay' || a === 'fail' ? (
+                          <button key={a} type="button" className={`btn btn-small${a === 'reject' || a === 'fail' ? ' btn-danger' : ''}`} onClick={() => setActing({ statement: s, action: a })}>
+                            {labelOf(a)}
                           </button>
                         ) : (
                           <ActionButton key={a} className={`btn btn-small${a === 'approve' ? ' btn-primary' : ''}`} onClick={() => act(s, a)}>
@@ -223,7 +227,7 @@ function ActionForm({ statement, action, onClose, onDone }: { statement: Stateme
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const errors = fieldErrors(error);
-  const label = action === 'pay' ? 'Mark paid' : titleCase(action);
+  const label = labelOf(action);
   return (
     <Panel title={`${label}: ${statement.partner_name} (${formatMoney(statement.amount_payable, statement.currency)})`} onClose={onClose}>
       <form
@@ -247,11 +251,18 @@ function ActionForm({ statement, action, onClose, onDone }: { statement: Stateme
             <TextField label="Paid on" type="date" required value={paidOn} onChange={setPaidOn} error={errors.paid_on} />
           </>
         ) : (
-          <TextField label="Reason" required value={reason} onChange={setReason} error={errors.reason} hint="Shown to the partner on the statement." />
+          <TextField
+            label="Reason"
+            required
+            value={reason}
+            onChange={setReason}
+            error={errors.reason}
+            hint={action === 'fail' ? 'Why the payment did not reach the partner (returned, rejected by the bank…). A paid statement goes back to approved entries; approve it to pay again.' : 'Shown to the partner on the statement.'}
+          />
         )}
         <ErrorMessage error={error} />
         <div className="form-actions">
-          <button type="submit" className={`btn ${action === 'reject' ? 'btn-danger' : 'btn-primary'}`} disabled={busy}>
+          <button type="submit" className={`btn ${action === 'reject' || action === 'fail' ? 'btn-danger' : 'btn-primary'}`} disabled={busy}>
             {busy ? '…' : label}
           </button>
           <button type="button" className="btn btn-ghost" onClick={onClose}>
