@@ -57,3 +57,29 @@ export function businessDate(isoInstant: string, timeZone: string): string {
   }
   return f.format(new Date(isoInstant));
 }
+
+/**
+ * The instant a business day starts in the broker's time zone (midnight there), as ISO UTC.
+ * Found by correcting a UTC guess with the zone's offset; a second pass settles DST changes.
+ */
+export function startOfBusinessDay(date: string, timeZone: string): string {
+  const target = Date.parse(`${date}T00:00:00Z`);
+  let t = target;
+  for (let pass = 0; pass < 3; pass++) {
+    const local = Date.parse(`${businessDate(new Date(t).toISOString(), timeZone)}T${timeOfDay(t, timeZone)}Z`);
+    const next = t - (local - target);
+    if (next === t) break;
+    t = next;
+  }
+  return new Date(t).toISOString();
+}
+
+const timeFormatters = new Map<string, Intl.DateTimeFormat>();
+function timeOfDay(t: number, timeZone: string): string {
+  let f = timeFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    timeFormatters.set(timeZone, f);
+  }
+  return f.format(new Date(t));
+}

@@ -80,8 +80,8 @@ export interface PartnerMonthlyRevenue {
   bonuses: string;
 }
 
-/** Monthly revenue of every customer each of these partners owned at a month's end, from the first month on record up to `to`. */
-export async function loadPartnerMonthlyRevenue(db: Sql, partnerIds: string[], to: string, kycRejected: string[]): Promise<PartnerMonthlyRevenue[]> {
+/** Monthly revenue of every customer each of these partners owned at a month's end (broker time zone), from the first month on record up to `to`. */
+export async function loadPartnerMonthlyRevenue(db: Sql, partnerIds: string[], to: string, kycRejected: string[], timeZone: string): Promise<PartnerMonthlyRevenue[]> {
   if (!partnerIds.length) return [];
   return db.query<PartnerMonthlyRevenue>(
     `WITH owned AS (
@@ -91,7 +91,7 @@ export async function loadPartnerMonthlyRevenue(db: Sql, partnerIds: string[], t
               sum(t.spread_cost) AS spread_cost, sum(t.commission) AS commission, sum(t.pnl) AS client_pnl, 0::numeric AS bonuses
        FROM trading_activity t WHERE t.customer_id IN (SELECT customer_id FROM owned) AND t.date <= $2::date GROUP BY 1, 2, 3, 4
        UNION ALL
-       SELECT x.customer_id, date_trunc('month', x.transaction_date AT TIME ZONE 'UTC')::date, x.currency, NULL, 0, 0, 0, sum(x.amount)
+       SELECT x.customer_id, date_trunc('month', x.transaction_date AT TIME ZONE $4)::date, x.currency, NULL, 0, 0, 0, sum(x.amount)
        FROM transactions x WHERE x.customer_id IN (SELECT customer_id FROM owned) AND x.transaction_type = 'bonus' AND x.status = 'approved'
          AND x.transaction_date < ($2::date + 1) GROUP BY 1, 2, 3),
      m AS (
@@ -101,15 +101,15 @@ export async function loadPartnerMonthlyRevenue(db: Sql, partnerIds: string[], t
        JOIN LATERAL (
          SELECT o.partner_id, o.self_referral FROM attributions o
          WHERE o.customer_id = a.customer_id AND o.superseded_at IS NULL
-           AND o.effective_from <= ((a.month + interval '1 month')::timestamp AT TIME ZONE 'UTC') - interval '1 millisecond'
-           AND (o.effective_to IS NULL OR o.effective_to > ((a.month + interval '1 month')::timestamp AT TIME ZONE 'UTC') - interval '1 millisecond')
+           AND o.effective_from <= ((a.month + interval '1 month')::timestamp AT TIME ZONE $4) - interval '1 millisecond'
+           AND (o.effective_to IS NULL OR o.effective_to > ((a.month + interval '1 month')::timestamp AT TIME ZONE $4) - interval '1 millisecond')
          LIMIT 1) o ON true
        WHERE o.partner_id = ANY($1::text[]))
      SELECT partner_id, to_char(month, 'YYYY-MM') AS period, currency, instrument, self_referred, kyc_rejected,
             count(DISTINCT customer_id)::int AS customers,
             coalesce(sum(spread_cost), 0)::text AS spread_cost, coalesce(sum(commission), 0)::text AS commission, coalesce(sum(client_pnl), 0)::text AS client_pnl, coalesce(sum(bonuses), 0)::text AS bonuses
      FROM m GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 3, 2, 4 NULLS FIRST, 5, 6`,
-    [partnerIds, to, kycRejected],
+    [partnerIds, to, kycRejected, timeZone],
   );
 }
 

@@ -2,6 +2,7 @@ import type { Sql } from '../../db/index.ts';
 import { appendEvents, type NewEvent } from '../../events/outbox.ts';
 import { trackingData, trackingOf } from '../../partners/attribution/store.ts';
 import { kycState } from '../../ingest/kyc.ts';
+import { startOfBusinessDay } from '../../shared/dates.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { findRule } from '../plan-schema.ts';
 import { type ActivityContext, activityEntries, eligibleLots } from './activity-rules.ts';
@@ -44,8 +45,11 @@ const ENGINE_LOCK = 727_202;
 // CPA windows are at most a year in practice; customers who signed up earlier cannot still qualify.
 const CPA_LOOKBACK_DAYS = 366;
 
-/** Instant at which a business month ends in the broker's time zone. */
-const monthEnd = (period: string) => `${lastDayOf(period)}T23:59:59.999Z`;
+/** The last instant of a business month in the broker's time zone. */
+const monthEnd = (period: string, timeZone: string) => {
+  const next = new Date(Date.parse(`${lastDayOf(period)}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return new Date(Date.parse(startOfBusinessDay(next, timeZone)) - 1).toISOString();
+};
 
 /**
  * Recomputes every commission from the facts of whole months covering [from, to] and appends
@@ -109,11 +113,11 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   for (const f of facts) {
     const period = periodOf(f.date);
     if (!closed.has(period)) continue;
-    const owner = ownerAt(f.customer_id, monthEnd(period))?.partner_id;
+    const owner = ownerAt(f.customer_id, monthEnd(period, settings.brokerTimeZone))?.partner_id;
     const plan = owner ? plans.at(owner, lastDayOf(period)) : undefined;
     if (owner && plan && findRule(plan.plan, 'revenue_share')) revenuePartners.add(owner);
   }
-  const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], to, settings.kycRejected);
+  const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], to, settings.kycRejected, settings.brokerTimeZone);
   desired.push(...revenueShareEntries(revenue, { plans, closed }).filter((e) => e.fact_date >= from && e.fact_date <= to));
   desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
 
