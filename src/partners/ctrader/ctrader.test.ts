@@ -71,6 +71,19 @@ describe('cTrader Invite webhook', () => {
     expect(reassigned?.data).toMatchObject({ previous_partner_id: partnerId, source: 'ctrader_invite', affiliate_id: moved.body.brokerPartnerId });
   });
 
+  it('answers the Spotware example ATTRIBUTED_NEW: the partner is new, and the trader is attributed once its record arrives', async () => {
+    const res = await invite({ invitedUserId: 9216, partnerUserId: 98042, brokerPartnerId: 'I2333NEWIB' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ brokerPartnerId: 'I2333NEWIB', brokerResult: 'ATTRIBUTED_NEW' });
+    const partnerId = (await api.ok('GET', '/api/v1/partners?affiliate_id=I2333NEWIB')).data[0].partner_id;
+    await identities([{ user_id: 9216, customer_id: 'CT-9216' }]);
+    await api.customers([{ customer_id: 'CT-9216', signup_date: '2026-03-05T10:00:00Z', affiliate_id: '' }]);
+    expect((await api.attribution('CT-9216')).periods).toMatchObject([{ partner_id: partnerId, source: 'ctrader_invite' }]);
+    // The same webhook again: the same answer, nothing more created.
+    expect((await invite({ invitedUserId: 9216, partnerUserId: 98042, brokerPartnerId: 'I2333NEWIB' })).body).toEqual(res.body);
+    expect((await api.ok('GET', '/api/v1/partners?affiliate_id=I2333NEWIB')).data).toHaveLength(1);
+  });
+
   it('answers a replayed webhook exactly as the first time, changing nothing', async () => {
     await api.customers([{ customer_id: 'CT-5000', signup_date: '2026-03-01T10:00:00Z', affiliate_id: '' }]);
     await identities([{ user_id: 5000, customer_id: 'CT-5000' }]);

@@ -66,7 +66,8 @@ async function partnerFor(tx: Sql, w: InviteWebhook, maxLevels: number): Promise
 
 /**
  * Handles one cTrader Invite webhook (docs.spotware.com/cTrader_Invite/API_Calls):
- * ATTRIBUTED_NEW — the partner user was new to the broker: a partner was created, its id returned;
+ * ATTRIBUTED_NEW — the partner user was new to the broker: a partner was created, its id returned
+ *   (when the trader's customer record is not known yet, it is attributed as soon as it arrives);
  * ATTRIBUTED — a known partner now owns (or already owned) the trader;
  * PENDING_ATTRIBUTION — the trader's customer record is not known yet (or the move waits for review);
  * REATTRIBUTED — the trader moved from another partner to this one.
@@ -110,6 +111,10 @@ export async function handleInvite(tx: Sql, w: InviteWebhook, opts: { policy: At
       }
     }
   }
+  // A partner user seen for the first time gets its new brokerPartnerId with ATTRIBUTED_NEW, the
+  // answer cTrader stores it from, even while the trader waits for its customer record (the
+  // attribution is applied when that record arrives, as for PENDING_ATTRIBUTION).
+  if (partner.created && status === 'pending') result = 'ATTRIBUTED_NEW';
   const answer: InviteAnswer = { brokerPartnerId: partner.affiliateId, brokerResult: result };
   await tx.query(
     `INSERT INTO ctrader_invites (invited_user_id, partner_user_id, broker_partner_id, broker_name, request_key, partner_id, customer_id, status, response, resolved_at)

@@ -50,7 +50,7 @@ export const ctraderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'cTrader Invite webhook',
         description:
           'The URL a broker gives Spotware for cTrader Invite. Authenticated with HTTP Basic (`OPENIB_CTRADER_INVITE_USER` / `OPENIB_CTRADER_INVITE_PASSWORD`), not with a bearer token. ' +
-          'Answers `ATTRIBUTED_NEW` (the partner user was new: a partner was created and its id is returned), `ATTRIBUTED` (a known partner), ' +
+          'Answers `ATTRIBUTED_NEW` (the partner user was new: a partner was created and its id is returned; a trader whose record has not arrived yet is attributed on arrival), `ATTRIBUTED` (a known partner), ' +
           '`PENDING_ATTRIBUTION` (the trader\'s customer record is not known yet — map the cTrader user with POST /api/v1/integrations/ctrader-invite/identities — or the move waits for review inside the guaranteed attribution period) ' +
           'or `REATTRIBUTED` (the trader moved to this partner). The same webhook sent again gets the same answer.',
         body: InviteBody,
