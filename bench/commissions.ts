@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Commission run benchmark: daily activity over a five-level IB tree, every rule type active
  * (per lot by symbol group with overrides, per notional, spread share, tiers, revenue share, CPA),
@@ -14,6 +15,7 @@ import { upsertCustomers } from '../src/ingest/customers.ts';
 import { createPartner } from '../src/partners/partners.ts';
 import type { BenchOptions, BenchRow } from './lib.ts';
 import { scratchDatabase } from './server-process.ts';
+import { hasKeyRing, installKeyRing, keyRingOf } from '../src/shared/keyring.ts';
 
 const PLAN = {
   plan_id: 'bench',
@@ -39,6 +41,8 @@ const INSTRUMENTS = ['EURUSD', 'GBPUSD', 'USDJPY', 'XAUUSD'];
 export async function commissionsBench(opts: BenchOptions): Promise<BenchRow[]> {
   const size = opts.quick ? { partners: 31, customers: 300, days: 5 } : { partners: 781, customers: 10_000, days: 20 };
   const scratch = await scratchDatabase(opts.postgresUrl);
+  // Partners' emails are sealed at rest: the process needs a key ring, as openPlatform would install.
+  if (!hasKeyRing()) installKeyRing(keyRingOf(`bench:${randomBytes(32).toString('base64url')}`));
   const db = openPostgres(scratch.url, 4);
   try {
     await migrate(db);
