@@ -20,8 +20,14 @@ describe('exclusions', () => {
   });
 
   it('fills the documented defaults', () => {
-    expect(exclusionsOf({})).toEqual({ self_trading: true, require_kyc_approved: false, min_hold_seconds: 0, hedge_netting: true, instruments: [] });
+    expect(exclusionsOf({})).toEqual({ self_trading: true, require_kyc_approved: false, min_hold_seconds: 0, hedge_netting: true, instruments: [], account_types: [] });
     expect(eligibility({ plan: {}, symbol: 'US30', self_trading: false, kyc: 'none' })).toEqual({ status: 'eligible' });
+  });
+
+  it('excludes account types the plan lists, exactly or by glob, ignoring case', () => {
+    const plan = { exclusions: { account_types: ['demo*', 'CONTEST'] } };
+    for (const [type, excluded] of [['demo\\forex-usd', true], ['DEMO', true], ['contest', true], ['real\\ecn', false], [null, false]] as const)
+      expect(eligibility({ plan, symbol: 'EURUSD', self_trading: false, kyc: 'none', account_type: type }).status, String(type)).toBe(excluded ? 'excluded' : 'eligible');
   });
 
   it('recognises a partner trading through its own or a linked customer', () => {
