@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { auditRequest } from '../audit/http.ts';
 import { ErrorBody } from '../http/schemas.ts';
 import { parseDate } from '../shared/dates.ts';
 import { AppError, notFound } from '../shared/errors.ts';
@@ -64,7 +65,7 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/plans',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       validatorCompiler: documentOnly,
       schema: {
         tags: ['Plans'],
@@ -76,7 +77,11 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { plan, effectiveFrom } = splitEffective(request.body);
-      const created = await db.transaction((tx) => createPlan(tx, plan, effectiveFrom, actor(request)));
+      const created = await db.transaction(async (tx) => {
+        const version = await createPlan(tx, plan, effectiveFrom, actor(request));
+        await auditRequest(tx, request, { action: 'plans.create', subject: { type: 'plans', id: version.plan_id }, after: version });
+        return version;
+      });
       return reply.status(201).send(created);
     },
   );
@@ -84,7 +89,7 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/api/v1/plans/:plan_id',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? () => true : (v: unknown) => typeof v === 'object'),
       schema: {
         tags: ['Plans'],
@@ -99,7 +104,13 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { plan, effectiveFrom } = splitEffective(request.body);
       if (!effectiveFrom) throw new AppError(422, 'validation_failed', 'effective_from is required for a new version.', [{ field: 'effective_from', reason: 'is required' }]);
-      return db.transaction((tx) => addPlanVersion(tx, request.params.plan_id, plan, effectiveFrom, actor(request)));
+      return db.transaction(async (tx) => {
+        // The plan as it stood, so the audit entry shows exactly what the new version changed.
+        const before = (await listPlanVersions(tx, request.params.plan_id)).at(-1);
+        const version = await addPlanVersion(tx, request.params.plan_id, plan, effectiveFrom, actor(request));
+        await auditRequest(tx, request, { action: 'plans.replace', subject: { type: 'plans', id: request.params.plan_id }, before, after: version });
+        return version;
+      });
     },
   );
 
@@ -130,7 +141,7 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/partners/:partner_id/plan',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', auditsItself: true },
       schema: {
         tags: ['Plans'],
         summary: 'Put a partner on a plan from a date',
@@ -147,9 +158,12 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const [exists] = await db.query('SELECT 1 FROM partners WHERE partner_id = $1', [request.params.partner_id]);
       if (!exists) throw notFound(`Partner "${request.params.partner_id}"`);
       const b = request.body;
-      const data = await db.transaction((tx) =>
-        assignPlan(tx, { partnerId: request.params.partner_id, planId: b.plan_id, effectiveFrom: day('effective_from', b.effective_from), terms: b.terms, actor: actor(request) }),
-      );
+      const data = await db.transaction(async (tx) => {
+        const before = await partnerPlanHistory(tx, request.params.partner_id);
+        const after = await assignPlan(tx, { partnerId: request.params.partner_id, planId: b.plan_id, effectiveFrom: day('effective_from', b.effective_from), terms: b.terms, actor: actor(request) });
+        await auditRequest(tx, request, { action: 'partners.plan_create', subject: { type: 'partners', id: request.params.partner_id }, before, after });
+        return after;
+      });
       return { data };
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { auditRequest } from '../audit/http.ts';
 import { idempotentWrite } from '../http/idempotency.ts';
 import { ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
 import { Filters, readPage } from '../shared/pagination.ts';
@@ -7,7 +8,7 @@ import { assertBrokerCaller, assertPartnerAccess } from './access.ts';
 import { linkRuntime } from './links/runtime.ts';
 import { partnerFields, readPartnerBody } from './partner-input.ts';
 import { emailHashCandidates } from '../shared/keyring.ts';
-import { createPartner, openPartner, PARTNER_COLUMNS, type Partner, type PartnerStatus, requirePartner, setPartnerStatus, updatePartner } from './partners.ts';
+import { createPartner, getPartner, openPartner, PARTNER_COLUMNS, type Partner, type PartnerStatus, requirePartner, setPartnerStatus, updatePartner } from './partners.ts';
 import { PartnerIdParam, PartnerView } from './schemas.ts';
 
 const NewPartnerBody = Type.Object(
@@ -35,7 +36,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/partners',
     {
-      config: { scope: 'partners:write' },
+      config: { scope: 'partners:write', auditsItself: true },
       schema: {
         tags: ['Partners'],
         summary: 'Create a partner (IB or affiliate)',
@@ -50,16 +51,18 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       assertBrokerCaller(request.caller, 'create partners');
       const input = readPartnerBody(request.body);
       reply.status(201);
-      return idempotentWrite(db, request, reply, 201, (tx) =>
-        createPartner(tx, {
+      return idempotentWrite(db, request, reply, 201, async (tx) => {
+        const partner = await createPartner(tx, {
           ...input,
           name: input.name as string,
           parentId: request.body.parent_id ?? null,
           status: request.body.status,
           createdBy: request.caller?.clientId,
           maxLevels: config.maxTreeDepth,
-        }),
-      );
+        });
+        await auditRequest(tx, request, { action: 'partners.create', subject: { type: 'partners', id: partner.partner_id }, after: partner });
+        return partner;
+      });
     },
   );
 
@@ -117,7 +120,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/api/v1/partners/:partner_id',
     {
-      config: { scope: 'partners:write' },
+      config: { scope: 'partners:write', auditsItself: true },
       schema: {
         tags: ['Partners'],
         summary: 'Change a partner\'s details',
@@ -130,7 +133,12 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       assertBrokerCaller(request.caller, 'change partners');
       const patch = readPartnerBody(request.body);
-      return (await db.transaction((tx) => updatePartner(tx, request.params.partner_id, patch))).partner;
+      return db.transaction(async (tx) => {
+        const before = await getPartner(tx, request.params.partner_id);
+        const { partner, changed } = await updatePartner(tx, request.params.partner_id, patch);
+        if (changed.length) await auditRequest(tx, request, { action: 'partners.update', subject: { type: 'partners', id: partner.partner_id }, before, after: { ...partner, changed } });
+        return partner;
+      });
     },
   );
 
@@ -138,7 +146,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       `/api/v1/partners/:partner_id/${action}`,
       {
-        config: { scope: 'partners:write' },
+        config: { scope: 'partners:write', auditsItself: true },
         schema: {
           tags: ['Partners'],
           summary: action === 'suspend' ? 'Suspend a partner' : 'Approve or reinstate a partner',
@@ -150,9 +158,13 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       async (request) => {
         assertBrokerCaller(request.caller, `${action} partners`);
-        const { partner } = await db.transaction((tx) =>
-          setPartnerStatus(tx, request.params.partner_id, status, request.body?.reason ?? null, request.caller?.clientId),
-        );
+        const { partner } = await db.transaction(async (tx) => {
+          const before = await getPartner(tx, request.params.partner_id);
+          const result = await setPartnerStatus(tx, request.params.partner_id, status, request.body?.reason ?? null, request.caller?.clientId);
+          if (result.changed)
+            await auditRequest(tx, request, { action: `partners.${action}`, subject: { type: 'partners', id: result.partner.partner_id }, before: { status: before?.status }, after: { status: result.partner.status, reason: request.body?.reason ?? null } });
+          return result;
+        });
         linkRuntime(app.ctx)?.cache.forgetPartner(partner.partner_id);
         return partner;
       },

@@ -115,6 +115,28 @@ describe('audit log', () => {
       expect((await t.call('GET', `/api/v1/audit-log?${q}`, { token: w.admin })).status, q).toBeGreaterThanOrEqual(400);
   });
 
+  it('writes partner and plan changes once, in their own transaction, with the exact before and after', async () => {
+    const made = await t.call('POST', '/api/v1/partners', { token: w.admin, body: { name: 'Once Audited', affiliate_id: 'ONCE-AUD' } });
+    const id = made.body.partner_id;
+    await t.call('PATCH', `/api/v1/partners/${id}`, { token: w.admin, body: { name: 'Once Audited Ltd' } });
+    await t.call('PATCH', `/api/v1/partners/${id}`, { token: w.admin, body: { name: 'Once Audited Ltd' } }); // no change: no entry
+    await t.call('POST', `/api/v1/partners/${id}/suspend`, { token: w.admin, body: { reason: 'audit' } });
+    const plan = { name: 'Once plan', currency: 'USD', rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '5' }] }] };
+    await t.call('POST', '/api/v1/plans', { token: w.admin, body: { plan_id: 'once-plan', ...plan } });
+    const put = await t.call('PUT', '/api/v1/plans/once-plan', { token: w.admin, body: { ...plan, plan_id: 'once-plan', rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '7' }] }], effective_from: '2026-06-01' } });
+    expect(put.status, put.text).toBe(200);
+    const entries = await t.server.ctx.db.query<{ action: string; before: any; after: any }>(
+      `SELECT action, before, after FROM audit_log WHERE subject_id IN ($1, 'once-plan') ORDER BY id`,
+      [id],
+    );
+    expect(entries.map((e) => e.action)).toEqual(['partners.create', 'partners.update', 'partners.suspend', 'plans.create', 'plans.replace']);
+    expect(entries[1].before).toMatchObject({ name: 'Once Audited' });
+    expect(entries[1].after).toMatchObject({ name: 'Once Audited Ltd', changed: ['name'] });
+    expect(entries[2]).toMatchObject({ before: { status: 'active' }, after: { status: 'suspended', reason: 'audit' } });
+    expect(JSON.stringify(entries[4].before)).toContain('"rate":"5"');
+    expect(JSON.stringify(entries[4].after)).toContain('"rate":"7"');
+  });
+
   it('logs pii.read when broker staff read customers, not when partners do', async () => {
     const res = await t.call('GET', '/api/v1/forex/customers', { token: w.admin });
     expect(res.status).toBe(200);
