@@ -48,6 +48,8 @@ export interface Config {
   /** Partners, links and attribution (docs/partners.md). */
   maxTreeDepth: number;
   clickWindowDays: number;
+  /** Clicks are buffered in memory and written at most this often (and at once when 1,000 wait, and on shutdown). */
+  clickFlushMs: number;
   guaranteedAttributionDays: number;
   defaultDestinationUrl?: string;
   linkBaseUrl: string;
@@ -181,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     maxTreeDepth: int(env, 'OPENIB_MAX_TREE_DEPTH', 10, 1),
     clickWindowDays: int(env, 'OPENIB_CLICK_WINDOW_DAYS', 90, 1),
+    clickFlushMs: int(env, 'OPENIB_CLICK_FLUSH_MS', 250, 10),
     guaranteedAttributionDays: int(env, 'OPENIB_GUARANTEED_ATTRIBUTION_DAYS', 0, 0),
     defaultDestinationUrl: httpUrl(env, 'OPENIB_DEFAULT_DESTINATION_URL'),
     linkBaseUrl: (httpUrl(env, 'OPENIB_LINK_BASE_URL') ?? publicUrl).replace(/\/$/, ''),

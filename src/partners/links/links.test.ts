@@ -183,7 +183,8 @@ describe('click buffer', () => {
 
 describe('clicks on shutdown', () => {
   it('stores every answered click when the server closes cleanly', async () => {
-    const s = await startTestServer();
+    // A long flush interval, so the clicks are still buffered when the server closes, however slow the machine.
+    const s = await startTestServer({ OPENIB_CLICK_FLUSH_MS: '600000' });
     try {
       const token = await s.token();
       const own = partnerApi(s, token);

@@ -21,6 +21,7 @@ export async function startLinkRuntime(app: FastifyInstance): Promise<LinkRuntim
     keys: await loadLinkKeys(app.ctx.db),
     cache: new LinkCache(app.ctx.db),
     recorder: new ClickRecorder(app.ctx.db, {
+      intervalMs: app.ctx.config.clickFlushMs,
       onError: (err, buffered) => app.log.error({ err, buffered }, 'could not store clicks; keeping them buffered and retrying'),
     }),
   };
