@@ -346,6 +346,35 @@ describe('revenue share over a partner\'s customers', () => {
   });
 });
 
+describe('revenue share exclusions and cent accounts', () => {
+  it('counts cent-account revenue as a hundredth, and leaves out excluded account types and customers awaiting KYC', async () => {
+    await b.plan({
+      plan_id: 'rs-x', name: 'RS exclusions', currency: 'USD', exclusions: { account_types: ['demo*'], require_kyc_approved: true },
+      rules: [{ type: 'revenue_share', percent: '30', negative_carryover: true, components: ['client_pnl'] }],
+    });
+    const ib = await b.partner('IB-RSX');
+    await b.assign(ib, 'rs-x');
+    await b.customer('rsx-cent', 'IB-RSX');
+    await b.customer('rsx-demo', 'IB-RSX', { trading_account_type: 'demo-usd' });
+    await b.customer('rsx-wait', 'IB-RSX', { kyc_status_id: 'pending' });
+    await b.activity([
+      { customer_id: 'rsx-cent', instrument: 'EURUSD', lots_traded: '1', currency: 'USC', pnl: '-500000', date: '2026-02-10' }, // 5,000 USD of revenue
+      { customer_id: 'rsx-demo', instrument: 'EURUSD', lots_traded: '1', pnl: '-10000', date: '2026-02-11' },
+      { customer_id: 'rsx-wait', instrument: 'EURUSD', lots_traded: '1', pnl: '-10000', date: '2026-02-12' },
+    ]);
+    await b.ok('POST', '/api/v1/periods/2026-02/close');
+    const [entry] = await b.ledger(`partner_id=${ib}&kind=revenue_share`);
+    expect(entry).toMatchObject({ amount: '1500', currency: 'USD' });
+    const notes = JSON.stringify((await b.ok('GET', `/api/v1/ledger/${entry.entry_id}/explain`)));
+    expect(notes).toContain('left out: account type demo-usd');
+    expect(notes).toContain('left out: customers awaiting KYC approval');
+    // Once KYC is approved, the customer's revenue counts: 30 % of 15,000.
+    await b.customer('rsx-wait', 'IB-RSX', { kyc_status_id: 'approved' });
+    await b.run('2026-02-01', '2026-02-28');
+    expect(Number(total(await b.earnings(ib, '2026-02-01', '2026-02-28')))).toBe(4500);
+  });
+});
+
 describe('CPA, chargebacks and FX', () => {
   it('pays CPA once on a qualified FTD and claws it back after payout when the deposit is charged back', async () => {
     await b.plan({

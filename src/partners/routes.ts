@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { auditRequest } from '../audit/http.ts';
+import type { Sql } from '../db/index.ts';
 import { idempotentWrite } from '../http/idempotency.ts';
 import { ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
 import { Filters, readPage } from '../shared/pagination.ts';
@@ -134,7 +135,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       assertBrokerCaller(request.caller, 'change partners');
       const patch = readPartnerBody(request.body);
       return db.transaction(async (tx) => {
-        const before = await getPartner(tx, request.params.partner_id);
+        const before = await lockedPartner(tx, request.params.partner_id);
         const { partner, changed } = await updatePartner(tx, request.params.partner_id, patch);
         if (changed.length) await auditRequest(tx, request, { action: 'partners.update', subject: { type: 'partners', id: partner.partner_id }, before, after: { ...partner, changed } });
         return partner;
@@ -159,7 +160,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       async (request) => {
         assertBrokerCaller(request.caller, `${action} partners`);
         const { partner } = await db.transaction(async (tx) => {
-          const before = await getPartner(tx, request.params.partner_id);
+          const before = await lockedPartner(tx, request.params.partner_id);
           const result = await setPartnerStatus(tx, request.params.partner_id, status, request.body?.reason ?? null, request.caller?.clientId);
           if (result.changed)
             await auditRequest(tx, request, { action: `partners.${action}`, subject: { type: 'partners', id: result.partner.partner_id }, before: { status: before?.status }, after: { status: result.partner.status, reason: request.body?.reason ?? null } });
@@ -176,5 +177,11 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
   statusRoute('activate', 'active', 'Approves a pending partner (self sign-up) or reinstates a suspended one. Emits partner.status_changed.');
 };
+
+/** The partner as it stands, its row locked first, so the audit's `before` is what the change replaced. */
+async function lockedPartner(tx: Sql, partnerId: string) {
+  await tx.query('SELECT 1 FROM partners WHERE partner_id = $1 FOR NO KEY UPDATE', [partnerId]);
+  return getPartner(tx, partnerId);
+}
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -2,7 +2,7 @@ import type { Sql } from '../../db/index.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { revenueSharePeriod, netRevenue } from '../maths/revenue-share.ts';
 import { tieredProvisional, tieredSettlement } from '../maths/tiered.ts';
-import { exclusionsOf } from '../maths/exclusions.ts';
+import { accountTypeListed, exclusionsOf } from '../maths/exclusions.ts';
 import { findRule } from '../plan-schema.ts';
 import { symbolListed } from '../symbols.ts';
 import type { DesiredEntry } from './desired.ts';
@@ -63,8 +63,9 @@ export function tierEntries(
 
 /**
  * Net revenue per partner (the customers' owner at the month's end), month, currency and
- * instrument, split by whether the customer is flagged self-referred or has rejected KYC, so each
- * plan can leave out what its exclusions name. Bonuses are a row with no instrument.
+ * instrument, split by the customer's flags (self-referred, KYC, account type), so each plan can
+ * leave out what its exclusions name. Cent-account amounts (USC, EUC) arrive in their unit
+ * currency (a hundredth). Bonuses are a row with no instrument.
  */
 export interface PartnerMonthlyRevenue {
   partner_id: string;
@@ -72,7 +73,8 @@ export interface PartnerMonthlyRevenue {
   currency: string;
   instrument: string | null;
   self_referred: boolean;
-  kyc_rejected: boolean;
+  kyc: 'approved' | 'rejected' | 'pending';
+  account_type: string | null;
   customers: number;
   spread_cost: string;
   commission: string;
@@ -81,35 +83,66 @@ export interface PartnerMonthlyRevenue {
 }
 
 /** Monthly revenue of every customer each of these partners owned at a month's end (broker time zone), from the first month on record up to `to`. */
-export async function loadPartnerMonthlyRevenue(db: Sql, partnerIds: string[], to: string, kycRejected: string[], timeZone: string): Promise<PartnerMonthlyRevenue[]> {
+export async function loadPartnerMonthlyRevenue(
+  db: Sql,
+  partnerIds: string[],
+  to: string,
+  kyc: { kycApproved: string[]; kycRejected: string[] },
+  timeZone: string,
+): Promise<PartnerMonthlyRevenue[]> {
   if (!partnerIds.length) return [];
   return db.query<PartnerMonthlyRevenue>(
     `WITH owned AS (
        SELECT DISTINCT a.customer_id FROM attributions a WHERE a.partner_id = ANY($1::text[]) AND a.superseded_at IS NULL),
-     a AS (
+     raw AS (
        SELECT t.customer_id, date_trunc('month', t.date)::date AS month, t.currency, t.instrument,
               sum(t.spread_cost) AS spread_cost, sum(t.commission) AS commission, sum(t.pnl) AS client_pnl, 0::numeric AS bonuses
        FROM trading_activity t WHERE t.customer_id IN (SELECT customer_id FROM owned) AND t.date <= $2::date GROUP BY 1, 2, 3, 4
        UNION ALL
-       SELECT x.customer_id, date_trunc('month', x.transaction_date AT TIME ZONE $4)::date, x.currency, NULL, 0, 0, 0, sum(x.amount)
+       SELECT x.customer_id, date_trunc('month', x.transaction_date AT TIME ZONE $5)::date, x.currency, NULL, 0, 0, 0, sum(x.amount)
        FROM transactions x WHERE x.customer_id IN (SELECT customer_id FROM owned) AND x.transaction_type = 'bonus' AND x.status = 'approved'
-         AND x.transaction_date < ($2::date + 1) GROUP BY 1, 2, 3),
+         AND x.transaction_date < (($2::date + 1)::timestamp AT TIME ZONE $5) GROUP BY 1, 2, 3),
+     a AS (
+       SELECT customer_id, month, instrument,
+              CASE currency WHEN 'USC' THEN 'USD' WHEN 'EUC' THEN 'EUR' ELSE currency END AS currency,
+              CASE WHEN currency IN ('USC', 'EUC') THEN 0.01 ELSE 1 END AS unit,
+              spread_cost, commission, client_pnl, bonuses
+       FROM raw),
      m AS (
-       SELECT a.*, o.partner_id, o.self_referral IS NOT NULL AS self_referred,
-              coalesce(lower(c.kyc_status_id) = ANY($3::text[]), false) AS kyc_rejected
+       SELECT a.*, o.partner_id, o.self_referral IS NOT NULL AS self_referred, c.trading_account_type AS account_type,
+              CASE WHEN lower(trim(c.kyc_status_id)) = ANY($4::text[]) THEN 'rejected'
+                   WHEN lower(trim(c.kyc_status_id)) = ANY($3::text[]) THEN 'approved' ELSE 'pending' END AS kyc
        FROM a JOIN customers c ON c.customer_id = a.customer_id
        JOIN LATERAL (
          SELECT o.partner_id, o.self_referral FROM attributions o
          WHERE o.customer_id = a.customer_id AND o.superseded_at IS NULL
-           AND o.effective_from <= ((a.month + interval '1 month')::timestamp AT TIME ZONE $4) - interval '1 millisecond'
-           AND (o.effective_to IS NULL OR o.effective_to > ((a.month + interval '1 month')::timestamp AT TIME ZONE $4) - interval '1 millisecond')
+           AND o.effective_from <= ((a.month + interval '1 month')::timestamp AT TIME ZONE $5) - interval '1 millisecond'
+           AND (o.effective_to IS NULL OR o.effective_to > ((a.month + interval '1 month')::timestamp AT TIME ZONE $5) - interval '1 millisecond')
          LIMIT 1) o ON true
        WHERE o.partner_id = ANY($1::text[]))
-     SELECT partner_id, to_char(month, 'YYYY-MM') AS period, currency, instrument, self_referred, kyc_rejected,
+     SELECT partner_id, to_char(month, 'YYYY-MM') AS period, currency, instrument, self_referred, kyc, account_type,
             count(DISTINCT customer_id)::int AS customers,
-            coalesce(sum(spread_cost), 0)::text AS spread_cost, coalesce(sum(commission), 0)::text AS commission, coalesce(sum(client_pnl), 0)::text AS client_pnl, coalesce(sum(bonuses), 0)::text AS bonuses
-     FROM m GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 3, 2, 4 NULLS FIRST, 5, 6`,
-    [partnerIds, to, kycRejected, timeZone],
+            coalesce(sum(spread_cost * unit), 0)::text AS spread_cost, coalesce(sum(commission * unit), 0)::text AS commission,
+            coalesce(sum(client_pnl * unit), 0)::text AS client_pnl, coalesce(sum(bonuses * unit), 0)::text AS bonuses
+     FROM m GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 3, 2, 4 NULLS FIRST, 5, 6, 7`,
+    [partnerIds, to, kyc.kycApproved, kyc.kycRejected, timeZone],
+  );
+}
+
+/** The owners at the month's end of customers with approved bonuses in [from, to] (broker time zone), per month. */
+export function bonusOwners(db: Sql, from: string, to: string, timeZone: string): Promise<{ partner_id: string; period: string }[]> {
+  return db.query<{ partner_id: string; period: string }>(
+    `SELECT DISTINCT o.partner_id, to_char(b.month, 'YYYY-MM') AS period
+     FROM (SELECT DISTINCT x.customer_id, date_trunc('month', x.transaction_date AT TIME ZONE $3)::date AS month
+           FROM transactions x WHERE x.transaction_type = 'bonus' AND x.status = 'approved'
+             AND x.transaction_date >= ($1::date::timestamp AT TIME ZONE $3) AND x.transaction_date < (($2::date + 1)::timestamp AT TIME ZONE $3)) b
+     JOIN LATERAL (
+       SELECT o.partner_id FROM attributions o
+       WHERE o.customer_id = b.customer_id AND o.superseded_at IS NULL
+         AND o.effective_from <= ((b.month + interval '1 month')::timestamp AT TIME ZONE $3) - interval '1 millisecond'
+         AND (o.effective_to IS NULL OR o.effective_to > ((b.month + interval '1 month')::timestamp AT TIME ZONE $3) - interval '1 millisecond')
+       LIMIT 1) o ON true`,
+    [from, to, timeZone],
   );
 }
 
@@ -144,8 +177,10 @@ export function revenueShareEntries(revenue: PartnerMonthlyRevenue[], ctx: { pla
     const sums = { spread_cost: new Dec(0), commission: new Dec(0), client_pnl: new Dec(0), bonuses: new Dec(0) };
     const left: string[] = [];
     for (const r of rows) {
-      if (rules.self_trading && r.self_referred) { left.push(`self-referred customers (${r.customers})`); continue; }
-      if (rules.require_kyc_approved && r.kyc_rejected) { left.push(`customers with rejected KYC (${r.customers})`); continue; }
+      if (rules.self_trading && r.self_referred) { left.push('self-referred customers'); continue; }
+      if (r.account_type && accountTypeListed(r.account_type, rules.account_types)) { left.push(`account type ${r.account_type}`); continue; }
+      // Without approved KYC a customer's revenue waits: it counts from the run after the approval.
+      if (rules.require_kyc_approved && r.kyc !== 'approved') { left.push(r.kyc === 'rejected' ? 'customers with rejected KYC' : 'customers awaiting KYC approval'); continue; }
       if (r.instrument !== null && symbolListed(r.instrument, rules.instruments, own.plan.symbol_normalisation)) { left.push(`excluded instrument ${r.instrument}`); continue; }
       for (const k of ['spread_cost', 'commission', 'client_pnl', 'bonuses'] as const) sums[k] = sums[k].plus(r[k]);
     }

@@ -12,7 +12,7 @@ import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
 import type { DesiredEntry, DiffScope } from './desired.ts';
 import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
 import { toPayoutCurrency } from './payout-currency.ts';
-import { lastDayOf, loadPartnerMonthlyRevenue, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
+import { bonusOwners, lastDayOf, loadPartnerMonthlyRevenue, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
 import { type PlanInForce, PlansAt } from './plans-at.ts';
 
 export interface EngineSettings {
@@ -79,6 +79,8 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   // Every partner that ever owned one of these customers: a reassignment can credit any of them.
   const everOwners = await tx.query<{ partner_id: string }>('SELECT DISTINCT partner_id FROM attributions WHERE customer_id = ANY($1::text[])', [customerIds]);
   for (const r of everOwners) partnerIds.add(r.partner_id);
+  const bonusMonths = await bonusOwners(tx, from, to, settings.brokerTimeZone);
+  for (const b of bonusMonths) partnerIds.add(b.partner_id);
   let plans = await PlansAt.load(tx, [...partnerIds]);
   if (req.simulate) plans = plans.withOverride(req.simulate.partnerIds, req.simulate.plan);
   const deals = await loadDeals(tx, from, to);
@@ -117,7 +119,13 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     const plan = owner ? plans.at(owner, lastDayOf(period)) : undefined;
     if (owner && plan && findRule(plan.plan, 'revenue_share')) revenuePartners.add(owner);
   }
-  const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], to, settings.kycRejected, settings.brokerTimeZone);
+  // A month whose only facts are bonuses still has its owners' revenue share recomputed.
+  for (const b of bonusMonths) {
+    if (!closed.has(b.period)) continue;
+    const plan = plans.at(b.partner_id, lastDayOf(b.period));
+    if (plan && findRule(plan.plan, 'revenue_share')) revenuePartners.add(b.partner_id);
+  }
+  const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], to, settings, settings.brokerTimeZone);
   desired.push(...revenueShareEntries(revenue, { plans, closed }).filter((e) => e.fact_date >= from && e.fact_date <= to));
   desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
 

@@ -25,15 +25,20 @@ describe('platform rows', () => {
 
   it('assumes 100,000 per lot for MT4 currency pairs only, never for metals', () => {
     const row = (SYMBOL: string) => ({ TICKET: 1, LOGIN: 5, CMD: 0, SYMBOL, VOLUME: 150, OPEN_TIME: '2026-03-02 09:00:00', CLOSE_TIME: '2026-03-02 10:00:00', OPEN_PRICE: 1.08, CLOSE_PRICE: 1.1 });
-    expect(mapMt4Trade(row('EURUSDm'), 'mt4-', UTC)).toMatchObject({ record: { lots: '1.5', volume_usd: '165000' } });
-    expect((mapMt4Trade(row('XAUUSD'), 'mt4-', UTC) as { record: Record<string, unknown> }).record.volume_usd).toBeUndefined();
+    expect(mapMt4Trade(row('EURUSD'), 'mt4-', UTC)).toMatchObject({ record: { lots: '1.5', volume_usd: '165000' } });
+    expect(mapMt4Trade(row('USDJPY'), 'mt4-', UTC)).toMatchObject({ record: { volume_usd: '150000' } });
+    for (const symbol of ['XAUUSD', 'BTCUSD', 'XTIUSD', 'EURUSDm', 'EURUSD.mini', 'US30'])
+      expect((mapMt4Trade(row(symbol), 'mt4-', UTC) as { record: Record<string, unknown> }).record.volume_usd, symbol).toBeUndefined();
   });
 
   it('keeps client deposits and withdrawals, and leaves partner payouts out of them', () => {
     const op = (PROFIT: number, COMMENT: string) => mapMt4Trade({ TICKET: 9, LOGIN: 5, CMD: 6, PROFIT, COMMENT, OPEN_TIME: '2026-03-02 09:00:00' }, 'mt4-', UTC);
     expect(op(1000, 'Deposit')).toMatchObject({ kind: 'transaction', record: { transaction_type: 'deposit', amount: '1000' } });
     expect(op(-250, 'Withdrawal #77')).toMatchObject({ kind: 'transaction', record: { transaction_type: 'withdrawal', amount: '250' } });
-    for (const comment of ['IB commission March', 'agent payment', 'Rebate 2026-03', 'Partner payout']) expect(op(120, comment).kind, comment).toBe('skip');
+    for (const comment of ['IB commission March', 'agent payment', 'Rebate 2026-03', 'Partner payout', 'Affiliate commissions']) expect(op(120, comment).kind, comment).toBe('skip');
+    // Client money that only mentions an agent, internet banking or a fee stays.
+    for (const [amount, comment] of [[500, 'Deposit via payment agent'], [300, 'IB transfer'], [-200, 'Withdrawal commission 2%'], [-50, 'IB commission reversal']] as const)
+      expect(op(amount, comment).kind, comment).toBe('transaction');
     const mt5 = mapMt5Deal({ Deal: 8, Login: 1001, Action: 2, Profit: 300, Comment: 'IB commission', Time: '2026-03-02 10:00:00' }, 'mt5-', UTC);
     expect(mt5.kind).toBe('skip');
   });

@@ -1,3 +1,4 @@
+import { isCurrencyCode } from '../../shared/currencies.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { isEpoch, serverTimeToUtc } from './time.ts';
 
@@ -17,8 +18,9 @@ import { isEpoch, serverTimeToUtc } from './time.ts';
  *    trip are summed.
  *  - side is the direction of the position closed (a sell deal closing a buy is side buy).
  * Balance operations (MT4 CMD 6, MT5 Action 2) become approved deposits (amount > 0) or
- * withdrawals (amount < 0, stored positive), except partner payouts (a comment naming IB, agent,
- * rebate, commission or partner). Other rows (credit, bonus, charges) are skipped.
+ * withdrawals (amount < 0, stored positive), except credits that pay a partner (a comment such as
+ * "IB commission", "agent payment", "partner payout", "Rebate …"). Other rows (credit, bonus,
+ * charges) are skipped.
  * volume_usd is filled for pairs quoted in or based on USD (see dealNotionalUsd).
  */
 
@@ -37,7 +39,7 @@ const money = (v: unknown) => dec(v)?.toFixed();
  * Balance operations that pay the broker's partners (IB or agent commission, rebates) are not client
  * money: counted as deposits they would create first deposits and CPAs out of commission payouts.
  */
-const PARTNER_PAYOUT_COMMENT = /\b(ib|agent|rebate|rebates|commission|partner)\b/i;
+const PARTNER_PAYOUT_COMMENT = /\b(ib|agent|partner|affiliate)\s*(commission|rebate|payout|payment)s?\b|^\s*rebates?\b/i;
 
 /**
  * Notional in USD when the deal alone tells it: a pair quoted in USD (EURUSD: lots × contract size ×
@@ -52,12 +54,15 @@ export function dealNotionalUsd(symbol: string | undefined, lots: Dec, contractS
   return undefined;
 }
 
-// MT4 rows carry no contract size: 100,000 is assumed for currency pairs only (never metals: XAU, XAG, XPT, XPD).
-const MT4_FX = /^(?!X(AU|AG|PT|PD))[A-Z]{6}$/;
+// MT4 rows carry no contract size: 100,000 is assumed only for plain currency pairs (two ISO 4217
+// currencies, no metals, no suffix: EURUSDm or EURUSD.mini may be a smaller lot).
+const METALS = new Set(['XAU', 'XAG', 'XPT', 'XPD']);
+const isMt4FxPair = (symbol: string) =>
+  /^[A-Z]{6}$/.test(symbol) && [symbol.slice(0, 3), symbol.slice(3)].every((c) => isCurrencyCode(c) && !METALS.has(c) && c !== 'USC' && c !== 'EUC');
 
 function balance(key: string, login: string, amount: Dec | undefined, time: string | undefined, comment: unknown): Mapped {
   if (!amount || amount.isZero()) return { kind: 'skip' };
-  if (PARTNER_PAYOUT_COMMENT.test(text(comment) ?? '')) return { kind: 'skip' };
+  if (amount.gt(0) && PARTNER_PAYOUT_COMMENT.test(text(comment) ?? '')) return { kind: 'skip' };
   return {
     kind: 'transaction',
     key,
@@ -103,8 +108,8 @@ export function mapMt4Trade(row: Row, prefix: string, zone: string): Mapped {
 }
 
 function mt4Notional(row: Row): string | undefined {
-  const symbol = text(row.SYMBOL)?.trim().toUpperCase().replace(/[^A-Z]/g, '').slice(0, 6);
-  if (!symbol || !MT4_FX.test(symbol)) return undefined;
+  const symbol = text(row.SYMBOL)?.trim();
+  if (!symbol || !isMt4FxPair(symbol)) return undefined;
   return dealNotionalUsd(symbol, new Dec(String(row.VOLUME)).div(100), new Dec(100_000), dec(row.CLOSE_PRICE));
 }
 
