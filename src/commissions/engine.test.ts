@@ -210,6 +210,20 @@ describe('KYC holds', () => {
     expect(approved.map((ev: any) => [ev.data.amount, ev.data.currency])).toEqual([['6', 'USD']]);
   });
 
+  it('announces approved commission reversed before payment as a negative commission.approved', async () => {
+    await b.plan(perLotPlan('kyc-rev', { exclusions: { require_kyc_approved: true } }));
+    const ib = await b.partner('IB-KYC-V');
+    await b.assign(ib, 'kyc-rev');
+    await b.customer('kyc-v', 'IB-KYC-V', { kyc_status_id: 'approved' });
+    await b.activity([{ customer_id: 'kyc-v', instrument: 'EURUSD', lots_traded: '1' }]);
+    await b.run();
+    await b.customer('kyc-v', 'IB-KYC-V', { kyc_status_id: 'rejected' });
+    await b.run();
+    const events = (await t.call('GET', '/api/v1/events?type=commission.approved&limit=1000', { token: await t.token(['admin']) })).body.data.filter((ev: any) => ev.data.partner_id === ib);
+    expect(events.map((ev: any) => ev.data.amount)).toEqual(['6', '-6']);
+    expect(Number(total(await b.earnings(ib)))).toBe(0);
+  });
+
   it('announces a released hold as commission.approved', async () => {
     await b.plan(perLotPlan('kyc-release', { exclusions: { require_kyc_approved: true } }));
     const ib = await b.partner('IB-KYC-R');

@@ -192,10 +192,10 @@ async function insertChunk(tx: Sql, entries: NewEntry[], runId: number): Promise
  * `commission.approved`: what became payable, one event per partner and currency (amount: the sum of
  * the entries, which may be negative when an adjustment lowers earlier earnings; none when it is 0).
  */
-export async function approvedEvents(tx: Sql, ids: number[], extra: Record<string, unknown>) {
+export async function approvedEvents(tx: Sql, ids: number[], extra: Record<string, unknown>, sign: 1 | -1 = 1) {
   if (!ids.length) return [];
   const sums = await tx.query<{ partner_id: string; currency: string; amount: string; entries: number; date_from: string; date_to: string; kinds: string[]; customers: number }>(
-    `SELECT partner_id, currency, trim_scale(sum(amount))::text AS amount, count(*)::int AS entries, min(fact_date)::text AS date_from, max(fact_date)::text AS date_to,
+    `SELECT partner_id, currency, trim_scale(${sign === 1 ? '' : '-'}sum(amount))::text AS amount, count(*)::int AS entries, min(fact_date)::text AS date_from, max(fact_date)::text AS date_to,
             array_agg(DISTINCT kind ORDER BY kind) AS kinds, count(DISTINCT customer_id)::int AS customers
      FROM ledger_entries WHERE id = ANY($1::bigint[]) GROUP BY partner_id, currency HAVING sum(amount) <> 0 ORDER BY partner_id, currency`,
     [ids],
@@ -264,6 +264,8 @@ export async function setStatus(tx: Sql, ids: number[], to: string, reason: stri
     })));
     // Released holds become payable: announced once. (A failed payment's entries returning to approved are not new commission.)
     if (to === 'approved' && from.includes('pending')) await appendEvents(tx, await approvedEvents(tx, rows.filter((r) => r.previous === 'pending').map((r) => r.entry_id), { reason }));
+    // Approved commission reversed before it was paid: announced as a negative amount, so a tracker summing commission.approved stays right.
+    if (to === 'reversed') await appendEvents(tx, await approvedEvents(tx, rows.filter((r) => r.previous === 'approved').map((r) => r.entry_id), { reason }, -1));
   }
   return rows.map((r) => r.entry_id);
 }
