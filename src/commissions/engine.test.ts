@@ -305,6 +305,39 @@ describe('tiers, revenue share and period close', () => {
   });
 });
 
+describe('plan caps', () => {
+  it('cuts a day above the daily cap and the month above the monthly cap, and changes nothing on a rerun', async () => {
+    await b.plan({ plan_id: 'capped', name: 'Capped', currency: 'USD', caps: { per_day: '50', per_month: '120' }, rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '10' }] }] });
+    const ib = await b.partner('IB-CAP');
+    await b.assign(ib, 'capped');
+    await b.customer('cap-c', 'IB-CAP');
+    await b.activity([
+      { customer_id: 'cap-c', instrument: 'EURUSD', lots_traded: '8', date: '2026-01-05' }, // 80 → 50
+      { customer_id: 'cap-c', instrument: 'EURUSD', lots_traded: '3', date: '2026-01-06' }, // 30
+      { customer_id: 'cap-c', instrument: 'EURUSD', lots_traded: '6', date: '2026-01-07' }, // 60 → 50; month 130 → 120
+    ]);
+    await b.run('2026-01-01', '2026-01-31');
+    const caps = (await b.ledger(`partner_id=${ib}&kind=cap_adjustment`)).map((e) => [e.fact_date, e.amount, e.source_type]);
+    expect(caps.sort()).toEqual([['2026-01-05', '-30', 'partner_day'], ['2026-01-07', '-10', 'partner_day'], ['2026-01-31', '-10', 'partner_period']]);
+    expect(Number(total(await b.earnings(ib, '2026-01-01', '2026-01-31')))).toBe(120);
+    const again = await b.run('2026-01-01', '2026-01-31');
+    expect(again).toMatchObject({ entries_written: 0, reversed: 0 });
+    // Less trading on the first day (40): its daily cap no longer applies and the month is 40 + 30 + 50 = 120, so the monthly cut goes too.
+    await b.activity([{ customer_id: 'cap-c', instrument: 'EURUSD', lots_traded: '4', date: '2026-01-05' }]);
+    await b.run('2026-01-01', '2026-01-31');
+    expect(Number(total(await b.earnings(ib, '2026-01-01', '2026-01-31')))).toBe(120);
+    const open = (await b.ledger(`partner_id=${ib}&kind=cap_adjustment`)).filter((e) => e.status !== 'reversed').map((e) => [e.fact_date, e.amount]);
+    expect(open).toEqual([['2026-01-07', '-10']]);
+  });
+
+  it('refuses caps that are not positive decimal strings', async () => {
+    for (const caps of [{}, { per_day: 50 }, { per_month: '-1' }, { per_week: '10' }]) {
+      const res = await t.call('POST', '/api/v1/plans', { token: await t.token(['admin']), body: { plan_id: `cap-bad-${JSON.stringify(caps).length}`, name: 'x', currency: 'USD', caps, rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '1' }] }] } });
+      expect(res.status, JSON.stringify(caps)).toBe(422);
+    }
+  });
+});
+
 describe('rates by account type', () => {
   it('pays the ECN rate to ECN accounts, the plain rate to others, and nothing on demo groups', async () => {
     await b.plan({

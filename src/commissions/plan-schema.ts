@@ -199,6 +199,14 @@ export const ExclusionsSchema = Type.Object(
   strict,
 );
 
+export const CapsSchema = Type.Object(
+  {
+    per_day: Type.Optional(decimal('Most a partner earns from this plan on one business day, in the plan currency; above it a cap_adjustment entry takes the rest off.', '500')),
+    per_month: Type.Optional(decimal('Most a partner earns from this plan in one calendar month (broker time zone), after any daily cap.', '10000')),
+  },
+  { ...strict, minProperties: 1, description: 'Earnings caps: what a partner earns in the plan currency (all rules, its overrides as an upline included) is cut to these amounts.' },
+);
+
 export const ClientRebatePolicySchema = Type.Object(
   {
     allowed: Type.Boolean({ description: 'Whether partners on this plan may give part of their per-lot commission back to their clients.' }),
@@ -249,6 +257,7 @@ export function planProperties<R extends TSchema, H extends TSchema>(rule: R, hi
     exclusions: Type.Optional(ExclusionsSchema),
     client_rebate: Type.Optional(ClientRebatePolicySchema),
     symbol_normalisation: Type.Optional(SymbolNormalisationSchema),
+    caps: Type.Optional(CapsSchema),
   };
 }
 

@@ -8,6 +8,7 @@ import { findRule } from '../plan-schema.ts';
 import { type ActivityContext, activityEntries, eligibleLots } from './activity-rules.ts';
 import { eligibility } from '../maths/exclusions.ts';
 import { applyDesired, approvedEventsOf } from './apply.ts';
+import { capEntries } from './caps.ts';
 import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
 import type { DesiredEntry, DiffScope } from './desired.ts';
 import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
@@ -128,6 +129,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], to, settings, settings.brokerTimeZone);
   desired.push(...revenueShareEntries(revenue, { plans, closed }).filter((e) => e.fact_date >= from && e.fact_date <= to));
   desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
+  desired.push(...capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
 
   const currencies = new Map(
     (await tx.query<{ partner_id: string; payout_currency: string }>('SELECT partner_id, payout_currency FROM partners WHERE partner_id = ANY($1::text[])', [[...new Set(desired.map((d) => d.partner_id))]])).map((r) => [
