@@ -268,10 +268,29 @@ export function Pager({ page, perPage, total, onPage }: { page: number; perPage:
 }
 
 /** A horizontally scrollable table wrapper, so wide tables work at 360 px. */
-export function TableWrap({ children, label }: { children: ReactNode; label: string }) {
+/** A table column: its heading, or with a class (`r`: right-aligned numbers) or read by screen readers only; false leaves it out. */
+export type Column = string | { label: string; className?: string; srOnly?: boolean } | false | undefined;
+
+/** A scrollable, labelled table: the headings from `columns`, the rows as children. */
+export function TableWrap({ children, label, columns }: { children: ReactNode; label: string; columns: Column[] }) {
   return (
     <div className="table-wrap" role="region" aria-label={label} tabIndex={0}>
-      <table>{children}</table>
+      <table>
+        <thead>
+          <tr>
+            {columns.map((c, i) => {
+              if (!c) return null;
+              const { label: text, className, srOnly } = typeof c === 'string' ? { label: c } : c;
+              return (
+                <th key={i} className={className}>
+                  {srOnly ? <span className="sr-only">{text}</span> : text}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
     </div>
   );
 }

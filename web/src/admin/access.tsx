@@ -48,51 +48,41 @@ export function ApiClients() {
       )}
       <DataView state={clients} isEmpty={(d) => d.data.length === 0} empty="No API clients yet.">
         {(d) => (
-          <TableWrap label="API clients">
-            <thead>
-              <tr>
-                <th>Client</th>
-                <th>Scopes</th>
-                <th>Created</th>
-                {admin && <th>Actions</th>}
+          <TableWrap label="API clients" columns={['Client', 'Scopes', 'Created', admin && 'Actions']}>
+            {d.data.map((c) => (
+              <tr key={c.client_id}>
+                <td>
+                  <div className="strong">{c.name}</div>
+                  <div className="mono small muted">{c.client_id}</div>
+                  {c.partner_id ? <div className="small muted">Partner {c.partner_id}</div> : null}
+                </td>
+                <td>
+                  {c.scopes.map((s) => (
+                    <span key={s} className="badge-gap">
+                      <Badge tone="scope">{s}</Badge>
+                    </span>
+                  ))}
+                </td>
+                <td>
+                  {formatDateTime(c.created_at)}
+                  {c.revoked_at ? <div><Badge tone="rejected">revoked</Badge></div> : null}
+                </td>
+                {admin && (
+                  <td className="nowrap">
+                    {!c.revoked_at && rotatable.data && (
+                      <ActionButton className="btn btn-small" confirm={`Rotate the secret of ${c.name}? The old secret stops working.`} onClick={async () => setSecret(await api.post(`/api/v1/clients/${enc(c.client_id)}/rotate-secret`, {}))}>
+                        Rotate secret
+                      </ActionButton>
+                    )}{' '}
+                    {!c.revoked_at && (
+                      <ActionButton className="btn btn-small btn-danger" confirm={`Revoke ${c.name}? Its tokens stop working.`} onClick={async () => (await api.del(`/api/v1/clients/${enc(c.client_id)}`), clients.reload())}>
+                        Revoke
+                      </ActionButton>
+                    )}
+                  </td>
+                )}
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((c) => (
-                <tr key={c.client_id}>
-                  <td>
-                    <div className="strong">{c.name}</div>
-                    <div className="mono small muted">{c.client_id}</div>
-                    {c.partner_id ? <div className="small muted">Partner {c.partner_id}</div> : null}
-                  </td>
-                  <td>
-                    {c.scopes.map((s) => (
-                      <span key={s} className="badge-gap">
-                        <Badge tone="scope">{s}</Badge>
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    {formatDateTime(c.created_at)}
-                    {c.revoked_at ? <div><Badge tone="rejected">revoked</Badge></div> : null}
-                  </td>
-                  {admin && (
-                    <td className="nowrap">
-                      {!c.revoked_at && rotatable.data && (
-                        <ActionButton className="btn btn-small" confirm={`Rotate the secret of ${c.name}? The old secret stops working.`} onClick={async () => setSecret(await api.post(`/api/v1/clients/${enc(c.client_id)}/rotate-secret`, {}))}>
-                          Rotate secret
-                        </ActionButton>
-                      )}{' '}
-                      {!c.revoked_at && (
-                        <ActionButton className="btn btn-small btn-danger" confirm={`Revoke ${c.name}? Its tokens stop working.`} onClick={async () => (await api.del(`/api/v1/clients/${enc(c.client_id)}`), clients.reload())}>
-                          Revoke
-                        </ActionButton>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>
@@ -193,51 +183,37 @@ export function AuditLog() {
         <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No audit entries match these filters.">
           {(d) => (
             <>
-              <TableWrap label="Audit log">
-                <thead>
-                  <tr>
-                    <th>When</th>
-                    <th>Actor</th>
-                    <th>Action</th>
-                    <th>Subject</th>
-                    <th>IP</th>
-                    <th>
-                      <span className="sr-only">Details</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.data.map((a) => (
-                    <Fragment key={a.id}>
+              <TableWrap label="Audit log" columns={['When', 'Actor', 'Action', 'Subject', 'IP', { label: 'Details', srOnly: true }]}>
+                {d.data.map((a) => (
+                  <Fragment key={a.id}>
+                    <tr>
+                      <td>{formatDateTime(a.at)}</td>
+                      <td className="small">{a.actor}</td>
+                      <td>
+                        <Badge tone="scope">{a.action}</Badge>
+                      </td>
+                      <td className="small">
+                        {a.subject_type} {a.subject_id}
+                      </td>
+                      <td className="small">{a.ip ?? ''}</td>
+                      <td>
+                        <button type="button" className="btn btn-small" aria-expanded={open === a.id} onClick={() => setOpen(open === a.id ? null : a.id)}>
+                          Changes
+                        </button>
+                      </td>
+                    </tr>
+                    {open === a.id && (
                       <tr>
-                        <td>{formatDateTime(a.at)}</td>
-                        <td className="small">{a.actor}</td>
-                        <td>
-                          <Badge tone="scope">{a.action}</Badge>
-                        </td>
-                        <td className="small">
-                          {a.subject_type} {a.subject_id}
-                        </td>
-                        <td className="small">{a.ip ?? ''}</td>
-                        <td>
-                          <button type="button" className="btn btn-small" aria-expanded={open === a.id} onClick={() => setOpen(open === a.id ? null : a.id)}>
-                            Changes
-                          </button>
+                        <td colSpan={6}>
+                          <div className="grid-2">
+                            <pre className="code">{JSON.stringify(a.before, null, 2)}</pre>
+                            <pre className="code">{JSON.stringify(a.after, null, 2)}</pre>
+                          </div>
                         </td>
                       </tr>
-                      {open === a.id && (
-                        <tr>
-                          <td colSpan={6}>
-                            <div className="grid-2">
-                              <pre className="code">{JSON.stringify(a.before, null, 2)}</pre>
-                              <pre className="code">{JSON.stringify(a.after, null, 2)}</pre>
-                            </div>
-                          </td>
-                        </tr>
-                      )}
-                    </Fragment>
-                  ))}
-                </tbody>
+                    )}
+                  </Fragment>
+                ))}
               </TableWrap>
               <div className="toolbar">
                 {cursor && (

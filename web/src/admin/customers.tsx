@@ -49,48 +49,36 @@ export function Customers() {
       <h2>Conflicts and self-referral flags</h2>
       <DataView state={conflicts} isEmpty={(d) => d.data.length === 0} empty="No open conflicts. Claims that could not be applied (another owner, self-referral) appear here.">
         {(d) => (
-          <TableWrap label="Open conflicts">
-            <thead>
-              <tr>
-                <th>Customer</th>
-                <th>Current owner</th>
-                <th>Claimed by</th>
-                <th>Source</th>
-                <th>Detected</th>
-                {writable && <th>Decision</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {d.data.map((c) => (
-                <tr key={c.conflict_id}>
-                  <td>{c.customer_id}</td>
-                  <td>{c.current_partner_id ?? '—'}</td>
-                  <td>{c.claimed_partner_id}</td>
-                  <td>
-                    <Badge tone={c.source}>{c.source}</Badge>
+          <TableWrap label="Open conflicts" columns={['Customer', 'Current owner', 'Claimed by', 'Source', 'Detected', writable && 'Decision']}>
+            {d.data.map((c) => (
+              <tr key={c.conflict_id}>
+                <td>{c.customer_id}</td>
+                <td>{c.current_partner_id ?? '—'}</td>
+                <td>{c.claimed_partner_id}</td>
+                <td>
+                  <Badge tone={c.source}>{c.source}</Badge>
+                </td>
+                <td>{formatDateTime(c.detected_at)}</td>
+                {writable && (
+                  <td className="nowrap">
+                    {(['accept', 'dismiss'] as const).map((action) => (
+                      <ActionButton
+                        key={action}
+                        className={`btn btn-small${action === 'accept' ? ' btn-primary' : ''}`}
+                        onClick={async () => {
+                          const reason = window.prompt(`Why ${action} this claim? (at least 3 characters)`);
+                          if (!reason) return;
+                          await api.post(`/api/v1/attribution-conflicts/${c.conflict_id}/resolve`, { action, reason });
+                          conflicts.reload();
+                        }}
+                      >
+                        {action === 'accept' ? 'Accept' : 'Dismiss'}
+                      </ActionButton>
+                    ))}
                   </td>
-                  <td>{formatDateTime(c.detected_at)}</td>
-                  {writable && (
-                    <td className="nowrap">
-                      {(['accept', 'dismiss'] as const).map((action) => (
-                        <ActionButton
-                          key={action}
-                          className={`btn btn-small${action === 'accept' ? ' btn-primary' : ''}`}
-                          onClick={async () => {
-                            const reason = window.prompt(`Why ${action} this claim? (at least 3 characters)`);
-                            if (!reason) return;
-                            await api.post(`/api/v1/attribution-conflicts/${c.conflict_id}/resolve`, { action, reason });
-                            conflicts.reload();
-                          }}
-                        >
-                          {action === 'accept' ? 'Accept' : 'Dismiss'}
-                        </ActionButton>
-                      ))}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
+                )}
+              </tr>
+            ))}
           </TableWrap>
         )}
       </DataView>
@@ -127,27 +115,16 @@ function Attribution({ customerId, writable }: { customerId: string; writable: b
             <p>
               Current owner: <strong>{d.current_partner_id ?? 'nobody'}</strong>
             </p>
-            <TableWrap label="Ownership history">
-              <thead>
-                <tr>
-                  <th>Partner</th>
-                  <th>From</th>
-                  <th>To</th>
-                  <th>Source</th>
-                  <th>Reason</th>
+            <TableWrap label="Ownership history" columns={['Partner', 'From', 'To', 'Source', 'Reason']}>
+              {d.history.map((o) => (
+                <tr key={o.attribution_id}>
+                  <td>{o.partner_id}</td>
+                  <td>{formatDateTime(o.effective_from)}</td>
+                  <td>{o.effective_to ? formatDateTime(o.effective_to) : 'now'}</td>
+                  <td>{o.source}</td>
+                  <td className="small">{o.reason ?? ''}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.history.map((o) => (
-                  <tr key={o.attribution_id}>
-                    <td>{o.partner_id}</td>
-                    <td>{formatDateTime(o.effective_from)}</td>
-                    <td>{o.effective_to ? formatDateTime(o.effective_to) : 'now'}</td>
-                    <td>{o.source}</td>
-                    <td className="small">{o.reason ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </TableWrap>
           </>
         )}

@@ -35,38 +35,29 @@ export function Webhooks() {
       <PageHeader title="Webhooks" subtitle="Endpoints that receive OpenIB's events, their deliveries and what could not be delivered." />
       <DataView state={endpoints} isEmpty={(d) => d.data.length === 0} empty="No webhook endpoints. Add one through the API (POST /api/v1/webhooks/endpoints).">
         {(d) => (
-          <TableWrap label="Webhook endpoints">
-            <thead>
-              <tr>
-                <th>Endpoint</th>
-                <th>Health</th>
-                <th>Actions</th>
+          <TableWrap label="Webhook endpoints" columns={['Endpoint', 'Health', 'Actions']}>
+            {d.data.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <div className="mono small break">{e.url}</div>
+                  {e.description ? <div className="small muted">{e.description}</div> : null}
+                </td>
+                <td>
+                  <Badge tone={e.enabled ? (e.consecutive_failures ? 'held' : 'active') : 'disabled'}>{e.enabled ? (e.consecutive_failures ? `${e.consecutive_failures} failures` : 'Healthy') : 'Disabled'}</Badge>
+                  <div className="small muted">{e.last_success_at ? `Last delivered ${formatDateTime(e.last_success_at)}` : 'Nothing delivered yet'}</div>
+                </td>
+                <td className="nowrap">
+                  <button type="button" className="btn btn-small" onClick={() => setDeliveries(deliveries === e.id ? null : e.id)} aria-expanded={deliveries === e.id}>
+                    Deliveries
+                  </button>{' '}
+                  {admin && (
+                    <ActionButton className="btn btn-small" onClick={async () => (await api.post(`/api/v1/webhooks/endpoints/${enc(e.id)}/${e.enabled ? 'disable' : 'enable'}`, {}), endpoints.reload())}>
+                      {e.enabled ? 'Disable' : 'Enable'}
+                    </ActionButton>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <div className="mono small break">{e.url}</div>
-                    {e.description ? <div className="small muted">{e.description}</div> : null}
-                  </td>
-                  <td>
-                    <Badge tone={e.enabled ? (e.consecutive_failures ? 'held' : 'active') : 'disabled'}>{e.enabled ? (e.consecutive_failures ? `${e.consecutive_failures} failures` : 'Healthy') : 'Disabled'}</Badge>
-                    <div className="small muted">{e.last_success_at ? `Last delivered ${formatDateTime(e.last_success_at)}` : 'Nothing delivered yet'}</div>
-                  </td>
-                  <td className="nowrap">
-                    <button type="button" className="btn btn-small" onClick={() => setDeliveries(deliveries === e.id ? null : e.id)} aria-expanded={deliveries === e.id}>
-                      Deliveries
-                    </button>{' '}
-                    {admin && (
-                      <ActionButton className="btn btn-small" onClick={async () => (await api.post(`/api/v1/webhooks/endpoints/${enc(e.id)}/${e.enabled ? 'disable' : 'enable'}`, {}), endpoints.reload())}>
-                        {e.enabled ? 'Disable' : 'Enable'}
-                      </ActionButton>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>
@@ -82,26 +73,17 @@ export function Webhooks() {
                 </ActionButton>
               </div>
             )}
-            <TableWrap label="Dead letters">
-              <thead>
-                <tr>
-                  <th>Message</th>
-                  <th>Endpoint</th>
-                  <th>Error</th>
+            <TableWrap label="Dead letters" columns={['Message', 'Endpoint', 'Error']}>
+              {d.data.map((x) => (
+                <tr key={x.id}>
+                  <td>
+                    {x.event_type ?? x.event ?? x.message_id ?? x.id}
+                    <div className="small muted">{formatDateTime(x.created_at)}</div>
+                  </td>
+                  <td className="small">{x.endpoint_id}</td>
+                  <td className="small">{x.last_error ?? ''}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.data.map((x) => (
-                  <tr key={x.id}>
-                    <td>
-                      {x.event_type ?? x.event ?? x.message_id ?? x.id}
-                      <div className="small muted">{formatDateTime(x.created_at)}</div>
-                    </td>
-                    <td className="small">{x.endpoint_id}</td>
-                    <td className="small">{x.last_error ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </TableWrap>
           </>
         )}
@@ -117,27 +99,17 @@ function Deliveries({ endpointId }: { endpointId: string }) {
       <h2>Deliveries</h2>
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No messages for this endpoint yet.">
         {(d) => (
-          <TableWrap label="Deliveries">
-            <thead>
-              <tr>
-                <th>Event</th>
-                <th>State</th>
-                <th className="r">Attempts</th>
-                <th>Created</th>
+          <TableWrap label="Deliveries" columns={['Event', 'State', { label: 'Attempts', className: 'r' }, 'Created']}>
+            {d.data.map((m) => (
+              <tr key={m.id}>
+                <td>{m.event_type ?? m.id}</td>
+                <td>
+                  <Badge>{m.status ?? m.state ?? '—'}</Badge>
+                </td>
+                <td className="r">{m.attempts ?? '—'}</td>
+                <td>{formatDateTime(m.created_at)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((m) => (
-                <tr key={m.id}>
-                  <td>{m.event_type ?? m.id}</td>
-                  <td>
-                    <Badge>{m.status ?? m.state ?? '—'}</Badge>
-                  </td>
-                  <td className="r">{m.attempts ?? '—'}</td>
-                  <td>{formatDateTime(m.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>
@@ -185,33 +157,22 @@ export function Connectors() {
       <PageHeader title="Connectors & imports" subtitle="Pull connectors bring data from the broker's systems; CSV imports load files." />
       <DataView state={connectors} isEmpty={(d) => d.data.length === 0} empty="No pull connectors configured. Data arrives through the push API, webhooks or CSV imports.">
         {(d) => (
-          <TableWrap label="Connectors">
-            <thead>
-              <tr>
-                <th>Connector</th>
-                <th>Status</th>
-                <th>Last run</th>
-                <th className="r">Records in</th>
-                <th className="r">Rejected</th>
+          <TableWrap label="Connectors" columns={['Connector', 'Status', 'Last run', { label: 'Records in', className: 'r' }, { label: 'Rejected', className: 'r' }]}>
+            {d.data.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <div className="strong">{c.name ?? c.id}</div>
+                  <div className="small muted">{c.kind}</div>
+                </td>
+                <td>
+                  <Badge>{c.status ?? (c.enabled ? 'active' : 'paused')}</Badge>
+                  {c.last_error ? <div className="small neg">{c.last_error}</div> : null}
+                </td>
+                <td>{formatDateTime(c.last_run_at)}</td>
+                <td className="r">{formatNumber(c.records_in ?? 0)}</td>
+                <td className="r">{formatNumber(c.records_rejected ?? 0)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <div className="strong">{c.name ?? c.id}</div>
-                    <div className="small muted">{c.kind}</div>
-                  </td>
-                  <td>
-                    <Badge>{c.status ?? (c.enabled ? 'active' : 'paused')}</Badge>
-                    {c.last_error ? <div className="small neg">{c.last_error}</div> : null}
-                  </td>
-                  <td>{formatDateTime(c.last_run_at)}</td>
-                  <td className="r">{formatNumber(c.records_in ?? 0)}</td>
-                  <td className="r">{formatNumber(c.records_rejected ?? 0)}</td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>
@@ -219,49 +180,38 @@ export function Connectors() {
       <h2>Imports</h2>
       <DataView state={imports} isEmpty={(d) => d.data.length === 0} empty="No CSV imports yet.">
         {(d) => (
-          <TableWrap label="Imports">
-            <thead>
-              <tr>
-                <th>File</th>
-                <th>Status</th>
-                <th>Progress</th>
-                <th className="r">Stored</th>
-                <th className="r">Rejected</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.data.map((i) => {
-                const pct = i.file_bytes ? Math.round((i.position_bytes * 100) / i.file_bytes) : 0;
-                return (
-                  <tr key={i.id}>
-                    <td>
-                      <div className="strong">{i.file_name}</div>
-                      <div className="small muted">
-                        {i.entity} · {formatDateTime(i.created_at)}
+          <TableWrap label="Imports" columns={['File', 'Status', 'Progress', { label: 'Stored', className: 'r' }, { label: 'Rejected', className: 'r' }]}>
+            {d.data.map((i) => {
+              const pct = i.file_bytes ? Math.round((i.position_bytes * 100) / i.file_bytes) : 0;
+              return (
+                <tr key={i.id}>
+                  <td>
+                    <div className="strong">{i.file_name}</div>
+                    <div className="small muted">
+                      {i.entity} · {formatDateTime(i.created_at)}
+                    </div>
+                  </td>
+                  <td>
+                    <Badge>{i.status}</Badge>
+                    {i.error ? <div className="small neg">{i.error}</div> : null}
+                  </td>
+                  <td>
+                    <progress max={100} value={pct} aria-label={`Import ${i.file_name} progress`} /> {pct} %
+                  </td>
+                  <td className="r">{formatNumber(i.rows_stored)}</td>
+                  <td className="r">
+                    {formatNumber(i.rows_rejected)}
+                    {i.rows_rejected > 0 && (
+                      <div>
+                        <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/imports/${enc(i.id)}/report`, `import-${i.id}-report.csv`)}>
+                          Report
+                        </ActionButton>
                       </div>
-                    </td>
-                    <td>
-                      <Badge>{i.status}</Badge>
-                      {i.error ? <div className="small neg">{i.error}</div> : null}
-                    </td>
-                    <td>
-                      <progress max={100} value={pct} aria-label={`Import ${i.file_name} progress`} /> {pct} %
-                    </td>
-                    <td className="r">{formatNumber(i.rows_stored)}</td>
-                    <td className="r">
-                      {formatNumber(i.rows_rejected)}
-                      {i.rows_rejected > 0 && (
-                        <div>
-                          <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/imports/${enc(i.id)}/report`, `import-${i.id}-report.csv`)}>
-                            Report
-                          </ActionButton>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </TableWrap>
         )}
       </DataView>

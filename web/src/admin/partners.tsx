@@ -44,30 +44,19 @@ export function Overview() {
             {o.top_partners.length === 0 ? (
               <p className="state state-empty">No partner activity in this period.</p>
             ) : (
-              <TableWrap label="Top partners">
-                <thead>
-                  <tr>
-                    <th>Partner</th>
-                    <th className="r">Registrations</th>
-                    <th className="r">Net deposits</th>
-                    <th className="r">Lots</th>
-                    <th className="r">Commission</th>
+              <TableWrap label="Top partners" columns={['Partner', { label: 'Registrations', className: 'r' }, { label: 'Net deposits', className: 'r' }, { label: 'Lots', className: 'r' }, { label: 'Commission', className: 'r' }]}>
+                {o.top_partners.map((p) => (
+                  <tr key={p.partner_id}>
+                    <td>
+                      <div className="strong">{p.name}</div>
+                      <div className="small muted">{p.partner_id}</div>
+                    </td>
+                    <td className="r">{formatNumber(p.registrations)}</td>
+                    <td className="r">{formatMoney(p.net_deposits, o.currency)}</td>
+                    <td className="r">{formatNumber(p.lots)}</td>
+                    <td className="r">{formatMoney(p.commission_approved, o.currency)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {o.top_partners.map((p) => (
-                    <tr key={p.partner_id}>
-                      <td>
-                        <div className="strong">{p.name}</div>
-                        <div className="small muted">{p.partner_id}</div>
-                      </td>
-                      <td className="r">{formatNumber(p.registrations)}</td>
-                      <td className="r">{formatMoney(p.net_deposits, o.currency)}</td>
-                      <td className="r">{formatNumber(p.lots)}</td>
-                      <td className="r">{formatMoney(p.commission_approved, o.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
+                ))}
               </TableWrap>
             )}
           </>
@@ -156,60 +145,49 @@ export function Partners() {
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty={search || status ? 'No partner matches. Try another search.' : 'No partners yet. Create one, or let partners sign up in the portal.'}>
         {(d) => (
           <>
-            <TableWrap label="Partners">
-              <thead>
-                <tr>
-                  <th>Partner</th>
-                  <th>Status</th>
-                  <th>Parent</th>
-                  <th>Joined</th>
-                  {writable && <th>Actions</th>}
+            <TableWrap label="Partners" columns={['Partner', 'Status', 'Parent', 'Joined', writable && 'Actions']}>
+              {d.data.map((p) => (
+                <tr key={p.partner_id}>
+                  <td>
+                    <div className="strong">{p.name}</div>
+                    <div className="small muted">
+                      {p.partner_id}
+                      {p.email ? ` · ${p.email}` : ''}
+                    </div>
+                  </td>
+                  <td>
+                    <Badge>{p.status}</Badge>
+                  </td>
+                  <td className="small">{p.parent_id ?? '—'}</td>
+                  <td>{formatDate(p.created_at)}</td>
+                  {writable && (
+                    <td className="nowrap">
+                      {p.status !== 'active' ? (
+                        <ActionButton className="btn btn-small btn-primary" onClick={async () => (await api.post(`/api/v1/partners/${enc(p.partner_id)}/activate`, {}), state.reload())}>
+                          Activate
+                        </ActionButton>
+                      ) : (
+                        <ActionButton className="btn btn-small" confirm={`Suspend ${p.name}? Their links stop attributing.`} onClick={async () => (await api.post(`/api/v1/partners/${enc(p.partner_id)}/suspend`, {}), state.reload())}>
+                          Suspend
+                        </ActionButton>
+                      )}{' '}
+                      <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'move', partner: p })}>
+                        Move
+                      </button>{' '}
+                      {admin && (
+                        <>
+                          <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'plan', partner: p })}>
+                            Plan
+                          </button>{' '}
+                          <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'logins', partner: p })}>
+                            Logins
+                          </button>
+                        </>
+                      )}
+                    </td>
+                  )}
                 </tr>
-              </thead>
-              <tbody>
-                {d.data.map((p) => (
-                  <tr key={p.partner_id}>
-                    <td>
-                      <div className="strong">{p.name}</div>
-                      <div className="small muted">
-                        {p.partner_id}
-                        {p.email ? ` · ${p.email}` : ''}
-                      </div>
-                    </td>
-                    <td>
-                      <Badge>{p.status}</Badge>
-                    </td>
-                    <td className="small">{p.parent_id ?? '—'}</td>
-                    <td>{formatDate(p.created_at)}</td>
-                    {writable && (
-                      <td className="nowrap">
-                        {p.status !== 'active' ? (
-                          <ActionButton className="btn btn-small btn-primary" onClick={async () => (await api.post(`/api/v1/partners/${enc(p.partner_id)}/activate`, {}), state.reload())}>
-                            Activate
-                          </ActionButton>
-                        ) : (
-                          <ActionButton className="btn btn-small" confirm={`Suspend ${p.name}? Their links stop attributing.`} onClick={async () => (await api.post(`/api/v1/partners/${enc(p.partner_id)}/suspend`, {}), state.reload())}>
-                            Suspend
-                          </ActionButton>
-                        )}{' '}
-                        <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'move', partner: p })}>
-                          Move
-                        </button>{' '}
-                        {admin && (
-                          <>
-                            <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'plan', partner: p })}>
-                              Plan
-                            </button>{' '}
-                            <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'logins', partner: p })}>
-                              Logins
-                            </button>
-                          </>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </TableWrap>
             {d.meta.total !== undefined && <Pager page={page} perPage={50} total={d.meta.total} onPage={setPage} />}
           </>
@@ -339,43 +317,33 @@ function PortalLogins({ partner, onClose }: { partner: Partner; onClose: () => v
       )}
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="This partner has no portal login yet. Invite one below.">
         {(d) => (
-          <TableWrap label="Portal logins">
-            <thead>
-              <tr>
-                <th>Login</th>
-                <th>Status</th>
-                <th>Created</th>
-                <th>Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.data.map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    <div className="strong">{u.name}</div>
-                    <div className="small muted">{u.email}</div>
-                  </td>
-                  <td>
-                    <Badge>{u.disabled ? 'disabled' : 'active'}</Badge>
-                  </td>
-                  <td>{formatDate(u.created_at)}</td>
-                  <td className="nowrap">
-                    {u.disabled ? (
-                      <ActionButton className="btn btn-small" onClick={() => change(u, { disabled: false })}>
-                        Enable
-                      </ActionButton>
-                    ) : (
-                      <ActionButton className="btn btn-small" confirm={`Disable ${u.email}? Their sessions end now.`} onClick={() => change(u, { disabled: true })}>
-                        Disable
-                      </ActionButton>
-                    )}{' '}
-                    <ActionButton className="btn btn-small" confirm={`Reset the password of ${u.email}? Their sessions end now.`} onClick={() => change(u, { reset_password: true })}>
-                      Reset password
+          <TableWrap label="Portal logins" columns={['Login', 'Status', 'Created', 'Actions']}>
+            {d.data.map((u) => (
+              <tr key={u.id}>
+                <td>
+                  <div className="strong">{u.name}</div>
+                  <div className="small muted">{u.email}</div>
+                </td>
+                <td>
+                  <Badge>{u.disabled ? 'disabled' : 'active'}</Badge>
+                </td>
+                <td>{formatDate(u.created_at)}</td>
+                <td className="nowrap">
+                  {u.disabled ? (
+                    <ActionButton className="btn btn-small" onClick={() => change(u, { disabled: false })}>
+                      Enable
                     </ActionButton>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+                  ) : (
+                    <ActionButton className="btn btn-small" confirm={`Disable ${u.email}? Their sessions end now.`} onClick={() => change(u, { disabled: true })}>
+                      Disable
+                    </ActionButton>
+                  )}{' '}
+                  <ActionButton className="btn btn-small" confirm={`Reset the password of ${u.email}? Their sessions end now.`} onClick={() => change(u, { reset_password: true })}>
+                    Reset password
+                  </ActionButton>
+                </td>
+              </tr>
+            ))}
           </TableWrap>
         )}
       </DataView>

@@ -65,43 +65,31 @@ export function PayoutRuns() {
       )}
       <DataView state={runs} isEmpty={(d) => d.data.length === 0} empty="No payout runs yet. Close a month, then run payouts for it.">
         {(d) => (
-          <TableWrap label="Payout runs">
-            <thead>
-              <tr>
-                <th>Period</th>
-                <th>Statements</th>
-                <th>Created</th>
-                <th>
-                  <span className="sr-only">Open</span>
-                </th>
+          <TableWrap label="Payout runs" columns={['Period', 'Statements', 'Created', { label: 'Open', srOnly: true }]}>
+            {d.data.map((r) => (
+              <tr key={r.run_id}>
+                <td>
+                  <div className="strong">{r.period}</div>
+                  <div className="small muted">{formatPeriod(r.period_start, r.period_end, config.broker_time_zone)}</div>
+                </td>
+                <td>
+                  {Object.entries(r.by_status).map(([s, n]) => (
+                    <span key={s} className="badge-gap">
+                      <Badge tone={s}>{`${n} ${s}`}</Badge>
+                    </span>
+                  ))}
+                </td>
+                <td>
+                  {formatDateTime(r.created_at)}
+                  <div className="small muted">{r.created_by}</div>
+                </td>
+                <td>
+                  <Link href={`/payouts/${r.run_id}`} className="btn btn-small">
+                    Review
+                  </Link>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((r) => (
-                <tr key={r.run_id}>
-                  <td>
-                    <div className="strong">{r.period}</div>
-                    <div className="small muted">{formatPeriod(r.period_start, r.period_end, config.broker_time_zone)}</div>
-                  </td>
-                  <td>
-                    {Object.entries(r.by_status).map(([s, n]) => (
-                      <span key={s} className="badge-gap">
-                        <Badge tone={s}>{`${n} ${s}`}</Badge>
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    {formatDateTime(r.created_at)}
-                    <div className="small muted">{r.created_by}</div>
-                  </td>
-                  <td>
-                    <Link href={`/payouts/${r.run_id}`} className="btn btn-small">
-                      Review
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>
@@ -160,59 +148,47 @@ export function PayoutRun() {
       )}
       <DataView state={state} isEmpty={(d) => d.statements.length === 0} empty="This run has no statements: no partner had approved, unpaid commission for the period.">
         {(d) => (
-          <TableWrap label="Statements">
-            <thead>
-              <tr>
-                <th>Partner</th>
-                <th>Status</th>
-                <th className="r">Period amount</th>
-                <th className="r">Payable</th>
-                <th>Download</th>
-                {writable && <th>Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {d.statements.map((s) => (
-                <tr key={s.statement_id} data-partner={s.partner_id}>
-                  <td>
-                    <div className="strong">{s.partner_name}</div>
-                    <div className="small muted">
-                      {s.partner_id} · {s.entries} entries
-                    </div>
-                  </td>
-                  <td>
-                    <Badge>{s.status}</Badge>
-                    {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
-                    {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
-                  </td>
-                  <td className="r">{formatMoney(s.period_amount, s.currency)}</td>
-                  <td className="r">{formatMoney(s.amount_payable, s.currency)}</td>
+          <TableWrap label="Statements" columns={['Partner', 'Status', { label: 'Period amount', className: 'r' }, { label: 'Payable', className: 'r' }, 'Download', writable && 'Actions']}>
+            {d.statements.map((s) => (
+              <tr key={s.statement_id} data-partner={s.partner_id}>
+                <td>
+                  <div className="strong">{s.partner_name}</div>
+                  <div className="small muted">
+                    {s.partner_id} · {s.entries} entries
+                  </div>
+                </td>
+                <td>
+                  <Badge>{s.status}</Badge>
+                  {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
+                  {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
+                </td>
+                <td className="r">{formatMoney(s.period_amount, s.currency)}</td>
+                <td className="r">{formatMoney(s.amount_payable, s.currency)}</td>
+                <td className="nowrap">
+                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/csv`, `statement-${s.partner_id}.csv`)}>
+                    CSV
+                  </ActionButton>{' '}
+                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/pdf`, `statement-${s.partner_id}.pdf`)}>
+                    PDF
+                  </ActionButton>
+                </td>
+                {writable && (
                   <td className="nowrap">
-                    <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/csv`, `statement-${s.partner_id}.csv`)}>
-                      CSV
-                    </ActionButton>{' '}
-                    <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/pdf`, `statement-${s.partner_id}.pdf`)}>
-                      PDF
-                    </ActionButton>
+                    {(ALLOWED[s.status] ?? []).map((a) =>
+                      a === 'hold' || a === 'reject' || a === 'pay' || a === 'fail' ? (
+                        <button key={a} type="button" className={`btn btn-small${a === 'reject' || a === 'fail' ? ' btn-danger' : ''}`} onClick={() => setActing({ statement: s, action: a })}>
+                          {labelOf(a)}
+                        </button>
+                      ) : (
+                        <ActionButton key={a} className={`btn btn-small${a === 'approve' ? ' btn-primary' : ''}`} onClick={() => act(s, a)}>
+                          {titleCase(a)}
+                        </ActionButton>
+                      ),
+                    )}
                   </td>
-                  {writable && (
-                    <td className="nowrap">
-                      {(ALLOWED[s.status] ?? []).map((a) =>
-                        a === 'hold' || a === 'reject' || a === 'pay' || a === 'fail' ? (
-                          <button key={a} type="button" className={`btn btn-small${a === 'reject' || a === 'fail' ? ' btn-danger' : ''}`} onClick={() => setActing({ statement: s, action: a })}>
-                            {labelOf(a)}
-                          </button>
-                        ) : (
-                          <ActionButton key={a} className={`btn btn-small${a === 'approve' ? ' btn-primary' : ''}`} onClick={() => act(s, a)}>
-                            {titleCase(a)}
-                          </ActionButton>
-                        ),
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
+                )}
+              </tr>
+            ))}
           </TableWrap>
         )}
       </DataView>

@@ -130,25 +130,15 @@ export function Plans() {
                   (sim.partners.length === 0 ? (
                     <p className="state state-empty">No partner on this plan had activity in that period.</p>
                   ) : (
-                    <TableWrap label="Simulation">
-                      <thead>
-                        <tr>
-                          <th>Partner</th>
-                          <th className="r">Would have paid</th>
-                          <th className="r">Actually earned</th>
-                          <th className="r">Difference</th>
+                    <TableWrap label="Simulation" columns={['Partner', { label: 'Would have paid', className: 'r' }, { label: 'Actually earned', className: 'r' }, { label: 'Difference', className: 'r' }]}>
+                      {sim.partners.map((r) => (
+                        <tr key={`${r.partner_id}-${r.currency}`}>
+                          <td>{r.partner_id}</td>
+                          <td className="r">{formatMoney(r.simulated, r.currency)}</td>
+                          <td className="r">{formatMoney(r.actual, r.currency)}</td>
+                          <td className="r">{formatMoney(r.difference, r.currency)}</td>
                         </tr>
-                      </thead>
-                      <tbody>
-                        {sim.partners.map((r) => (
-                          <tr key={`${r.partner_id}-${r.currency}`}>
-                            <td>{r.partner_id}</td>
-                            <td className="r">{formatMoney(r.simulated, r.currency)}</td>
-                            <td className="r">{formatMoney(r.actual, r.currency)}</td>
-                            <td className="r">{formatMoney(r.difference, r.currency)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
+                      ))}
                     </TableWrap>
                   ))}
               </section>

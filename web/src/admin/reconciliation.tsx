@@ -54,34 +54,22 @@ export function Reconciliation() {
               ))}{' '}
               <span className="muted small">tolerance {d.tolerance}</span>
             </p>
-            <TableWrap label="Reconciliation">
-              <thead>
-                <tr>
-                  <th>Date</th>
-                  <th>Partner</th>
-                  <th className="r">OpenIB</th>
-                  <th className="r">Broker</th>
-                  <th className="r">Difference</th>
-                  <th>Status</th>
+            <TableWrap label="Reconciliation" columns={['Date', 'Partner', { label: 'OpenIB', className: 'r' }, { label: 'Broker', className: 'r' }, { label: 'Difference', className: 'r' }, 'Status']}>
+              {d.data.map((r, i) => (
+                <tr key={i}>
+                  <td>{formatDate(r.date)}</td>
+                  <td>
+                    {r.partner_id ?? '—'}
+                    {r.customer_id ? <div className="small muted">{r.customer_id}</div> : null}
+                  </td>
+                  <td className="r">{formatMoney(r.openib_amount, r.currency)}</td>
+                  <td className="r">{formatMoney(r.broker_amount, r.currency)}</td>
+                  <td className="r">{formatMoney(r.difference, r.currency)}</td>
+                  <td>
+                    <Badge>{r.status}</Badge>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.data.map((r, i) => (
-                  <tr key={i}>
-                    <td>{formatDate(r.date)}</td>
-                    <td>
-                      {r.partner_id ?? '—'}
-                      {r.customer_id ? <div className="small muted">{r.customer_id}</div> : null}
-                    </td>
-                    <td className="r">{formatMoney(r.openib_amount, r.currency)}</td>
-                    <td className="r">{formatMoney(r.broker_amount, r.currency)}</td>
-                    <td className="r">{formatMoney(r.difference, r.currency)}</td>
-                    <td>
-                      <Badge>{r.status}</Badge>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </TableWrap>
           </>
         )}

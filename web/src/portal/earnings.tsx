@@ -61,44 +61,31 @@ export function Earnings() {
       <DataView state={entries} isEmpty={(d) => d.data.length === 0} empty="No ledger entries yet. Commission appears here once your clients trade.">
         {(d) => (
           <>
-            <TableWrap label="Ledger entries">
-              <thead>
-                <tr>
-                  <th>Date</th>
-                  <th>What</th>
-                  <th>Status</th>
-                  <th className="r">Amount</th>
-                  <th>
-                    <span className="sr-only">Explain</span>
-                  </th>
+            <TableWrap label="Ledger entries" columns={['Date', 'What', 'Status', { label: 'Amount', className: 'r' }, { label: 'Explain', srOnly: true }]}>
+              {d.data.map((e) => (
+                <tr key={e.entry_id}>
+                  <td>{formatDate(e.fact_date)}</td>
+                  <td>
+                    <div>
+                      {titleCase(e.kind)}
+                      {e.level > 0 ? ` · level ${e.level}` : ''}
+                    </div>
+                    <div className="small muted">
+                      {[e.customer_id, e.instrument].filter(Boolean).join(' · ') || e.source_type}
+                    </div>
+                  </td>
+                  <td>
+                    <Badge>{e.status}</Badge>
+                    {e.hold_reason ? <div className="small muted">{titleCase(e.hold_reason)}</div> : null}
+                  </td>
+                  <td className="r">{formatMoney(e.amount, e.currency)}</td>
+                  <td>
+                    <button type="button" className="btn btn-small" onClick={() => setExplain(e)} aria-label={`Explain ${formatMoney(e.amount, e.currency)} of ${formatDate(e.fact_date)}`}>
+                      Explain
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.data.map((e) => (
-                  <tr key={e.entry_id}>
-                    <td>{formatDate(e.fact_date)}</td>
-                    <td>
-                      <div>
-                        {titleCase(e.kind)}
-                        {e.level > 0 ? ` · level ${e.level}` : ''}
-                      </div>
-                      <div className="small muted">
-                        {[e.customer_id, e.instrument].filter(Boolean).join(' · ') || e.source_type}
-                      </div>
-                    </td>
-                    <td>
-                      <Badge>{e.status}</Badge>
-                      {e.hold_reason ? <div className="small muted">{titleCase(e.hold_reason)}</div> : null}
-                    </td>
-                    <td className="r">{formatMoney(e.amount, e.currency)}</td>
-                    <td>
-                      <button type="button" className="btn btn-small" onClick={() => setExplain(e)} aria-label={`Explain ${formatMoney(e.amount, e.currency)} of ${formatDate(e.fact_date)}`}>
-                        Explain
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </TableWrap>
             {d.meta.total !== undefined && <Pager page={page} perPage={50} total={d.meta.total} onPage={setPage} />}
           </>
@@ -178,43 +165,31 @@ export function Statements() {
       <PageHeader title="Statements & payouts" subtitle={`Monthly statements follow the broker's calendar (${config.broker_time_zone}).`} />
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No statements yet. The broker issues one per month once the month is closed.">
         {(d) => (
-          <TableWrap label="Statements">
-            <thead>
-              <tr>
-                <th>Period</th>
-                <th>Status</th>
-                <th className="r">Payable</th>
-                <th className="r">Carried forward</th>
-                <th>Paid</th>
-                <th>Download</th>
+          <TableWrap label="Statements" columns={['Period', 'Status', { label: 'Payable', className: 'r' }, { label: 'Carried forward', className: 'r' }, 'Paid', 'Download']}>
+            {d.data.map((s) => (
+              <tr key={s.statement_id}>
+                <td>
+                  <div className="strong">{s.period}</div>
+                  <div className="small muted">{formatPeriod(s.period_start, s.period_end)}</div>
+                </td>
+                <td>
+                  <Badge>{s.status}</Badge>
+                  {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
+                  {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
+                </td>
+                <td className="r">{formatMoney(s.amount_payable, s.currency)}</td>
+                <td className="r">{formatMoney(s.carried_forward, s.currency)}</td>
+                <td>{s.paid_on ? `${formatDate(s.paid_on)}${s.paid_reference ? ` · ${s.paid_reference}` : ''}` : '—'}</td>
+                <td className="nowrap">
+                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/csv`, `statement-${s.period}.csv`)}>
+                    CSV
+                  </ActionButton>{' '}
+                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/pdf`, `statement-${s.period}.pdf`)}>
+                    PDF
+                  </ActionButton>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((s) => (
-                <tr key={s.statement_id}>
-                  <td>
-                    <div className="strong">{s.period}</div>
-                    <div className="small muted">{formatPeriod(s.period_start, s.period_end)}</div>
-                  </td>
-                  <td>
-                    <Badge>{s.status}</Badge>
-                    {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
-                    {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
-                  </td>
-                  <td className="r">{formatMoney(s.amount_payable, s.currency)}</td>
-                  <td className="r">{formatMoney(s.carried_forward, s.currency)}</td>
-                  <td>{s.paid_on ? `${formatDate(s.paid_on)}${s.paid_reference ? ` · ${s.paid_reference}` : ''}` : '—'}</td>
-                  <td className="nowrap">
-                    <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/csv`, `statement-${s.period}.csv`)}>
-                      CSV
-                    </ActionButton>{' '}
-                    <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/pdf`, `statement-${s.period}.pdf`)}>
-                      PDF
-                    </ActionButton>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>

@@ -72,49 +72,36 @@ export function Links() {
       {funnel.error && <ErrorMessage error={funnel.error} retry={funnel.reload} />}
       <DataView state={links} isEmpty={(d) => d.data.length === 0} empty="You have no links yet. Create one to start inviting clients or sub-IBs.">
         {(d) => (
-          <TableWrap label="Your links">
-            <thead>
-              <tr>
-                <th>Link</th>
-                <th>Kind</th>
-                <th className="r">Clicks</th>
-                <th className="r">Registrations</th>
-                <th className="r">First deposits</th>
-                <th className="r">FTD amount</th>
-                <th>Share</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.data.map((l) => {
-                const f = byLink.get(l.link_id);
-                return (
-                  <tr key={l.link_id} data-link={l.code}>
-                    <td>
-                      <div className="strong">{l.label ?? l.code}</div>
-                      <div className="mono small muted">{l.url}</div>
-                      {l.campaign_id && <div className="small muted">Campaign {l.campaign_id}</div>}
-                      {l.status !== 'active' && <Badge>{l.status}</Badge>}
-                    </td>
-                    <td>
-                      <Badge tone={l.kind}>{l.kind === 'recruit' ? 'Recruit sub-IBs' : 'Clients'}</Badge>
-                    </td>
-                    <td className="r" data-col="clicks">{formatNumber(f?.clicks ?? 0)}</td>
-                    <td className="r" data-col="registrations">
-                      {formatNumber(f?.registrations ?? 0)}
-                      {f?.registration_rate ? <div className="small muted">{formatPercent(f.registration_rate)}</div> : null}
-                    </td>
-                    <td className="r">
-                      {formatNumber(f?.ftd_count ?? 0)}
-                      {f?.ftd_rate ? <div className="small muted">{formatPercent(f.ftd_rate)}</div> : null}
-                    </td>
-                    <td className="r">{formatMoney(f?.ftd_amount ?? '0', 'USD')}</td>
-                    <td className="nowrap">
-                      <CopyButton text={l.url} label="Copy link" /> <button type="button" className="btn btn-small" onClick={() => setQr(l)}>QR code</button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
+          <TableWrap label="Your links" columns={['Link', 'Kind', { label: 'Clicks', className: 'r' }, { label: 'Registrations', className: 'r' }, { label: 'First deposits', className: 'r' }, { label: 'FTD amount', className: 'r' }, 'Share']}>
+            {d.data.map((l) => {
+              const f = byLink.get(l.link_id);
+              return (
+                <tr key={l.link_id} data-link={l.code}>
+                  <td>
+                    <div className="strong">{l.label ?? l.code}</div>
+                    <div className="mono small muted">{l.url}</div>
+                    {l.campaign_id && <div className="small muted">Campaign {l.campaign_id}</div>}
+                    {l.status !== 'active' && <Badge>{l.status}</Badge>}
+                  </td>
+                  <td>
+                    <Badge tone={l.kind}>{l.kind === 'recruit' ? 'Recruit sub-IBs' : 'Clients'}</Badge>
+                  </td>
+                  <td className="r" data-col="clicks">{formatNumber(f?.clicks ?? 0)}</td>
+                  <td className="r" data-col="registrations">
+                    {formatNumber(f?.registrations ?? 0)}
+                    {f?.registration_rate ? <div className="small muted">{formatPercent(f.registration_rate)}</div> : null}
+                  </td>
+                  <td className="r">
+                    {formatNumber(f?.ftd_count ?? 0)}
+                    {f?.ftd_rate ? <div className="small muted">{formatPercent(f.ftd_rate)}</div> : null}
+                  </td>
+                  <td className="r">{formatMoney(f?.ftd_amount ?? '0', 'USD')}</td>
+                  <td className="nowrap">
+                    <CopyButton text={l.url} label="Copy link" /> <button type="button" className="btn btn-small" onClick={() => setQr(l)}>QR code</button>
+                  </td>
+                </tr>
+              );
+            })}
           </TableWrap>
         )}
       </DataView>

@@ -41,39 +41,26 @@ export function Clients() {
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No clients yet. Share a link from the Links page; clients who register through it appear here.">
         {(d) => (
           <>
-            <TableWrap label="Clients">
-              <thead>
-                <tr>
-                  <th>Client</th>
-                  <th>Status</th>
-                  <th>Signed up</th>
-                  <th className="r">First deposit</th>
-                  <th className="r">Net deposits</th>
-                  <th className="r">Lots</th>
-                  <th className="r">Commission</th>
+            <TableWrap label="Clients" columns={['Client', 'Status', 'Signed up', { label: 'First deposit', className: 'r' }, { label: 'Net deposits', className: 'r' }, { label: 'Lots', className: 'r' }, { label: 'Commission', className: 'r' }]}>
+              {d.data.map((c) => (
+                <tr key={c.customer_id}>
+                  <td>
+                    <div className="strong">{c.name ?? c.customer_id}</div>
+                    <div className="small muted">
+                      {c.email ?? '—'} {c.pii_masked ? <Badge tone="masked">sub-IB's client</Badge> : null}
+                    </div>
+                  </td>
+                  <td>
+                    <Badge>{c.status}</Badge>
+                    {c.kyc_status ? <div className="small muted">KYC {c.kyc_status}</div> : null}
+                  </td>
+                  <td>{formatDate(c.signup_date)}</td>
+                  <td className="r">{c.ftd_amount ? formatMoney(c.ftd_amount, 'USD') : '—'}</td>
+                  <td className="r">{formatMoney(c.net_deposits, 'USD')}</td>
+                  <td className="r">{formatNumber(c.lots)}</td>
+                  <td className="r">{formatMoney(c.commission, 'USD')}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.data.map((c) => (
-                  <tr key={c.customer_id}>
-                    <td>
-                      <div className="strong">{c.name ?? c.customer_id}</div>
-                      <div className="small muted">
-                        {c.email ?? '—'} {c.pii_masked ? <Badge tone="masked">sub-IB's client</Badge> : null}
-                      </div>
-                    </td>
-                    <td>
-                      <Badge>{c.status}</Badge>
-                      {c.kyc_status ? <div className="small muted">KYC {c.kyc_status}</div> : null}
-                    </td>
-                    <td>{formatDate(c.signup_date)}</td>
-                    <td className="r">{c.ftd_amount ? formatMoney(c.ftd_amount, 'USD') : '—'}</td>
-                    <td className="r">{formatMoney(c.net_deposits, 'USD')}</td>
-                    <td className="r">{formatNumber(c.lots)}</td>
-                    <td className="r">{formatMoney(c.commission, 'USD')}</td>
-                  </tr>
-                ))}
-              </tbody>
+              ))}
             </TableWrap>
             <Pager page={d.meta.page} perPage={d.meta.per_page} total={d.meta.total} onPage={setPage} />
           </>
@@ -128,43 +115,32 @@ function CpaProgress({ partnerId }: { partnerId: string }) {
       </div>
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No client in this state.">
         {(d) => (
-          <TableWrap label="CPA progress">
-            <thead>
-              <tr>
-                <th>Client</th>
-                <th>Signed up</th>
-                <th>Conditions</th>
-                <th className="r">CPA</th>
-                <th className="r">Days left</th>
+          <TableWrap label="CPA progress" columns={['Client', 'Signed up', 'Conditions', { label: 'CPA', className: 'r' }, { label: 'Days left', className: 'r' }]}>
+            {d.data.map((r) => (
+              <tr key={r.customer_id}>
+                <td>
+                  <div className="strong">{r.customer_id}</div>
+                  <Badge>{r.status.replace('_', ' ')}</Badge> {r.reason ? <span className="small muted">{CPA_REASONS[r.reason] ?? r.reason}</span> : null}
+                </td>
+                <td>{formatDate(r.signup_date)}</td>
+                <td className="small">
+                  {check(r.ftd_met, `first deposit ${formatMoney(r.ftd_amount, r.currency)} of ${formatMoney(r.min_first_deposit, r.currency)}`)}
+                  <br />
+                  {check(r.lots_met, `${formatNumber(r.lots)} of ${formatNumber(r.min_lots)} lots`)}
+                  {r.kyc_required ? (
+                    <>
+                      <br />
+                      {check(r.kyc_met, 'KYC approved')}
+                    </>
+                  ) : null}
+                </td>
+                <td className="r">
+                  {formatMoney(r.cpa_amount, r.currency)}
+                  {r.ledger_status ? <div className="small muted">{r.ledger_status}</div> : null}
+                </td>
+                <td className="r">{r.status === 'pending' ? formatNumber(r.days_left) : '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((r) => (
-                <tr key={r.customer_id}>
-                  <td>
-                    <div className="strong">{r.customer_id}</div>
-                    <Badge>{r.status.replace('_', ' ')}</Badge> {r.reason ? <span className="small muted">{CPA_REASONS[r.reason] ?? r.reason}</span> : null}
-                  </td>
-                  <td>{formatDate(r.signup_date)}</td>
-                  <td className="small">
-                    {check(r.ftd_met, `first deposit ${formatMoney(r.ftd_amount, r.currency)} of ${formatMoney(r.min_first_deposit, r.currency)}`)}
-                    <br />
-                    {check(r.lots_met, `${formatNumber(r.lots)} of ${formatNumber(r.min_lots)} lots`)}
-                    {r.kyc_required ? (
-                      <>
-                        <br />
-                        {check(r.kyc_met, 'KYC approved')}
-                      </>
-                    ) : null}
-                  </td>
-                  <td className="r">
-                    {formatMoney(r.cpa_amount, r.currency)}
-                    {r.ledger_status ? <div className="small muted">{r.ledger_status}</div> : null}
-                  </td>
-                  <td className="r">{r.status === 'pending' ? formatNumber(r.days_left) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>

@@ -59,87 +59,64 @@ export function Postbacks() {
       )}
       <DataView state={list} isEmpty={(d) => d.data.length === 0} empty="No postbacks yet. Add one with your tracker's URL and macros such as {click_id} and {amount}.">
         {(d) => (
-          <TableWrap label="Postbacks">
-            <thead>
-              <tr>
-                <th>Event</th>
-                <th>URL</th>
-                <th>Health</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
+          <TableWrap label="Postbacks" columns={['Event', 'URL', 'Health', { label: 'Actions', srOnly: true }]}>
+            {d.data.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  {titleCase(p.event)}
+                  <div className="small muted">{p.method}</div>
+                </td>
+                <td className="mono small break">{p.url}</td>
+                <td>
+                  <Badge tone={p.enabled ? (p.consecutive_failures ? 'held' : 'active') : 'disabled'}>{p.enabled ? (p.consecutive_failures ? `${p.consecutive_failures} failures` : 'OK') : 'Disabled'}</Badge>
+                  <div className="small muted">{p.last_success_at ? `Last delivered ${formatDateTime(p.last_success_at)}` : 'Not delivered yet'}</div>
+                </td>
+                <td className="nowrap">
+                  {writable && (
+                    <>
+                      <ActionButton
+                        className="btn btn-small"
+                        onClick={async () => {
+                          await api.patch(`/api/v1/partners/${enc(partnerId)}/postbacks/${enc(p.id)}`, { enabled: !p.enabled });
+                          list.reload();
+                        }}
+                      >
+                        {p.enabled ? 'Disable' : 'Enable'}
+                      </ActionButton>{' '}
+                      <ActionButton
+                        className="btn btn-small btn-danger"
+                        confirm="Delete this postback?"
+                        onClick={async () => {
+                          await api.del(`/api/v1/partners/${enc(partnerId)}/postbacks/${enc(p.id)}`);
+                          list.reload();
+                        }}
+                      >
+                        Delete
+                      </ActionButton>
+                    </>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((p) => (
-                <tr key={p.id}>
-                  <td>
-                    {titleCase(p.event)}
-                    <div className="small muted">{p.method}</div>
-                  </td>
-                  <td className="mono small break">{p.url}</td>
-                  <td>
-                    <Badge tone={p.enabled ? (p.consecutive_failures ? 'held' : 'active') : 'disabled'}>{p.enabled ? (p.consecutive_failures ? `${p.consecutive_failures} failures` : 'OK') : 'Disabled'}</Badge>
-                    <div className="small muted">{p.last_success_at ? `Last delivered ${formatDateTime(p.last_success_at)}` : 'Not delivered yet'}</div>
-                  </td>
-                  <td className="nowrap">
-                    {writable && (
-                      <>
-                        <ActionButton
-                          className="btn btn-small"
-                          onClick={async () => {
-                            await api.patch(`/api/v1/partners/${enc(partnerId)}/postbacks/${enc(p.id)}`, { enabled: !p.enabled });
-                            list.reload();
-                          }}
-                        >
-                          {p.enabled ? 'Disable' : 'Enable'}
-                        </ActionButton>{' '}
-                        <ActionButton
-                          className="btn btn-small btn-danger"
-                          confirm="Delete this postback?"
-                          onClick={async () => {
-                            await api.del(`/api/v1/partners/${enc(partnerId)}/postbacks/${enc(p.id)}`);
-                            list.reload();
-                          }}
-                        >
-                          Delete
-                        </ActionButton>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>
       <h2>Delivery log</h2>
       <DataView state={log} isEmpty={(d) => d.data.length === 0} empty="Nothing sent yet.">
         {(d) => (
-          <TableWrap label="Postback delivery log">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Outcome</th>
-                <th className="r">HTTP</th>
-                <th className="r">Time</th>
-                <th>Error</th>
+          <TableWrap label="Postback delivery log" columns={['When', 'Outcome', { label: 'HTTP', className: 'r' }, { label: 'Time', className: 'r' }, 'Error']}>
+            {d.data.map((a) => (
+              <tr key={a.id}>
+                <td>{formatDateTime(a.attempted_at)}</td>
+                <td>
+                  <Badge tone={a.outcome === 'delivered' ? 'active' : 'rejected'}>{a.outcome}</Badge>
+                  {a.attempt > 1 ? <span className="small muted"> attempt {a.attempt}</span> : null}
+                </td>
+                <td className="r">{a.status_code ?? '—'}</td>
+                <td className="r">{a.latency_ms} ms</td>
+                <td className="small">{a.error ?? ''}</td>
               </tr>
-            </thead>
-            <tbody>
-              {d.data.map((a) => (
-                <tr key={a.id}>
-                  <td>{formatDateTime(a.attempted_at)}</td>
-                  <td>
-                    <Badge tone={a.outcome === 'delivered' ? 'active' : 'rejected'}>{a.outcome}</Badge>
-                    {a.attempt > 1 ? <span className="small muted"> attempt {a.attempt}</span> : null}
-                  </td>
-                  <td className="r">{a.status_code ?? '—'}</td>
-                  <td className="r">{a.latency_ms} ms</td>
-                  <td className="small">{a.error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
+            ))}
           </TableWrap>
         )}
       </DataView>
