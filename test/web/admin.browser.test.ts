@@ -70,6 +70,18 @@ describe('admin console in a browser', () => {
     const statements = (await t.call('GET', '/api/v1/statements', { token: admin })).body.data as { partner_id: string; status: string; status_reason: string | null }[];
     expect(statements.find((s) => s.partner_id === alpha)?.status).toBe('approved');
     expect(statements.find((s) => s.partner_id === beta)).toMatchObject({ status: 'held', status_reason: 'Bank details not verified' });
+
+    // ALPHA is paid, the bank returns the transfer, and finance records the failure.
+    await row(alpha).getByRole('button', { name: 'Mark paid' }).click();
+    await page.getByLabel('Payment reference').fill('WIRE-2026-04-0001');
+    await page.locator('.panel').getByRole('button', { name: 'Mark paid', exact: true }).click();
+    await expect.poll(() => row(alpha).locator('.badge').first().textContent()).toBe('paid');
+    await row(alpha).getByRole('button', { name: 'Payment failed' }).click();
+    await page.getByLabel('Reason').fill('Returned by the bank: account closed');
+    await page.locator('.panel').getByRole('button', { name: 'Payment failed', exact: true }).click();
+    await expect.poll(() => row(alpha).locator('.badge').first().textContent()).toBe('failed');
+    const failed = (await t.call('GET', '/api/v1/statements', { token: admin })).body.data.find((s: { partner_id: string }) => s.partner_id === alpha);
+    expect(failed).toMatchObject({ status: 'failed', status_reason: 'Returned by the bank: account closed' });
     expect(appErrors(consoleErrors)).toEqual([]);
     await context.close();
   }, 180_000);

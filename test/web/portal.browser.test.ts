@@ -93,6 +93,45 @@ describe('partner portal in a browser', () => {
     await context.close();
   }, 180_000);
 
+  it('expands the sub-IB tree one level at a time and shows where clients stand against the CPA', async () => {
+    const make = async (name: string, parent?: string) => (await t.call('POST', '/api/v1/partners', { token: admin, body: { name, ...(parent ? { parent_id: parent } : {}) } })).body.partner_id as string;
+    const top = await make('Tree Top');
+    const mid = await make('Tree Middle', top);
+    await make('Tree Leaf', mid);
+    const login = await t.call('POST', `/api/v1/partners/${top}/portal-users`, { token: admin, body: { email: 'tree@example.com', password: PASSWORD } });
+    expect(login.status, login.text).toBe(201);
+    const plan = { plan_id: 'web-cpa', name: 'Web CPA', currency: 'USD', rules: [{ type: 'cpa', amount: '250', min_first_deposit: '100', ftd_window_hours: 24, min_lots: '5', qualify_within_days: 30, require_kyc: false }] };
+    expect((await t.call('POST', '/api/v1/plans', { token: admin, body: plan })).status).toBe(201);
+    expect((await t.call('POST', `/api/v1/partners/${top}/plan`, { token: admin, body: { plan_id: 'web-cpa', effective_from: '2020-01-01' } })).status).toBe(200);
+    const affiliate = (await t.call('GET', `/api/v1/partners/${top}`, { token: admin })).body.affiliate_id;
+    const now = new Date().toISOString();
+    await t.call('POST', '/api/v1/forex/customers', { token: admin, body: [{ customer_id: 'WEB-CPA-1', signup_date: now, affiliate_id: affiliate }] });
+    await t.call('POST', '/api/v1/forex/transactions', { token: admin, body: [{ transaction_id: 'WEB-CPA-D', customer_id: 'WEB-CPA-1', transaction_type: 'deposit', amount: '150', currency: 'USD', status: 'approved', transaction_date: now }] });
+
+    const { page, consoleErrors, context } = await browser.newPage();
+    await page.goto(`${t.url}/portal/`);
+    await page.getByLabel('Email').fill('tree@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+    await page.goto(`${t.url}/portal/team`);
+    const tree = page.getByRole('tree', { name: 'Sub-IB tree' });
+    await tree.getByText('Tree Middle').waitFor();
+    expect(await tree.getByText('Tree Leaf').count()).toBe(0); // the second level is not loaded yet
+    await tree.getByRole('button', { name: 'Expand Tree Middle' }).click();
+    await tree.getByText('Tree Leaf').waitFor();
+    await browser.screenshot(page, 'portal-tree-expanded');
+
+    await page.goto(`${t.url}/portal/clients`);
+    const cpa = page.getByRole('region', { name: 'CPA progress' });
+    await cpa.getByText('WEB-CPA-1').waitFor();
+    expect(await cpa.textContent()).toMatch(/0 of 5 lots/);
+    expect(await cpa.getByRole('button', { name: /pending \(1\)/ }).count()).toBe(1);
+    expect(appErrors(consoleErrors)).toEqual([]);
+    await context.close();
+  }, 120_000);
+
   it('renders every portal page at 1280 px and at 360 px without console errors', async () => {
     const partner = await t.call('POST', '/api/v1/partners', { token: admin, body: { name: 'Screens Partner', email: 'screens@example.com' } });
     const user = await t.call('POST', `/api/v1/partners/${partner.body.partner_id}/portal-users`, { token: admin, body: { email: 'screens@example.com', password: PASSWORD } });

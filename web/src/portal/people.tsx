@@ -115,7 +115,7 @@ function CpaProgress({ partnerId }: { partnerId: string }) {
       </div>
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No client in this state.">
         {(d) => (
-          <TableWrap label="CPA progress" columns={['Client', 'Signed up', 'Conditions', { label: 'CPA', className: 'r' }, { label: 'Days left', className: 'r' }]}>
+          <TableWrap label="Clients against the CPA" columns={['Client', 'Signed up', 'Conditions', { label: 'CPA', className: 'r' }, { label: 'Days left', className: 'r' }]}>
             {d.data.map((r) => (
               <tr key={r.customer_id}>
                 <td>
