@@ -189,27 +189,26 @@ async function insertChunk(tx: Sql, entries: NewEntry[], runId: number): Promise
 }
 
 /**
- * `commission.approved`: what became payable, one event per partner and currency (amount: the sum of
- * the entries, which may be negative when an adjustment lowers earlier earnings; none when it is 0).
+ * `commission.approved` for stored entries (a released hold; with sign −1 approved entries a
+ * recomputation reversed): the entries are read back and summed as approvedEventsOf sums new ones.
  */
 export async function approvedEvents(tx: Sql, ids: number[], extra: Record<string, unknown>, sign: 1 | -1 = 1) {
   if (!ids.length) return [];
-  const sums = await tx.query<{ partner_id: string; currency: string; amount: string; entries: number; date_from: string; date_to: string; kinds: string[]; customers: number }>(
-    `SELECT partner_id, currency, trim_scale(${sign === 1 ? '' : '-'}sum(amount))::text AS amount, count(*)::int AS entries, min(fact_date)::text AS date_from, max(fact_date)::text AS date_to,
-            array_agg(DISTINCT kind ORDER BY kind) AS kinds, count(DISTINCT customer_id)::int AS customers
-     FROM ledger_entries WHERE id = ANY($1::bigint[]) GROUP BY partner_id, currency HAVING sum(amount) <> 0 ORDER BY partner_id, currency`,
+  const rows = await tx.query<{ partner_id: string; currency: string; amount: string; kind: string; customer_id: string | null; fact_date: string }>(
+    'SELECT partner_id, currency, amount, kind, customer_id, fact_date FROM ledger_entries WHERE id = ANY($1::bigint[])',
     [ids],
   );
-  return sums.map((r) => ({
-    type: 'commission.approved',
-    subjectType: 'partner',
-    subjectId: r.partner_id,
-    data: { partner_id: r.partner_id, amount: r.amount, currency: r.currency, entries: r.entries, customers: r.customers, kinds: r.kinds, date_from: r.date_from, date_to: r.date_to, ...extra },
-  }));
+  return approvedEventsOf(sign === 1 ? rows : rows.map((r) => ({ ...r, amount: new Dec(r.amount).neg().toFixed() })), extra);
 }
 
-/** `commission.approved` for entries just written, summed in memory (same shape as approvedEvents). */
-export function approvedEventsOf(entries: Pick<NewEntry, 'partner_id' | 'currency' | 'amount' | 'kind' | 'customer_id' | 'fact_date'>[], extra: Record<string, unknown>) {
+/**
+ * `commission.approved`: what became payable, one event per partner and currency (amount: the sum of
+ * the entries, which may be negative when an adjustment lowers earlier earnings; none when it is 0).
+ */
+export function approvedEventsOf(
+  entries: { partner_id: string; currency: string; amount: string; kind: string; customer_id?: string | null; fact_date: string }[],
+  extra: Record<string, unknown>,
+) {
   const groups = new Map<string, { partner_id: string; currency: string; amount: Dec; entries: number; date_from: string; date_to: string; kinds: Set<string>; customers: Set<string> }>();
   for (const e of entries) {
     const key = `${e.partner_id}\u0001${e.currency}`;

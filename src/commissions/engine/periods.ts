@@ -62,6 +62,17 @@ export function tierEntries(
 }
 
 /**
+ * Joins `o`: the owner (partner_id, self_referral) of the row's customer at the last instant of its
+ * month (`<alias>.month`, a first day) in the broker time zone given as parameter `tz`.
+ */
+const OWNER_AT_MONTH_END = (alias: string, tz: string) => `JOIN LATERAL (
+         SELECT o.partner_id, o.self_referral FROM attributions o
+         WHERE o.customer_id = ${alias}.customer_id AND o.superseded_at IS NULL
+           AND o.effective_from <= ((${alias}.month + interval '1 month')::timestamp AT TIME ZONE ${tz}) - interval '1 millisecond'
+           AND (o.effective_to IS NULL OR o.effective_to > ((${alias}.month + interval '1 month')::timestamp AT TIME ZONE ${tz}) - interval '1 millisecond')
+         LIMIT 1) o ON true`;
+
+/**
  * Net revenue per partner (the customers' owner at the month's end), month, currency and
  * instrument, split by the customer's flags (self-referred, KYC, account type), so each plan can
  * leave out what its exclusions name. Cent-account amounts (USC, EUC) arrive in their unit
@@ -113,12 +124,7 @@ export async function loadPartnerMonthlyRevenue(
               CASE WHEN lower(trim(c.kyc_status_id)) = ANY($4::text[]) THEN 'rejected'
                    WHEN lower(trim(c.kyc_status_id)) = ANY($3::text[]) THEN 'approved' ELSE 'pending' END AS kyc
        FROM a JOIN customers c ON c.customer_id = a.customer_id
-       JOIN LATERAL (
-         SELECT o.partner_id, o.self_referral FROM attributions o
-         WHERE o.customer_id = a.customer_id AND o.superseded_at IS NULL
-           AND o.effective_from <= ((a.month + interval '1 month')::timestamp AT TIME ZONE $5) - interval '1 millisecond'
-           AND (o.effective_to IS NULL OR o.effective_to > ((a.month + interval '1 month')::timestamp AT TIME ZONE $5) - interval '1 millisecond')
-         LIMIT 1) o ON true
+       ${OWNER_AT_MONTH_END('a', '$5')}
        WHERE o.partner_id = ANY($1::text[]))
      SELECT partner_id, to_char(month, 'YYYY-MM') AS period, currency, instrument, self_referred, kyc, account_type,
             count(DISTINCT customer_id)::int AS customers,
@@ -136,12 +142,7 @@ export function bonusOwners(db: Sql, from: string, to: string, timeZone: string)
      FROM (SELECT DISTINCT x.customer_id, date_trunc('month', x.transaction_date AT TIME ZONE $3)::date AS month
            FROM transactions x WHERE x.transaction_type = 'bonus' AND x.status = 'approved'
              AND x.transaction_date >= ($1::date::timestamp AT TIME ZONE $3) AND x.transaction_date < (($2::date + 1)::timestamp AT TIME ZONE $3)) b
-     JOIN LATERAL (
-       SELECT o.partner_id FROM attributions o
-       WHERE o.customer_id = b.customer_id AND o.superseded_at IS NULL
-         AND o.effective_from <= ((b.month + interval '1 month')::timestamp AT TIME ZONE $3) - interval '1 millisecond'
-         AND (o.effective_to IS NULL OR o.effective_to > ((b.month + interval '1 month')::timestamp AT TIME ZONE $3) - interval '1 millisecond')
-       LIMIT 1) o ON true`,
+     ${OWNER_AT_MONTH_END('b', '$3')}`,
     [from, to, timeZone],
   );
 }
