@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/record.ts';
-import { setStatus } from '../commissions/engine/apply.ts';
+import { transition } from '../ledger/write.ts';
 import type { Sql } from '../db/index.ts';
 import { appendEvents } from '../events/outbox.ts';
 import { AppError, notFound } from '../shared/errors.ts';
@@ -63,16 +63,14 @@ export async function actOnStatement(tx: Sql, statementId: string, input: Action
   if (input.action === 'reject') await tx.query('UPDATE payout_statement_entries SET released = true WHERE statement_id = $1', [statementId]);
   if (input.action === 'approve') await appendEvents(tx, [{ type: 'payout.approved', subjectType: 'partner', subjectId: before.partner_id, data }]);
   if (input.action === 'pay') {
-    const moved = await setStatus(tx, ids, 'paid', `paid on statement ${statementId} (${input.reference})`, ['approved'], input.actor);
+    const moved = await transition(tx, ids, 'paid', `paid on statement ${statementId} (${input.reference})`, ['approved'], { actor: input.actor, payoutId: statementId });
     if (moved.length !== ids.length)
       throw new AppError(409, 'statement_stale', 'Some entries on this statement changed since it was drafted (reversed by a recomputation); reject it and start a new run.');
-    await tx.query('UPDATE ledger_entry_status SET payout_id = $2 WHERE entry_id = ANY($1::bigint[])', [ids, statementId]);
     await appendEvents(tx, [{ type: 'payout.paid', subjectType: 'partner', subjectId: before.partner_id, data: { ...data, reference: input.reference, paid_on: input.paidOn } }]);
   }
   if (input.action === 'fail') {
     if (before.status === 'paid') {
-      await setStatus(tx, ids, 'approved', `payment of statement ${statementId} failed: ${input.reason}`, ['paid'], input.actor);
-      await tx.query('UPDATE ledger_entry_status SET payout_id = NULL WHERE entry_id = ANY($1::bigint[]) AND payout_id = $2', [ids, statementId]);
+      await transition(tx, ids, 'approved', `payment of statement ${statementId} failed: ${input.reason}`, ['paid'], { actor: input.actor, payoutId: null });
     }
     // An alert, not a silent failure: subscribers (finance, the CRM) hear of it at once.
     await appendEvents(tx, [{ type: 'payout.failed', subjectType: 'partner', subjectId: before.partner_id, data: { ...data, reason: input.reason, previous_status: before.status } }]);

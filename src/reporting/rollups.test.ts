@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerSteps } from '../../test/helpers/broker.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/server.ts';
-import { setStatus } from '../commissions/engine/apply.ts';
+import { transition } from '../ledger/write.ts';
 import { generateBroker } from '../demo/generate.ts';
 import { reassignCustomer } from '../partners/attribution/reassign.ts';
 import { policyFrom } from '../partners/attribution/policy.ts';
@@ -128,7 +128,7 @@ describe('rollups', () => {
     const entries = await db.query<{ id: number }>(`SELECT id FROM ledger_entries WHERE partner_id = $1`, [ib]);
     expect(entries.length).toBe(1);
     const started = Date.now();
-    await db.transaction((tx) => setStatus(tx, entries.map((e) => e.id), 'paid', 'paid in a test', ['approved'], 'test'));
+    await db.transaction((tx) => transition(tx, entries.map((e) => e.id), 'paid', 'paid in a test', ['approved'], { actor: 'test' }));
     const [event] = await db.query<{ data: Record<string, unknown> }>(`SELECT data FROM events WHERE type = 'commission.status_changed' ORDER BY id DESC LIMIT 1`);
     expect(event.data).toMatchObject({ partner_id: ib, status: 'paid', entries: 1, date_from: '2026-03-02', date_to: '2026-03-02' });
     for (;;) {

@@ -38,3 +38,19 @@ export async function freshDatabase(): Promise<{ url?: string; dataDir: string; 
     },
   };
 }
+
+/** A fresh, migrated database without a server, for tests of an area's functions; `close` drops it. */
+export async function migratedDatabase(): Promise<{ db: import('../../src/db/index.ts').Database; close: () => Promise<void> }> {
+  const { openDatabase } = await import('../../src/db/index.ts');
+  const { migrate } = await import('../../src/db/migrate.ts');
+  const fresh = await freshDatabase();
+  const db = await openDatabase({ url: fresh.url, dataDir: fresh.dataDir, poolSize: 4 });
+  await migrate(db);
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      await fresh.drop();
+    },
+  };
+}

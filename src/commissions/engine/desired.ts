@@ -29,4 +29,10 @@ export interface DiffScope {
   from?: string;
   to?: string;
   keys?: string[];
+  /** Only the entries of these customers (an incremental run's customers). */
+  customers?: string[];
+  /** Only the entries credited to these partners. */
+  partners?: string[];
+  /** Only the entries of these rules. */
+  rules?: string[];
 }

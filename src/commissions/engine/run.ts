@@ -7,7 +7,8 @@ import { Dec } from '../../shared/decimal.ts';
 import { findRule } from '../plan-schema.ts';
 import { type ActivityContext, activityEntries, eligibleLots } from './activity-rules.ts';
 import { eligibility } from '../maths/exclusions.ts';
-import { applyDesired, approvedEventsOf } from './apply.ts';
+import { approvedEventsOf } from '../../ledger/events.ts';
+import { applyDesired } from './apply.ts';
 import { capEntries } from './caps.ts';
 import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
 import type { DesiredEntry, DiffScope } from './desired.ts';
@@ -163,7 +164,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     const partners = [...new Set(applied.inserted.map((i) => i.entry.partner_id))];
     events.push({ type: 'commissions.updated', subjectType: 'commission_run', subjectId: String(runId), data: { run_id: runId, entries: applied.inserted.length, partner_ids: partners } });
   }
-  // Entries written approved (no hold) are payable now; released holds announce themselves in setStatus.
+  // Entries written approved (no hold) are payable now; released holds announce themselves in the ledger's transition.
   events.push(...approvedEventsOf(applied.inserted.filter((i) => i.entry.status === 'approved').map((i) => i.entry), { run_id: runId }));
   await appendEvents(tx, events);
   await tx.query('UPDATE commission_runs SET finished_at = now(), facts = $2, entries = $3 WHERE id = $1', [runId, facts.length, applied.inserted.length]);

@@ -1,0 +1,50 @@
+import type { Sql } from '../db/index.ts';
+import { Dec } from '../shared/decimal.ts';
+
+/**
+ * `commission.approved` for stored entries (a released hold; with sign −1 approved entries a
+ * recomputation reversed): the entries are read back and summed as approvedEventsOf sums new ones.
+ */
+export async function approvedEvents(tx: Sql, ids: number[], extra: Record<string, unknown>, sign: 1 | -1 = 1) {
+  if (!ids.length) return [];
+  const rows = await tx.query<{ partner_id: string; currency: string; amount: string; kind: string; customer_id: string | null; fact_date: string }>(
+    'SELECT partner_id, currency, amount, kind, customer_id, fact_date FROM ledger_entries WHERE id = ANY($1::bigint[])',
+    [ids],
+  );
+  return approvedEventsOf(sign === 1 ? rows : rows.map((r) => ({ ...r, amount: new Dec(r.amount).neg().toFixed() })), extra);
+}
+
+/**
+ * `commission.approved`: what became payable, one event per partner and currency (amount: the sum of
+ * the entries, which may be negative when an adjustment lowers earlier earnings; none when it is 0).
+ */
+export function approvedEventsOf(
+  entries: { partner_id: string; currency: string; amount: string; kind: string; customer_id?: string | null; fact_date: string }[],
+  extra: Record<string, unknown>,
+) {
+  const groups = new Map<string, { partner_id: string; currency: string; amount: Dec; entries: number; date_from: string; date_to: string; kinds: Set<string>; customers: Set<string> }>();
+  for (const e of entries) {
+    const key = `${e.partner_id}\u0001${e.currency}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { partner_id: e.partner_id, currency: e.currency, amount: new Dec(0), entries: 0, date_from: e.fact_date, date_to: e.fact_date, kinds: new Set(), customers: new Set() }));
+    g.amount = g.amount.plus(e.amount);
+    g.entries++;
+    if (e.fact_date < g.date_from) g.date_from = e.fact_date;
+    if (e.fact_date > g.date_to) g.date_to = e.fact_date;
+    g.kinds.add(e.kind);
+    if (e.customer_id) g.customers.add(e.customer_id);
+  }
+  return [...groups.values()]
+    .filter((g) => !g.amount.isZero())
+    .sort((a, b) => (a.partner_id === b.partner_id ? (a.currency < b.currency ? -1 : 1) : a.partner_id < b.partner_id ? -1 : 1))
+    .map((g) => ({
+      type: 'commission.approved',
+      subjectType: 'partner',
+      subjectId: g.partner_id,
+      data: {
+        partner_id: g.partner_id, amount: g.amount.toFixed(), currency: g.currency, entries: g.entries, customers: g.customers.size,
+        kinds: [...g.kinds].sort(), date_from: g.date_from, date_to: g.date_to, ...extra,
+      },
+    }));
+}
+

@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase } from '../../test/helpers/database.ts';
+import type { Database } from '../db/index.ts';
+import { createPartner } from '../partners/partners.ts';
+import { append, type NewLedgerEntry, transition } from './write.ts';
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') && !path.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+describe('the ledger has one writer', () => {
+  it('no source file but src/ledger/write.ts inserts into, updates or deletes from the ledger tables', () => {
+    const writes = /\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+(ONLY\s+)?(ledger_entries|ledger_entry_status|ledger_status_log)\b/i;
+    const offenders = sourceFiles('src').filter((f) => f !== join('src', 'ledger', 'write.ts') && writes.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe('append and transition', () => {
+  let db: Database;
+  let close: () => Promise<void>;
+  let partner: string;
+  beforeAll(async () => {
+    ({ db, close } = await migratedDatabase());
+    partner = (await db.transaction((tx) => createPartner(tx, { name: 'Writer test', affiliateId: 'WT-1', maxLevels: 10 }))).partner_id;
+  });
+  afterAll(() => close?.());
+
+  const entry = (amount: string, extra: Partial<NewLedgerEntry> = {}): NewLedgerEntry => ({
+    source_type: 'activity', source_key: `2026-03-02|c1|EURUSD|USD`, rule: 'per_lot', kind: 'per_lot', partner_id: partner, level: 0, currency: 'USD',
+    amount, fact_date: '2026-03-02', customer_id: 'c1', instrument: 'EURUSD', status: 'approved',
+    explanation: { rule: 'per_lot', inputs: { lots: '2', rate: '5' }, formula: 'lots × rate', arithmetic: '2 × 5 = 10', result: amount }, ...extra,
+  });
+  const statusOf = async (ids: number[]) =>
+    (await db.query<{ entry_id: number; status: string; payout_id: string | null }>('SELECT entry_id, status, payout_id FROM ledger_entry_status WHERE entry_id = ANY($1::bigint[]) ORDER BY entry_id', [ids])).map((r) => [r.status, r.payout_id]);
+
+  it('appends entries with their first status and a log line each, ids in the order given', async () => {
+    const rows = await db.transaction((tx) => append(tx, [entry('10'), entry('4', { status: 'pending', hold_reason: 'kyc_pending', rule: 'override', level: 1 })], { runId: null, actor: 'test' }));
+    expect(rows.map((r) => r.entry.amount)).toEqual(['10', '4']);
+    expect(rows[1].id).toBeGreaterThan(rows[0].id);
+    expect(await statusOf(rows.map((r) => r.id))).toEqual([['approved', null], ['pending', null]]);
+    const log = await db.query<{ to_status: string; reason: string | null; changed_by: string }>('SELECT to_status, reason, changed_by FROM ledger_status_log WHERE entry_id = ANY($1::bigint[]) ORDER BY id', [rows.map((r) => r.id)]);
+    expect(log).toEqual([{ to_status: 'approved', reason: null, changed_by: 'test' }, { to_status: 'pending', reason: 'kyc_pending', changed_by: 'test' }]);
+  });
+
+  it.each([
+    // [first status, to, allowed from, moved?]
+    ['approved', 'paid', ['approved'], true],
+    ['pending', 'paid', ['approved'], false],
+    ['pending', 'approved', ['pending'], true],
+    ['approved', 'reversed', ['pending', 'approved'], true],
+    ['paid', 'reversed', ['pending', 'approved'], false],
+  ] as const)('an entry %s moved to %s from %j: moved = %s', async (first, to, from, moved) => {
+    const [row] = await db.transaction((tx) => append(tx, [entry('3', { status: first === 'paid' ? 'approved' : first })]));
+    if (first === 'paid') await db.transaction((tx) => transition(tx, [row.id], 'paid', 'setup', ['approved'], { actor: 'test' }));
+    const ids = await db.transaction((tx) => transition(tx, [row.id], to, 'table test', [...from], { actor: 'test' }));
+    expect(ids).toEqual(moved ? [row.id] : []);
+    expect((await statusOf([row.id]))[0][0]).toBe(moved ? to : first);
+  });
+
+  it('records the paying statement on paid entries and clears it when the payment fails', async () => {
+    const [row] = await db.transaction((tx) => append(tx, [entry('7')]));
+    await db.transaction((tx) => transition(tx, [row.id], 'paid', 'paid', ['approved'], { actor: 'finance', payoutId: 'st-1' }));
+    expect(await statusOf([row.id])).toEqual([['paid', 'st-1']]);
+    await db.transaction((tx) => transition(tx, [row.id], 'approved', 'payment failed', ['paid'], { actor: 'finance', payoutId: null }));
+    expect(await statusOf([row.id])).toEqual([['approved', null]]);
+  });
+
+  it('announces a released hold as commission.approved and a reversal of approved commission as a negative amount', async () => {
+    const [held, ok] = await db.transaction((tx) => append(tx, [entry('2', { status: 'pending', hold_reason: 'kyc_pending' }), entry('5')]));
+    const before = (await db.query<{ max: number | null }>('SELECT max(id) AS max FROM events'))[0].max ?? 0;
+    await db.transaction((tx) => transition(tx, [held.id], 'approved', 'kyc approved', ['pending']));
+    await db.transaction((tx) => transition(tx, [ok.id], 'reversed', 'fact withdrawn', ['pending', 'approved']));
+    const events = await db.query<{ type: string; data: { amount?: string; status?: string } }>('SELECT type, data FROM events WHERE id > $1 ORDER BY id', [before]);
+    expect(events.map((e) => [e.type, e.data.amount ?? e.data.status])).toEqual([
+      ['commission.status_changed', 'approved'],
+      ['commission.approved', '2'],
+      ['commission.status_changed', 'reversed'],
+      ['commission.approved', '-5'],
+    ]);
+  });
+
+  it('refuses to change an entry itself: corrections are new entries', async () => {
+    const [row] = await db.transaction((tx) => append(tx, [entry('1')]));
+    await expect(db.query('UPDATE ledger_entries SET amount = 2 WHERE id = $1', [row.id])).rejects.toThrow(/append-only/);
+  });
+});

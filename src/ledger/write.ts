@@ -1,0 +1,142 @@
+/**
+ * The ledger's only writer. Two operations change the ledger and nothing else in the code base
+ * touches its tables for writing (a test greps for it):
+ *
+ * - `append(entries)`: new entries, each with its first status (pending when held, approved,
+ *   or reversed for a reversal) and a line in the status log;
+ * - `transition(ids, to, reason)`: moves entries between statuses (only from the listed ones),
+ *   logs every move and announces it (`commission.status_changed`, and `commission.approved` for
+ *   released holds or, negative, for approved commission reversed before it was paid).
+ *
+ * Entries themselves are never updated or deleted (a trigger refuses it): a correction is a new
+ * entry that names the one it corrects.
+ */
+import type { Sql } from '../db/index.ts';
+import { appendEvents } from '../events/outbox.ts';
+import { approvedEvents } from './events.ts';
+
+export type LedgerStatus = 'pending' | 'approved' | 'paid' | 'reversed';
+
+/** One entry to append, with its first status. */
+export interface NewLedgerEntry {
+  source_type: string;
+  source_key: string;
+  rule: string;
+  kind: string;
+  partner_id: string;
+  level: number;
+  currency: string;
+  amount: string;
+  fact_date: string;
+  customer_id?: string;
+  instrument?: string;
+  plan_id?: string;
+  plan_version?: number;
+  hold_reason?: string;
+  corrects?: number;
+  /** How the amount was derived (stored as JSON, shown by /ledger/{id}/explain). */
+  explanation: object;
+  status: 'pending' | 'approved' | 'reversed';
+}
+
+// Entries per INSERT: each carries its explanation, so one JSON document for a whole month of a
+// large broker would pass the JavaScript string limit (512 MB); 10,000 keep it near 10 MB.
+const INSERT_CHUNK = 10_000;
+
+/** Appends entries (in chunks) and returns each with the id it was given, in the order given. */
+export async function append<E extends NewLedgerEntry>(tx: Sql, entries: E[], meta: { runId?: number | null; actor?: string } = {}): Promise<{ id: number; entry: E }[]> {
+  const out: { id: number; entry: E }[] = [];
+  for (let i = 0; i < entries.length; i += INSERT_CHUNK) out.push(...(await appendChunk(tx, entries.slice(i, i + INSERT_CHUNK), meta)));
+  return out;
+}
+
+async function appendChunk<E extends NewLedgerEntry>(tx: Sql, entries: E[], meta: { runId?: number | null; actor?: string }): Promise<{ id: number; entry: E }[]> {
+  if (!entries.length) return [];
+  // Ids are drawn first, so entries, their statuses and the log are three plain set-based inserts.
+  const ids = (
+    await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) AS id FROM generate_series(1, $1::int)`, [entries.length])
+  ).map((r) => r.id);
+  // One JSON document instead of seventeen arrays: the driver sends it as is and PostgreSQL parses it natively.
+  const rows = entries.map((e, i) => ({
+    id: ids[i],
+    source_type: e.source_type,
+    source_key: e.source_key,
+    rule: e.rule,
+    kind: e.kind,
+    partner_id: e.partner_id,
+    level: e.level,
+    currency: e.currency,
+    amount: e.amount,
+    fact_date: e.fact_date,
+    customer_id: e.customer_id ?? null,
+    instrument: e.instrument ?? null,
+    plan_id: e.plan_id ?? null,
+    plan_version: e.plan_version ?? null,
+    hold_reason: e.hold_reason ?? null,
+    corrects: e.corrects ?? null,
+    explanation: e.explanation,
+  }));
+  await tx.query(
+    `INSERT INTO ledger_entries (id, source_type, source_key, rule, kind, partner_id, level, currency, amount, fact_date,
+                                 customer_id, instrument, plan_id, plan_version, hold_reason, corrects, explanation, run_id, created_by)
+     SELECT x.*, $2::bigint, $3::text FROM json_to_recordset($1::json) AS x(id bigint, source_type text, source_key text, rule text, kind text,
+       partner_id text, level int, currency text, amount numeric, fact_date date, customer_id text, instrument text, plan_id text,
+       plan_version int, hold_reason text, corrects bigint, explanation jsonb)`,
+    [JSON.stringify(rows), meta.runId ?? null, meta.actor ?? null],
+  );
+  await tx.query(
+    `WITH s AS (
+       INSERT INTO ledger_entry_status (entry_id, status, reason)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) RETURNING entry_id, status, reason)
+     INSERT INTO ledger_status_log (entry_id, from_status, to_status, reason, changed_by) SELECT entry_id, NULL, status, reason, $4::text FROM s`,
+    [ids, entries.map((e) => e.status), entries.map((e) => e.hold_reason ?? null), meta.actor ?? 'engine'],
+  );
+  return entries.map((entry, i) => ({ id: ids[i], entry }));
+}
+
+export interface TransitionOptions {
+  /** Who moved them: 'engine' for recomputations, the person's actor id otherwise. */
+  actor?: string;
+  /** Paid entries name the statement that paid them; a failed payment's entries lose it again. */
+  payoutId?: string | null;
+}
+
+/**
+ * Moves entries to a status, only those now in one of `from` (the others are left as they are),
+ * logging each move; returns the ids that moved.
+ */
+export async function transition(tx: Sql, ids: number[], to: LedgerStatus, reason: string, from: LedgerStatus[], opts: TransitionOptions = {}): Promise<number[]> {
+  if (!ids.length) return [];
+  const actor = opts.actor ?? 'engine';
+  const rows = await tx.query<{ entry_id: number; previous: string }>(
+    `WITH prev AS (SELECT entry_id, status FROM ledger_entry_status WHERE entry_id = ANY($1::bigint[]) AND status = ANY($4::text[]) FOR UPDATE)
+     UPDATE ledger_entry_status s SET status = $2, reason = $3, changed_at = now(),
+            payout_id = CASE WHEN $5::boolean THEN $6::text ELSE s.payout_id END
+     FROM prev
+     WHERE s.entry_id = prev.entry_id RETURNING s.entry_id, prev.status AS previous`,
+    [ids, to, reason, from, opts.payoutId !== undefined, opts.payoutId ?? null],
+  );
+  if (!rows.length) return [];
+  await tx.query(
+    `INSERT INTO ledger_status_log (entry_id, from_status, to_status, reason, changed_by)
+     SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(entry_id, from_status), (SELECT $3::text, $4::text, $5::text) x`,
+    [rows.map((r) => r.entry_id), rows.map((r) => r.previous), to, reason, actor],
+  );
+  // One event per partner, so reports (commission by status) and subscribers see the change at once.
+  const partners = await tx.query<{ partner_id: string; date_from: string; date_to: string; entries: number }>(
+    `SELECT partner_id, min(fact_date)::text AS date_from, max(fact_date)::text AS date_to, count(*)::int AS entries
+     FROM ledger_entries WHERE id = ANY($1::bigint[]) GROUP BY partner_id ORDER BY partner_id`,
+    [rows.map((r) => r.entry_id)],
+  );
+  await appendEvents(tx, partners.map((p) => ({
+    type: 'commission.status_changed',
+    subjectType: 'partner',
+    subjectId: p.partner_id,
+    data: { partner_id: p.partner_id, status: to, from_statuses: from, entries: p.entries, date_from: p.date_from, date_to: p.date_to, reason, changed_by: actor },
+  })));
+  // Released holds become payable: announced once. (A failed payment's entries returning to approved are not new commission.)
+  if (to === 'approved' && from.includes('pending')) await appendEvents(tx, await approvedEvents(tx, rows.filter((r) => r.previous === 'pending').map((r) => r.entry_id), { reason }));
+  // Approved commission reversed before it was paid: announced as a negative amount, so a tracker summing commission.approved stays right.
+  if (to === 'reversed') await appendEvents(tx, await approvedEvents(tx, rows.filter((r) => r.previous === 'approved').map((r) => r.entry_id), { reason }, -1));
+  return rows.map((r) => r.entry_id);
+}
