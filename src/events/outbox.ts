@@ -46,3 +46,22 @@ export async function listEvents(db: Sql, filter: { type?: string; afterId?: num
     [filter.type ?? null, filter.afterId ?? 0, filter.limit],
   );
 }
+
+/**
+ * SQL expression: the first transaction id whose events may still be invisible. Outbox readers
+ * read in commit order, (txid, id) after their position and txid below this horizon, so an event
+ * of a transaction that commits later is never skipped.
+ *
+ * Transaction ids are shared by every database of a PostgreSQL server, so the plain snapshot xmin
+ * would let any long transaction in another database (a report, a backup, another application)
+ * hold every reader back. This horizon leaves out the in-progress transactions that the server
+ * says run in another database: those can never write this database's events. Anything it cannot
+ * place (a prepared transaction, a backend whose row it may not see) still holds the horizon.
+ */
+export const OUTBOX_HORIZON = `(WITH snap AS (SELECT pg_current_snapshot() AS s),
+      elsewhere AS (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+                    WHERE backend_xid IS NOT NULL AND datid IS NOT NULL
+                      AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))
+   SELECT coalesce(
+     (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x WHERE (x::text::bigint % 4294967296) NOT IN (SELECT xid FROM elsewhere)),
+     (SELECT pg_snapshot_xmax(s) FROM snap)))`;

@@ -1,4 +1,5 @@
 import type { Database, Sql } from '../db/index.ts';
+import { OUTBOX_HORIZON } from '../events/outbox.ts';
 import {
   BUILD_ALL_SUBTREES_AND_MONTHS, DELETE_DAILY_FROM_SUBTREES, DELETE_ZERO_SUBTREE_ROWS, deleteKeys, insertPartnerRollups, RECOMPUTE_MONTHS, RECOMPUTE_SUBTREE_MONTHS, RECOMPUTE_SUBTREES, UPSERT_CUSTOMERS,
 } from './rollup-sql.ts';
@@ -105,7 +106,7 @@ export async function rebuildRollups(db: Database, timeZone: string): Promise<{ 
     const [{ n }] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM report_customers');
     await tx.query(
       `UPDATE report_event_position p SET last_txid = e.txid, last_event_id = e.id, updated_at = now()
-       FROM (SELECT txid, id FROM events WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY txid DESC, id DESC LIMIT 1) e
+       FROM (SELECT txid, id FROM events WHERE txid < ${OUTBOX_HORIZON} ORDER BY txid DESC, id DESC LIMIT 1) e
        WHERE p.id = 1 AND (e.txid, e.id) > (p.last_txid, p.last_event_id)`,
     );
     await notifyChanged(tx, ['*']);

@@ -1,4 +1,5 @@
 import type { Task } from '../worker/runner.ts';
+import { OUTBOX_HORIZON } from '../events/outbox.ts';
 import { notifyChanged, recomputeCustomers, recomputeKeys, recomputeSubtrees } from './rollups.ts';
 import { keysOf, touchOf } from './touched.ts';
 
@@ -25,7 +26,7 @@ export function rollupTask(): Task {
         if (!position) return false;
         const rows = await tx.query<{ id: number; txid: string; type: string; data: Record<string, any> }>(
           `SELECT id, txid::text, type, data FROM events
-           WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < pg_snapshot_xmin(pg_current_snapshot())
+           WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < ${OUTBOX_HORIZON}
            ORDER BY txid, id LIMIT ${BATCH}`,
           [position.last_txid, position.last_event_id],
         );

@@ -1,4 +1,5 @@
 import type { Database, Sql } from '../db/index.ts';
+import { OUTBOX_HORIZON } from '../events/outbox.ts';
 
 /**
  * Which endpoints an event goes to, as SQL over `e` (events) and `ep` (webhook_endpoints). A webhook
@@ -51,7 +52,7 @@ export async function fanOut(db: Database, now: Date, limit = 500): Promise<FanO
     const [result] = await tx.query<{ read: number; made: number; last_txid: string | null; last_id: number | null }>(
       `WITH batch AS (
          SELECT id, txid, event_id, type, occurred_at, data FROM events
-         WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < pg_snapshot_xmin(pg_current_snapshot())
+         WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < ${OUTBOX_HORIZON}
          ORDER BY txid, id LIMIT $3
        ), made AS (
          INSERT INTO webhook_messages (id, endpoint_id, event_id, event_seq, event_type, occurred_at, next_attempt_at)

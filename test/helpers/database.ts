@@ -40,7 +40,7 @@ export async function freshDatabase(): Promise<{ url?: string; dataDir: string; 
 }
 
 /** A fresh, migrated database without a server, for tests of an area's functions; `close` drops it. */
-export async function migratedDatabase(): Promise<{ db: import('../../src/db/index.ts').Database; close: () => Promise<void> }> {
+export async function migratedDatabase(): Promise<{ db: import('../../src/db/index.ts').Database; url?: string; close: () => Promise<void> }> {
   const { openDatabase } = await import('../../src/db/index.ts');
   const { migrate } = await import('../../src/db/migrate.ts');
   const fresh = await freshDatabase();
@@ -48,6 +48,7 @@ export async function migratedDatabase(): Promise<{ db: import('../../src/db/ind
   await migrate(db);
   return {
     db,
+    url: fresh.url,
     close: async () => {
       await db.close();
       await fresh.drop();
