@@ -3,9 +3,14 @@ import { randomBytes } from 'node:crypto';
  * Commission run benchmark: daily activity over a five-level IB tree, every rule type active
  * (per lot by symbol group with overrides, per notional, spread share, tiers, revenue share, CPA),
  * turned into ledger entries by one engine run on PostgreSQL. Baseline: the same number of rows
- * inserted straight into a table shaped like the ledger, in the same run.
+ * inserted straight into a table shaped like the ledger, in the same run. Then one batch of 1,000
+ * new rows through the background (incremental) engine, into a month five times smaller and into
+ * the full month: its cost must not grow with the month.
  */
 import { computeCommissions } from '../src/commissions/engine/run.ts';
+import { commissionTask } from '../src/commissions/engine/task.ts';
+import { systemClock } from '../src/worker/clock.ts';
+import { silentLogger } from '../src/worker/log.ts';
 import { assignPlan, createPlan } from '../src/commissions/plan-store.ts';
 import { loadConfig } from '../src/config.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -67,29 +72,59 @@ export async function commissionsBench(opts: BenchOptions): Promise<BenchRow[]> 
       }));
       await db.transaction((tx) => upsertCustomers(tx, batch, settings));
     }
-    let rows = 0;
-    for (let d = 0; d < size.days; d++) {
-      const date = `2026-03-${String(d + 1).padStart(2, '0')}`;
-      for (let from = 0; from < size.customers; from += 1000) {
-        const batch = Array.from({ length: Math.min(1000, size.customers - from) }, (_, k) => {
-          const n = from + k;
-          const cents = (n * 7919 + d * 104729) % 1000;
-          return {
-            date,
-            customer_id: `bc-${n}`,
-            instrument: INSTRUMENTS[(n + d) % INSTRUMENTS.length],
-            currency: 'USD',
-            lots_traded: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
-            volume_usd: String(cents * 1000),
-            spread_cost: `${cents % 90}.5`,
-            commission: '3.5',
-            pnl: `${cents % 2 ? '-' : ''}${cents}.25`,
-          };
-        });
-        await upsertActivity(db, batch);
-        rows += batch.length;
+    const activityRow = (n: number, d: number, date: string) => {
+      const cents = (n * 7919 + d * 104729) % 1000;
+      return {
+        date,
+        customer_id: `bc-${n}`,
+        instrument: INSTRUMENTS[(n + d) % INSTRUMENTS.length],
+        currency: 'USD',
+        lots_traded: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
+        volume_usd: String(cents * 1000),
+        spread_cost: `${cents % 90}.5`,
+        commission: '3.5',
+        pnl: `${cents % 2 ? '-' : ''}${cents}.25`,
+      };
+    };
+    /** Loads `days` days of the month for every customer; returns the rows written. */
+    const loadMonth = async (month: string, days: number) => {
+      let written = 0;
+      for (let d = 0; d < days; d++) {
+        const date = `${month}-${String(d + 1).padStart(2, '0')}`;
+        for (let from = 0; from < size.customers; from += 1000) {
+          const batch = Array.from({ length: Math.min(1000, size.customers - from) }, (_, k) => activityRow(from + k, d, date));
+          await upsertActivity(db, batch);
+          written += batch.length;
+        }
       }
-    }
+      return written;
+    };
+    const task = commissionTask();
+    const taskCtx = { db, config: { ...settings, commissionsAuto: true }, clock: systemClock, log: silentLogger, signal: new AbortController().signal, wake() {} };
+    /**
+     * One batch of 1,000 new rows (the next day of the month for the first 1,000 customers) through
+     * the background engine, which recomputes incrementally: seconds from the batch's commit to its
+     * ledger entries' commit.
+     */
+    const incrementalBatch = async (date: string, d: number) => {
+      await db.query(`UPDATE commission_event_position SET last_txid = coalesce((SELECT max(txid) FROM events), '0'), last_event_id = coalesce((SELECT max(id) FROM events), 0)`);
+      const before = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries'))[0].n;
+      await upsertActivity(db, Array.from({ length: Math.min(1000, size.customers) }, (_, n) => activityRow(n, d, date)));
+      const t = performance.now();
+      while (await task.run(taskCtx));
+      const seconds = (performance.now() - t) / 1000;
+      const entries = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries'))[0].n - before;
+      if (entries === 0) throw new Error('the incremental batch wrote no entries');
+      return { seconds, entries };
+    };
+
+    // A smaller month first (February, a fifth of the days), with one incremental batch into it.
+    const smallDays = Math.max(1, Math.floor(size.days / 5));
+    const smallRows = await loadMonth('2026-02', smallDays);
+    await db.transaction((tx) => computeCommissions(tx, settings, { from: '2026-02-01', to: '2026-02-28', trigger: 'bench' }));
+    const small = await incrementalBatch(`2026-02-${String(smallDays + 1).padStart(2, '0')}`, smallDays);
+
+    const rows = await loadMonth('2026-03', size.days);
     const started = performance.now();
     const summary = await db.transaction((tx) => computeCommissions(tx, settings, { from: '2026-03-01', to: '2026-03-31', trigger: 'bench' }));
     const seconds = (performance.now() - started) / 1000;
@@ -97,6 +132,9 @@ export async function commissionsBench(opts: BenchOptions): Promise<BenchRow[]> 
     const rerun = await db.transaction((tx) => computeCommissions(tx, settings, { from: '2026-03-01', to: '2026-03-31', trigger: 'bench' }));
     const rerunSeconds = (performance.now() - again) / 1000;
     if (rerun.entries_written !== 0) throw new Error(`a second run wrote ${rerun.entries_written} entries; it must write none`);
+
+    // The same batch into the full month (five times as many rows).
+    const large = await incrementalBatch(`2026-03-${String(size.days + 1).padStart(2, '0')}`, size.days);
 
     // Baseline: the database's own insert rate for as many ledger-shaped rows.
     await db.query('CREATE TABLE ceiling (LIKE ledger_entries INCLUDING DEFAULTS)');
@@ -125,6 +163,15 @@ export async function commissionsBench(opts: BenchOptions): Promise<BenchRow[]> 
         baseline: { metric: 'plain INSERT … SELECT of as many ledger rows', value: ceiling, unit: 'entries/s' },
       },
       { suite: 'commissions', metric: 'second run over the same month (writes nothing)', value: rows / rerunSeconds, unit: 'rows/s' },
+      {
+        suite: 'commissions',
+        metric: `incremental: ${Math.min(1000, size.customers).toLocaleString('en-US')} new rows into a month of ${rows.toLocaleString('en-US')} rows → ${large.entries.toLocaleString('en-US')} entries, batch commit to ledger commit`,
+        value: large.seconds * 1000,
+        unit: 'ms',
+        baseline: { metric: `the same batch into a month of ${smallRows.toLocaleString('en-US')} rows`, value: small.seconds * 1000, unit: 'ms' },
+        goal: 'cost does not grow with the month: ≤ 1.5 × the smaller month',
+        met: large.seconds <= 1.5 * small.seconds,
+      },
     ];
   } finally {
     await db.close();

@@ -30,12 +30,13 @@ export const CPA_CUSTOMER_COLUMNS = `c.customer_id, c.signup_date, c.country_cod
 
 export type { CustomerRow as CpaCustomerRow };
 
-export async function loadCpaCustomers(db: Sql, from: string, to: string, windowDays: number): Promise<CustomerRow[]> {
+export async function loadCpaCustomers(db: Sql, from: string, to: string, windowDays: number, customers?: string[]): Promise<CustomerRow[]> {
   return db.query<CustomerRow>(
     `SELECT ${CPA_CUSTOMER_COLUMNS}
      FROM customers c
-     WHERE c.signup_date < ($2::date + 1) AND c.signup_date >= ($1::date - make_interval(days => $3))`,
-    [from, to, windowDays],
+     WHERE c.signup_date < ($2::date + 1) AND c.signup_date >= ($1::date - make_interval(days => $3))
+       AND ($4::text[] IS NULL OR c.customer_id = ANY($4::text[]))`,
+    [from, to, windowDays, customers ?? null],
   );
 }
 

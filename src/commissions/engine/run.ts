@@ -27,6 +27,12 @@ export interface RunRequest {
   from: string;
   to: string;
   trigger: string;
+  /**
+   * An incremental run: recompute only these customers' facts of [from, to] (exact business dates),
+   * their CPA, and the month-level pay (tiers, revenue share) of the partners they touch. Without
+   * it, a run recomputes whole months for everyone.
+   */
+  customers?: string[];
   /** Replace these partners' plans by this one (plan simulation); nothing is written then. */
   simulate?: { partnerIds?: string[]; plan: PlanInForce };
   now?: string;
@@ -36,6 +42,8 @@ export interface RunSummary {
   run_id: number | null;
   from: string;
   to: string;
+  /** Customers an incremental run recomputed (absent for a whole-month run). */
+  customers?: number;
   facts: number;
   entries_written: number;
   held_released: number;
@@ -54,12 +62,20 @@ const monthEnd = (period: string, timeZone: string) => {
 };
 
 /**
- * Recomputes every commission from the facts of whole months covering [from, to] and appends
- * the difference to the ledger (nothing when the ledger already agrees). Runs one at a time.
+ * Recomputes commissions from current facts and appends the difference to the ledger (nothing when
+ * the ledger already agrees). Without `customers`, every fact of the whole months covering
+ * [from, to]; with it, an incremental run (see RunRequest.customers) that must always agree with
+ * the whole-month run. Runs one at a time.
  */
 export async function computeCommissions(tx: Sql, settings: EngineSettings, req: RunRequest): Promise<RunSummary> {
-  const from = `${periodOf(req.from)}-01`;
-  const to = lastDayOf(periodOf(req.to));
+  const monthFrom = `${periodOf(req.from)}-01`;
+  const monthTo = lastDayOf(periodOf(req.to));
+  // Caps sum everything a partner earns in a day or month: an incremental run would need the
+  // others' amounts, so while any plan sets caps, runs stay whole-month.
+  const scoped = req.customers !== undefined && !req.simulate && !(await anyPlanWithCaps(tx));
+  const customers = scoped ? [...new Set(req.customers)] : undefined;
+  const from = scoped ? req.from : monthFrom;
+  const to = scoped ? req.to : monthTo;
   const now = req.now ?? new Date().toISOString();
   const write = !req.simulate;
   await tx.query('SELECT pg_advisory_xact_lock($1)', [ENGINE_LOCK]);
@@ -67,10 +83,10 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     ? (await tx.query<{ id: number }>('INSERT INTO commission_runs (trigger, date_from, date_to) VALUES ($1, $2, $3) RETURNING id', [req.trigger, from, to]))[0].id
     : null;
 
-  const facts = await loadActivityFacts(tx, from, to, settings.brokerTimeZone);
+  const facts = await loadActivityFacts(tx, from, to, settings.brokerTimeZone, customers);
   const chains = await loadChains(tx, facts.filter((f) => f.owner_id).map((f) => ({ partner_id: f.owner_id as string, at: f.eod })));
-  const cpaCustomers = await loadCpaCustomers(tx, from, to, CPA_LOOKBACK_DAYS);
-  const customerIds = [...new Set([...facts.map((f) => f.customer_id), ...cpaCustomers.map((c) => c.customer_id)])];
+  const cpaCustomers = await loadCpaCustomers(tx, monthFrom, monthTo, CPA_LOOKBACK_DAYS, customers);
+  const customerIds = customers ?? [...new Set([...facts.map((f) => f.customer_id), ...cpaCustomers.map((c) => c.customer_id)])];
   const ownerAt = await loadOwnership(tx, customerIds);
   const partnerIds = new Set<string>();
   for (const chain of chains.values()) for (const p of chain) partnerIds.add(p);
@@ -81,11 +97,11 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   // Every partner that ever owned one of these customers: a reassignment can credit any of them.
   const everOwners = await tx.query<{ partner_id: string }>('SELECT DISTINCT partner_id FROM attributions WHERE customer_id = ANY($1::text[])', [customerIds]);
   for (const r of everOwners) partnerIds.add(r.partner_id);
-  const bonusMonths = await bonusOwners(tx, from, to, settings.brokerTimeZone);
+  const bonusMonths = scoped ? [] : await bonusOwners(tx, from, to, settings.brokerTimeZone);
   for (const b of bonusMonths) partnerIds.add(b.partner_id);
   let plans = await PlansAt.load(tx, [...partnerIds]);
   if (req.simulate) plans = plans.withOverride(req.simulate.partnerIds, req.simulate.plan);
-  const deals = await loadDeals(tx, from, to);
+  const deals = await loadDeals(tx, from, to, customers);
   const kycOf = (id: string | null) => kycState(id, settings);
 
   const ctx: ActivityContext = {
@@ -95,42 +111,68 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     dealsOf: (f) => deals.get(`${f.date}|${f.customer_id}|${f.instrument}|${f.currency}`),
   };
   const desired: DesiredEntry[] = [];
-  const tierLots = new Map<string, Map<string, string>>();
+  // Lots toward the owner's tier, per customer and day: what per-lot pay would count (not
+  // self-trading, excluded instruments or rejected KYC, and with deal-level data only the lots the
+  // hold-time and hedging rules keep).
+  const tierRows = new Map<string, { customer_id: string; date: string; partner_id: string; lots: Dec }>();
   for (const fact of facts) {
     desired.push(...activityEntries(fact, ctx));
     const own = fact.owner_id ? plans.at(fact.owner_id, fact.date) : undefined;
-    // Tier volume counts what per-lot pay would count: not self-trading, excluded instruments or
-    // rejected KYC, and with deal-level data only the lots the hold-time and hedging rules keep.
     const kyc = kycOf(fact.kyc_status_id);
     const verdict = own ? eligibility({ plan: own.plan, symbol: fact.instrument, self_trading: fact.self_referral !== null, kyc, account_type: fact.trading_account_type }) : undefined;
     if (own && findRule(own.plan, 'tiered_per_lot') && verdict?.status !== 'excluded' && kyc !== 'rejected') {
-      const days = tierLots.get(fact.owner_id as string) ?? new Map<string, string>();
-      days.set(fact.date, new Dec(days.get(fact.date) ?? 0).plus(eligibleLots(fact, ctx.dealsOf(fact), own.plan).lots).toFixed());
-      tierLots.set(fact.owner_id as string, days);
+      const key = `${fact.customer_id}|${fact.date}`;
+      const row = tierRows.get(key) ?? { customer_id: fact.customer_id, date: fact.date, partner_id: fact.owner_id as string, lots: new Dec(0) };
+      row.lots = row.lots.plus(eligibleLots(fact, ctx.dealsOf(fact), own.plan).lots);
+      tierRows.set(key, row);
     }
   }
   const closed = new Set((await tx.query<{ period: string }>('SELECT period FROM commission_periods')).map((r) => r.period));
+  // The tier state is what later incremental runs read of the customers they do not recompute.
+  const tierLots = new Map<string, Map<string, string>>();
+  let tierPartners: string[] | undefined;
+  if (write) {
+    const previous = await replaceTierLots(tx, [...tierRows.values()], from, to, customers);
+    if (scoped) {
+      tierPartners = [...new Set([...previous, ...[...tierRows.values()].map((r) => r.partner_id)])];
+      for (const r of await partnerDayLots(tx, tierPartners, monthFrom, monthTo)) {
+        const days = tierLots.get(r.partner_id) ?? new Map<string, string>();
+        days.set(r.date, new Dec(r.lots).toFixed());
+        tierLots.set(r.partner_id, days);
+      }
+    }
+  }
+  if (!scoped) {
+    for (const r of tierRows.values()) {
+      const days = tierLots.get(r.partner_id) ?? new Map<string, string>();
+      days.set(r.date, new Dec(days.get(r.date) ?? 0).plus(r.lots).toFixed());
+      tierLots.set(r.partner_id, days);
+    }
+  }
   desired.push(...tierEntries(tierLots, plans, closed));
   // Revenue share is netted over all of a partner's customers: the partners who owned these facts'
   // customers at the end of a closed month, with a revenue-share plan then, are recomputed whole.
   const revenuePartners = new Set<string>();
-  for (const f of facts) {
-    const period = periodOf(f.date);
-    if (!closed.has(period)) continue;
-    const owner = ownerAt(f.customer_id, monthEnd(period, settings.brokerTimeZone))?.partner_id;
-    const plan = owner ? plans.at(owner, lastDayOf(period)) : undefined;
-    if (owner && plan && findRule(plan.plan, 'revenue_share')) revenuePartners.add(owner);
+  const withRevenueShare = (partnerId: string | undefined, period: string) => {
+    const plan = partnerId ? plans.at(partnerId, lastDayOf(period)) : undefined;
+    if (partnerId && plan && findRule(plan.plan, 'revenue_share')) revenuePartners.add(partnerId);
+  };
+  if (scoped) {
+    // Any partner that ever owned one of the customers may have owned it at a month's end.
+    for (let period = periodOf(monthFrom); period <= periodOf(monthTo); period = nextPeriod(period))
+      if (closed.has(period)) for (const r of everOwners) withRevenueShare(r.partner_id, period);
+  } else {
+    for (const f of facts) {
+      const period = periodOf(f.date);
+      if (closed.has(period)) withRevenueShare(ownerAt(f.customer_id, monthEnd(period, settings.brokerTimeZone))?.partner_id, period);
+    }
+    // A month whose only facts are bonuses still has its owners' revenue share recomputed.
+    for (const b of bonusMonths) if (closed.has(b.period)) withRevenueShare(b.partner_id, b.period);
   }
-  // A month whose only facts are bonuses still has its owners' revenue share recomputed.
-  for (const b of bonusMonths) {
-    if (!closed.has(b.period)) continue;
-    const plan = plans.at(b.partner_id, lastDayOf(b.period));
-    if (plan && findRule(plan.plan, 'revenue_share')) revenuePartners.add(b.partner_id);
-  }
-  const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], to, settings, settings.brokerTimeZone);
-  desired.push(...revenueShareEntries(revenue, { plans, closed }).filter((e) => e.fact_date >= from && e.fact_date <= to));
+  const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], monthTo, settings, settings.brokerTimeZone);
+  desired.push(...revenueShareEntries(revenue, { plans, closed }).filter((e) => e.fact_date >= monthFrom && e.fact_date <= monthTo));
   desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
-  desired.push(...capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
+  if (!scoped) desired.push(...capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
 
   const currencies = new Map(
     (await tx.query<{ partner_id: string; payout_currency: string }>('SELECT partner_id, payout_currency FROM partners WHERE partner_id = ANY($1::text[])', [[...new Set(desired.map((d) => d.partner_id))]])).map((r) => [
@@ -141,13 +183,21 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   const converted = await toPayoutCurrency(tx, desired, currencies);
   if (!write) return { run_id: null, from, to, facts: facts.length, entries_written: 0, held_released: 0, reversed: 0, desired: converted };
 
-  const scopes: DiffScope[] = [
-    { source_type: 'activity', from, to },
-    { source_type: 'partner_day', from, to },
-    { source_type: 'partner_period', from, to },
-    { source_type: 'customer_period', from, to },
-    { source_type: 'customer', keys: cpaCustomers.map((c) => c.customer_id) },
-  ];
+  const scopes: DiffScope[] = scoped
+    ? [
+        { source_type: 'activity', from, to, customers },
+        { source_type: 'partner_day', from: monthFrom, to: monthTo, partners: tierPartners ?? [], rules: ['tiered_per_lot'] },
+        { source_type: 'partner_period', from: monthFrom, to: monthTo, partners: tierPartners ?? [], rules: ['tier_adjustment'] },
+        { source_type: 'partner_period', from: monthFrom, to: monthTo, partners: [...revenuePartners], rules: ['revenue_share'] },
+        { source_type: 'customer', keys: cpaCustomers.map((c) => c.customer_id) },
+      ]
+    : [
+        { source_type: 'activity', from, to },
+        { source_type: 'partner_day', from, to },
+        { source_type: 'partner_period', from, to },
+        { source_type: 'customer_period', from, to },
+        { source_type: 'customer', keys: cpaCustomers.map((c) => c.customer_id) },
+      ];
   const applied = await applyDesired(tx, converted, scopes, runId as number);
   const cpa = applied.inserted.filter((i) => i.entry.kind === 'cpa');
   const tracking = await trackingOf(tx, cpa.flatMap((i) => (i.entry.customer_id ? [{ customerId: i.entry.customer_id, partnerId: i.entry.partner_id }] : [])));
@@ -168,5 +218,43 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   events.push(...approvedEventsOf(applied.inserted.filter((i) => i.entry.status === 'approved').map((i) => i.entry), { run_id: runId }));
   await appendEvents(tx, events);
   await tx.query('UPDATE commission_runs SET finished_at = now(), facts = $2, entries = $3 WHERE id = $1', [runId, facts.length, applied.inserted.length]);
-  return { run_id: runId, from, to, facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };
+  return { run_id: runId, from, to, ...(customers ? { customers: customers.length } : {}), facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };
+}
+
+const nextPeriod = (period: string) => {
+  const [y, m] = period.split('-').map(Number);
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+};
+
+async function anyPlanWithCaps(tx: Sql): Promise<boolean> {
+  const [r] = await tx.query<{ caps: boolean }>(`SELECT EXISTS (SELECT 1 FROM plan_versions WHERE definition ? 'caps') AS caps`);
+  return r.caps;
+}
+
+/**
+ * Replaces the tier state of [from, to] (these customers' only, when given) by the rows computed
+ * now; returns the partners the replaced rows credited, whose tiers must be recomputed too.
+ */
+async function replaceTierLots(tx: Sql, rows: { customer_id: string; date: string; partner_id: string; lots: Dec }[], from: string, to: string, customers?: string[]): Promise<string[]> {
+  const gone = await tx.query<{ partner_id: string }>(
+    `WITH d AS (DELETE FROM commission_tier_lots WHERE date BETWEEN $1::date AND $2::date AND ($3::text[] IS NULL OR customer_id = ANY($3::text[])) RETURNING partner_id)
+     SELECT DISTINCT partner_id FROM d`,
+    [from, to, customers ?? null],
+  );
+  if (rows.length)
+    await tx.query(
+      `INSERT INTO commission_tier_lots (customer_id, date, partner_id, lots) SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::numeric[])`,
+      [rows.map((r) => r.customer_id), rows.map((r) => r.date), rows.map((r) => r.partner_id), rows.map((r) => r.lots.toFixed())],
+    );
+  return gone.map((r) => r.partner_id);
+}
+
+/** Each partner's tier lots per day of [from, to], from the tier state. */
+function partnerDayLots(tx: Sql, partners: string[], from: string, to: string) {
+  if (!partners.length) return Promise.resolve([]);
+  return tx.query<{ partner_id: string; date: string; lots: string }>(
+    `SELECT partner_id, date::text AS date, sum(lots)::text AS lots FROM commission_tier_lots
+     WHERE partner_id = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date GROUP BY partner_id, date`,
+    [partners, from, to],
+  );
 }

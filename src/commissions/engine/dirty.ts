@@ -1,0 +1,99 @@
+import { businessDate } from '../../shared/dates.ts';
+
+type Data = Record<string, any>;
+
+/** What a batch of outbox events asks the engine to recompute. */
+export interface Work {
+  /** Whole months for everyone: plans, the tree and fx rates reach any customer. */
+  full?: { from: string; to: string };
+  /** Incremental runs: these customers' facts of exactly these business dates (one run per range). */
+  customers: { from: string; to: string; customers: string[] }[];
+}
+
+/** Events that change what partners earn, whoever's customers they concern. */
+const WIDE = new Set(['partner.moved', 'fx_rates.updated', 'plan.version_created', 'partner.plan_assigned']);
+/** Events about one customer (or a batch of customers). */
+const CUSTOMER = new Set(['activity.upserted', 'transaction.created', 'transaction.status_changed', 'customer.registered', 'customer.updated', 'customer.attributed', 'customer.reassigned']);
+
+/** The business dates an event touches: [from, to], where to = undefined means "up to today". */
+export function affectedRange(type: string, data: Data, timeZone: string): { from: string; to?: string } | undefined {
+  const day = (iso: unknown) => (typeof iso === 'string' ? (iso.length === 10 ? iso : businessDate(iso, timeZone)) : undefined);
+  switch (type) {
+    case 'activity.upserted':
+    case 'fx_rates.updated': {
+      const from = day(data.date_from);
+      return from ? { from, to: day(data.date_to) ?? from } : undefined;
+    }
+    case 'transaction.created':
+    case 'transaction.status_changed': {
+      const d = day(data.transaction?.transaction_date);
+      return d ? { from: d, to: d } : undefined;
+    }
+    case 'customer.registered': {
+      const d = day(data.customer?.signup_date);
+      return d ? { from: d, to: d } : undefined;
+    }
+    case 'customer.updated': {
+      const changed: string[] = data.changed ?? [];
+      if (!changed.some((c) => ['kyc_status_id', 'country_code', 'signup_date'].includes(c))) return undefined;
+      const d = day(data.customer?.signup_date);
+      return d ? { from: d } : undefined;
+    }
+    default: {
+      const d = day(data.effective_from ?? data.attribution?.effective_from);
+      return d ? { from: d } : undefined;
+    }
+  }
+}
+
+/** The customers a customer-level event is about. */
+function customersOf(type: string, data: Data): string[] | undefined {
+  const ids =
+    type === 'activity.upserted' ? data.customer_ids
+    : type.startsWith('transaction.') ? [data.transaction?.customer_id]
+    : type === 'customer.registered' || type === 'customer.updated' ? [data.customer?.customer_id]
+    : [data.customer_id ?? data.attribution?.customer_id];
+  if (!Array.isArray(ids) || !ids.length || !ids.every((id) => typeof id === 'string' && id.length > 0)) return undefined;
+  return ids as string[];
+}
+
+/**
+ * Turns outbox events into work: customer-level events become incremental runs over exactly the
+ * customers and dates they touch (events with the same range share one run); plan, tree and fx
+ * changes, and any customer-level event whose customers cannot be told, become whole months.
+ * Incremental work already inside the whole months is dropped.
+ */
+export function workOf(events: { type: string; data: Data }[], timeZone: string, today: string): Work {
+  let full: Work['full'];
+  const byRange = new Map<string, { from: string; to: string; customers: Set<string> }>();
+  const widen = (from: string, to: string) => {
+    full = { from: full && full.from < from ? full.from : from, to: full && full.to > to ? full.to : to };
+  };
+  for (const e of events) {
+    if (!WIDE.has(e.type) && !CUSTOMER.has(e.type)) continue;
+    const range = affectedRange(e.type, e.data ?? {}, timeZone);
+    if (!range) continue;
+    const from = range.from;
+    const to = (range.to ?? today) < from ? from : range.to ?? today;
+    const customers = CUSTOMER.has(e.type) ? customersOf(e.type, e.data ?? {}) : undefined;
+    if (!customers) {
+      widen(from, to);
+      continue;
+    }
+    const key = `${from}|${to}`;
+    const group = byRange.get(key) ?? { from, to, customers: new Set<string>() };
+    for (const c of customers) group.customers.add(c);
+    byRange.set(key, group);
+  }
+  const monthStart = (d: string) => `${d.slice(0, 7)}-01`;
+  const monthEnd = (d: string) => {
+    const [y, m] = d.split('-').map(Number);
+    return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  };
+  const covered = (from: string, to: string) => full !== undefined && monthStart(full.from) <= from && to <= monthEnd(full.to);
+  const customers = [...byRange.values()]
+    .filter((g) => !covered(g.from, g.to))
+    .sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : 1) : a.from < b.from ? -1 : 1))
+    .map((g) => ({ from: g.from, to: g.to, customers: [...g.customers].sort() }));
+  return { full, customers };
+}
