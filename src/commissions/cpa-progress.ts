@@ -44,7 +44,7 @@ export async function cpaProgressReport(
   const since = new Date(q.now.getTime() - (q.lookbackDays ?? 366) * 86_400_000).toISOString();
   const rows = await db.query<CpaCustomerRow & { ledger_status: string | null }>(
     `SELECT ${CPA_CUSTOMER_COLUMNS},
-       (SELECT s.status FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id
+       (SELECT coalesce(s.status, e.initial_status) FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
         WHERE e.customer_id = c.customer_id AND e.partner_id = $1 AND e.kind = 'cpa' ORDER BY e.id DESC LIMIT 1) AS ledger_status
      FROM customers c
      WHERE c.customer_id IN (SELECT a.customer_id FROM attributions a

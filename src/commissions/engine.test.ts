@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerSteps } from '../../test/helpers/broker.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/server.ts';
+import { transition } from '../ledger/write.ts';
 
 let t: TestServer;
 let b: ReturnType<typeof brokerSteps>;
@@ -325,7 +326,8 @@ describe('CPA, chargebacks and FX', () => {
     expect(events.data.filter((e: { subject_id: string }) => e.subject_id === 'cpa-c')).toHaveLength(1);
 
     // Paid out (payout runs mark entries paid), then the deposit is charged back.
-    await t.server.ctx.db.query(`UPDATE ledger_entry_status SET status = 'paid' WHERE entry_id IN (SELECT id FROM ledger_entries WHERE partner_id = $1)`, [ib]);
+    const ids = (await t.server.ctx.db.query<{ id: number }>('SELECT id FROM ledger_entries WHERE partner_id = $1', [ib])).map((r) => r.id);
+    await t.server.ctx.db.transaction((tx) => transition(tx, ids, 'paid', 'paid in a test', ['approved'], { actor: 'test', payoutId: 'test' }));
     await b.transactions([{ transaction_id: 'cpa-cb1', customer_id: 'cpa-c', transaction_type: 'chargeback', amount: '150', transaction_date: '2026-02-01T00:00:00Z' }]);
     await b.run();
     const e = await b.earnings(ib);

@@ -25,9 +25,9 @@ export interface LedgerEntryView {
 }
 
 const VIEW = `(SELECT e.id AS seq, e.entry_id::text AS entry_id, e.partner_id, e.currency, e.amount, e.kind, e.level,
-   s.status, e.hold_reason, e.source_type, e.source_key, e.rule, e.fact_date::text AS fact_date, e.customer_id, e.instrument,
+   coalesce(s.status, e.initial_status) AS status, e.hold_reason, e.source_type, e.source_key, e.rule, e.fact_date::text AS fact_date, e.customer_id, e.instrument,
    e.plan_id, e.plan_version, c.entry_id::text AS corrects, s.payout_id, e.created_at
-   FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id LEFT JOIN ledger_entries c ON c.id = e.corrects) l`;
+   FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id LEFT JOIN ledger_entries c ON c.id = e.corrects) l`;
 
 export interface LedgerFilter {
   partnerIds?: string[];
@@ -92,10 +92,10 @@ export interface EarningsTotals {
 /** A partner's earnings between two business dates: totals per currency, split by status, kind and level. */
 export async function earnings(db: Sql, partnerId: string, from?: string, to?: string): Promise<EarningsTotals[]> {
   const rows = await db.query<{ currency: string; status: string; kind: string; level: number; amount: string }>(
-    `SELECT e.currency, s.status, e.kind, e.level, sum(e.amount) AS amount
-     FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id
+    `SELECT e.currency, coalesce(s.status, e.initial_status) AS status, e.kind, e.level, sum(e.amount) AS amount
+     FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
      WHERE e.partner_id = $1 AND ($2::date IS NULL OR e.fact_date >= $2::date) AND ($3::date IS NULL OR e.fact_date <= $3::date)
-     GROUP BY e.currency, s.status, e.kind, e.level ORDER BY e.currency`,
+     GROUP BY e.currency, 2, e.kind, e.level ORDER BY e.currency`,
     [partnerId, from ?? null, to ?? null],
   );
   const byCurrency = new Map<string, typeof rows>();

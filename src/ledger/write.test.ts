@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase } from '../../test/helpers/database.ts';
 import type { Database } from '../db/index.ts';
 import { createPartner } from '../partners/partners.ts';
-import { append, type NewLedgerEntry, transition } from './write.ts';
+import { append, CURRENT_STATUS, type NewLedgerEntry, transition } from './write.ts';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -38,15 +38,35 @@ describe('append and transition', () => {
     explanation: { rule: 'per_lot', inputs: { lots: '2', rate: '5' }, formula: 'lots × rate', arithmetic: '2 × 5 = 10', result: amount }, ...extra,
   });
   const statusOf = async (ids: number[]) =>
-    (await db.query<{ entry_id: number; status: string; payout_id: string | null }>('SELECT entry_id, status, payout_id FROM ledger_entry_status WHERE entry_id = ANY($1::bigint[]) ORDER BY entry_id', [ids])).map((r) => [r.status, r.payout_id]);
+    (
+      await db.query<{ status: string; payout_id: string | null }>(
+        `SELECT ${CURRENT_STATUS} AS status, s.payout_id FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id WHERE e.id = ANY($1::bigint[]) ORDER BY e.id`,
+        [ids],
+      )
+    ).map((r) => [r.status, r.payout_id]);
+  const logOf = (ids: number[]) =>
+    db.query<{ from_status: string | null; to_status: string; changed_by: string }>('SELECT from_status, to_status, changed_by FROM ledger_status_log WHERE entry_id = ANY($1::bigint[]) ORDER BY id', [ids]);
 
-  it('appends entries with their first status and a log line each, ids in the order given', async () => {
+  it('appends entries with their first status on the entry itself, ids in the order given', async () => {
     const rows = await db.transaction((tx) => append(tx, [entry('10'), entry('4', { status: 'pending', hold_reason: 'kyc_pending', rule: 'override', level: 1 })], { runId: null, actor: 'test' }));
     expect(rows.map((r) => r.entry.amount)).toEqual(['10', '4']);
     expect(rows[1].id).toBeGreaterThan(rows[0].id);
     expect(await statusOf(rows.map((r) => r.id))).toEqual([['approved', null], ['pending', null]]);
-    const log = await db.query<{ to_status: string; reason: string | null; changed_by: string }>('SELECT to_status, reason, changed_by FROM ledger_status_log WHERE entry_id = ANY($1::bigint[]) ORDER BY id', [rows.map((r) => r.id)]);
-    expect(log).toEqual([{ to_status: 'approved', reason: null, changed_by: 'test' }, { to_status: 'pending', reason: 'kyc_pending', changed_by: 'test' }]);
+    // Nothing has moved yet: no status rows, nothing in the log.
+    expect(await db.query('SELECT 1 FROM ledger_entry_status WHERE entry_id = ANY($1::bigint[])', [rows.map((r) => r.id)])).toEqual([]);
+    expect(await logOf(rows.map((r) => r.id))).toEqual([]);
+    const [created] = await db.query<{ created_by: string }>('SELECT created_by FROM ledger_entries WHERE id = $1', [rows[0].id]);
+    expect(created.created_by).toBe('test');
+  });
+
+  it('logs every move with the status it left', async () => {
+    const [row] = await db.transaction((tx) => append(tx, [entry('6', { status: 'pending', hold_reason: 'kyc_pending' })]));
+    await db.transaction((tx) => transition(tx, [row.id], 'approved', 'kyc approved', ['pending'], { actor: 'kyc' }));
+    await db.transaction((tx) => transition(tx, [row.id], 'paid', 'paid', ['approved'], { actor: 'finance', payoutId: 'st-9' }));
+    expect(await logOf([row.id])).toEqual([
+      { from_status: 'pending', to_status: 'approved', changed_by: 'kyc' },
+      { from_status: 'approved', to_status: 'paid', changed_by: 'finance' },
+    ]);
   });
 
   it.each([

@@ -2,18 +2,22 @@
  * The ledger's only writer. Two operations change the ledger and nothing else in the code base
  * touches its tables for writing (a test greps for it):
  *
- * - `append(entries)`: new entries, each with its first status (pending when held, approved,
- *   or reversed for a reversal) and a line in the status log;
+ * - `append(entries)`: new entries, each with its first status on the entry itself (pending when
+ *   held, approved, or reversed for a reversal);
  * - `transition(ids, to, reason)`: moves entries between statuses (only from the listed ones),
- *   logs every move and announces it (`commission.status_changed`, and `commission.approved` for
+ *   records the new status in ledger_entry_status, logs every move and announces it (`commission.status_changed`, and `commission.approved` for
  *   released holds or, negative, for approved commission reversed before it was paid).
  *
  * Entries themselves are never updated or deleted (a trigger refuses it): a correction is a new
- * entry that names the one it corrects.
+ * entry that names the one it corrects. An entry's status is
+ * coalesce(ledger_entry_status.status, ledger_entries.initial_status): see CURRENT_STATUS.
  */
 import type { Sql } from '../db/index.ts';
 import { appendEvents } from '../events/outbox.ts';
 import { approvedEvents } from './events.ts';
+
+/** SQL: the current status of entry `e` left-joined to its status row `s`. */
+export const CURRENT_STATUS = 'coalesce(s.status, e.initial_status)';
 
 export type LedgerStatus = 'pending' | 'approved' | 'paid' | 'reversed';
 
@@ -52,11 +56,11 @@ export async function append<E extends NewLedgerEntry>(tx: Sql, entries: E[], me
 
 async function appendChunk<E extends NewLedgerEntry>(tx: Sql, entries: E[], meta: { runId?: number | null; actor?: string }): Promise<{ id: number; entry: E }[]> {
   if (!entries.length) return [];
-  // Ids are drawn first, so entries, their statuses and the log are three plain set-based inserts.
+  // Ids are drawn first, so the caller gets each entry's id without reading the entries back.
   const ids = (
     await tx.query<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) AS id FROM generate_series(1, $1::int)`, [entries.length])
   ).map((r) => r.id);
-  // One JSON document instead of seventeen arrays: the driver sends it as is and PostgreSQL parses it natively.
+  // One JSON document instead of eighteen arrays: the driver sends it as is and PostgreSQL parses it natively.
   const rows = entries.map((e, i) => ({
     id: ids[i],
     source_type: e.source_type,
@@ -75,21 +79,15 @@ async function appendChunk<E extends NewLedgerEntry>(tx: Sql, entries: E[], meta
     hold_reason: e.hold_reason ?? null,
     corrects: e.corrects ?? null,
     explanation: e.explanation,
+    initial_status: e.status,
   }));
   await tx.query(
     `INSERT INTO ledger_entries (id, source_type, source_key, rule, kind, partner_id, level, currency, amount, fact_date,
-                                 customer_id, instrument, plan_id, plan_version, hold_reason, corrects, explanation, run_id, created_by)
+                                 customer_id, instrument, plan_id, plan_version, hold_reason, corrects, explanation, initial_status, run_id, created_by)
      SELECT x.*, $2::bigint, $3::text FROM json_to_recordset($1::json) AS x(id bigint, source_type text, source_key text, rule text, kind text,
        partner_id text, level int, currency text, amount numeric, fact_date date, customer_id text, instrument text, plan_id text,
-       plan_version int, hold_reason text, corrects bigint, explanation jsonb)`,
-    [JSON.stringify(rows), meta.runId ?? null, meta.actor ?? null],
-  );
-  await tx.query(
-    `WITH s AS (
-       INSERT INTO ledger_entry_status (entry_id, status, reason)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) RETURNING entry_id, status, reason)
-     INSERT INTO ledger_status_log (entry_id, from_status, to_status, reason, changed_by) SELECT entry_id, NULL, status, reason, $4::text FROM s`,
-    [ids, entries.map((e) => e.status), entries.map((e) => e.hold_reason ?? null), meta.actor ?? 'engine'],
+       plan_version int, hold_reason text, corrects bigint, explanation jsonb, initial_status text)`,
+    [JSON.stringify(rows), meta.runId ?? null, meta.actor ?? 'engine'],
   );
   return entries.map((entry, i) => ({ id: ids[i], entry }));
 }
@@ -108,12 +106,19 @@ export interface TransitionOptions {
 export async function transition(tx: Sql, ids: number[], to: LedgerStatus, reason: string, from: LedgerStatus[], opts: TransitionOptions = {}): Promise<number[]> {
   if (!ids.length) return [];
   const actor = opts.actor ?? 'engine';
+  // The entries are locked first; the statement after them then reads their latest status.
+  await tx.query('SELECT id FROM ledger_entries WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [ids]);
   const rows = await tx.query<{ entry_id: number; previous: string }>(
-    `WITH prev AS (SELECT entry_id, status FROM ledger_entry_status WHERE entry_id = ANY($1::bigint[]) AND status = ANY($4::text[]) FOR UPDATE)
-     UPDATE ledger_entry_status s SET status = $2, reason = $3, changed_at = now(),
-            payout_id = CASE WHEN $5::boolean THEN $6::text ELSE s.payout_id END
-     FROM prev
-     WHERE s.entry_id = prev.entry_id RETURNING s.entry_id, prev.status AS previous`,
+    `WITH cur AS (
+       SELECT e.id AS entry_id, ${CURRENT_STATUS} AS status, s.payout_id
+       FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
+       WHERE e.id = ANY($1::bigint[]) AND ${CURRENT_STATUS} = ANY($4::text[])),
+     moved AS (
+       INSERT INTO ledger_entry_status AS s (entry_id, status, reason, payout_id, changed_at)
+       SELECT entry_id, $2, $3, CASE WHEN $5::boolean THEN $6::text ELSE payout_id END, now() FROM cur
+       ON CONFLICT (entry_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, payout_id = EXCLUDED.payout_id, changed_at = EXCLUDED.changed_at
+       RETURNING entry_id)
+     SELECT moved.entry_id, cur.status AS previous FROM moved JOIN cur USING (entry_id) ORDER BY moved.entry_id`,
     [ids, to, reason, from, opts.payoutId !== undefined, opts.payoutId ?? null],
   );
   if (!rows.length) return [];

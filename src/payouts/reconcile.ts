@@ -35,8 +35,8 @@ export async function reconcile(db: Sql, input: ReconcileInput): Promise<Reconci
     `WITH ledger AS (
        SELECT e.partner_id, e.fact_date AS day, e.currency::text AS currency, CASE WHEN $4 THEN coalesce(e.customer_id, '') ELSE '' END AS customer_id,
               sum(e.amount) AS amount
-       FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id
-       WHERE s.status <> 'pending' AND e.fact_date BETWEEN $1::date AND $2::date
+       FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
+       WHERE coalesce(s.status, e.initial_status) <> 'pending' AND e.fact_date BETWEEN $1::date AND $2::date
        GROUP BY 1, 2, 3, 4),
      rebates AS (
        SELECT t.*, (t.transaction_date AT TIME ZONE $3)::date AS day FROM transactions t

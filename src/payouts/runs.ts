@@ -35,8 +35,8 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
   const holdUntil = daysBefore(input.asOf, settings.holdDays);
   const entries = await tx.query<PayableEntry>(
     `SELECT e.id, e.partner_id, e.currency::text AS currency, e.amount, e.kind, e.level, e.customer_id, e.instrument, e.fact_date::text AS fact_date
-     FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id
-     WHERE s.status = 'approved' AND e.fact_date <= $1::date AND (e.amount < 0 OR e.fact_date <= $2::date)
+     FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
+     WHERE coalesce(s.status, e.initial_status) = 'approved' AND e.fact_date <= $1::date AND (e.amount < 0 OR e.fact_date <= $2::date)
        AND NOT EXISTS (SELECT 1 FROM payout_statement_entries pe WHERE pe.entry_id = e.id AND NOT pe.released)
      ORDER BY e.id`,
     [input.period.end, holdUntil],

@@ -34,7 +34,7 @@ export async function customersReport(db: Sql, partnerId: string, q: CustomerQue
             CASE WHEN r.last_activity >= $6::date - 30 THEN 'active' WHEN r.ftd_at IS NOT NULL THEN 'funded' ELSE 'registered' END AS status,
             (SELECT round(coalesce(sum(CASE WHEN e.currency = 'USD' THEN e.amount ELSE e.amount * fx_rate(e.fact_date, e.currency, 'USD') END), 0), 2)
              FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
-             WHERE e.customer_id = r.customer_id AND e.partner_id IN ${SUBTREE('$1')} AND coalesce(s.status, 'pending') <> 'reversed') AS commission
+             WHERE e.customer_id = r.customer_id AND e.partner_id IN ${SUBTREE('$1')} AND coalesce(s.status, e.initial_status, 'pending') <> 'reversed') AS commission
      FROM report_customers r JOIN customers c USING (customer_id)
      WHERE r.partner_id IN ${SUBTREE('$1')} AND r.signup_date >= $2::date AND r.signup_date < $3::date + 1
      ORDER BY r.signup_date DESC, r.customer_id LIMIT $4 OFFSET $5`,

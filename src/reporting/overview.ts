@@ -29,7 +29,7 @@ export async function overviewReport(db: Sql, from: string, to: string, sortBy: 
        SELECT * FROM report_customers WHERE signup_date >= $1::date AND signup_date < $2::date + 1),
      cost AS (
        SELECT e.customer_id, sum(${USD}) AS amount FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
-       WHERE e.customer_id IN (SELECT customer_id FROM cohort) AND coalesce(s.status, 'pending') <> 'reversed' GROUP BY e.customer_id)
+       WHERE e.customer_id IN (SELECT customer_id FROM cohort) AND coalesce(s.status, e.initial_status, 'pending') <> 'reversed' GROUP BY e.customer_id)
      SELECT c.channel, c.campaign_id, count(*)::int AS customers, count(c.ftd_at)::int AS ftd_count,
             round(coalesce(sum(c.ftd_amount), 0), 2) AS ftd_amount, round(sum(c.deposits), 2) AS deposits, round(sum(c.deposits - c.withdrawals), 2) AS net_deposits,
             trim_scale(sum(c.lots)) AS lots, round(coalesce(sum(k.amount), 0), 2) AS commission

@@ -74,7 +74,7 @@ clk AS (
   FROM clicks c JOIN k ON k.partner_id = c.partner_id LEFT JOIN links l ON l.link_id = c.link_id
   WHERE (c.clicked_at AT TIME ZONE $4)::date BETWEEN k.d_from AND k.d_to),
 com_raw AS MATERIALIZED (
-  SELECT e.partner_id, e.fact_date AS day, coalesce(s.status, 'pending') AS status, e.amount, e.currency
+  SELECT e.partner_id, e.fact_date AS day, coalesce(s.status, e.initial_status, 'pending') AS status, e.amount, e.currency
   FROM ledger_entries e JOIN k ON k.partner_id = e.partner_id AND e.fact_date BETWEEN k.d_from AND k.d_to
   LEFT JOIN ledger_entry_status s ON s.entry_id = e.id),
 com_rates AS MATERIALIZED (

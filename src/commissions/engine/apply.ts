@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/index.ts';
-import { append, type NewLedgerEntry, transition } from '../../ledger/write.ts';
+import { append, CURRENT_STATUS, type NewLedgerEntry, transition } from '../../ledger/write.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { explain } from '../maths/explanation.ts';
 import type { DesiredEntry, DiffScope } from './desired.ts';
@@ -30,10 +30,10 @@ async function loadExisting(tx: Sql, scopes: DiffScope[]): Promise<Map<string, E
     const rows = await tx.query<Existing & Record<string, unknown>>(
       `SELECT e.source_type, e.source_key, e.rule, e.partner_id, e.level, e.currency,
               max(e.fact_date)::text AS fact_date, max(e.customer_id) AS customer_id, max(e.instrument) AS instrument, max(e.kind) AS kind,
-              sum(e.amount) AS total, coalesce(sum(e.amount) FILTER (WHERE s.status = 'paid'), 0) AS paid, max(e.id) AS last_id,
-              coalesce(array_agg(e.id) FILTER (WHERE s.status = 'pending' AND e.hold_reason IS NOT NULL), '{}') AS held_ids,
-              coalesce(array_agg(e.id) FILTER (WHERE s.status IN ('pending', 'approved')), '{}') AS open_ids
-       FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id
+              sum(e.amount) AS total, coalesce(sum(e.amount) FILTER (WHERE ${CURRENT_STATUS} = 'paid'), 0) AS paid, max(e.id) AS last_id,
+              coalesce(array_agg(e.id) FILTER (WHERE ${CURRENT_STATUS} = 'pending' AND e.hold_reason IS NOT NULL), '{}') AS held_ids,
+              coalesce(array_agg(e.id) FILTER (WHERE ${CURRENT_STATUS} IN ('pending', 'approved')), '{}') AS open_ids
+       FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
        WHERE e.source_type = $1
          AND ($2::date IS NULL OR e.fact_date >= $2::date) AND ($3::date IS NULL OR e.fact_date <= $3::date)
          AND ($4::text[] IS NULL OR e.source_key = ANY($4::text[]))
