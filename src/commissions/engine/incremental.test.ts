@@ -6,148 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { apply, config, drain, fullRecomputationDelta, NOW, setup, step } from '../../../test/helpers/commission-world.ts';
 import { migratedDatabase } from '../../../test/helpers/database.ts';
-import { loadConfig } from '../../config.ts';
-import type { Database } from '../../db/index.ts';
-import { upsertFxRates } from '../../fx/rates.ts';
-import { upsertActivity } from '../../ingest/activity.ts';
-import { upsertCustomers } from '../../ingest/customers.ts';
-import { upsertDeals } from '../../ingest/deals.ts';
-import { upsertTransactions } from '../../ingest/transactions.ts';
-import { policyFrom } from '../../partners/attribution/policy.ts';
-import { reassignCustomer } from '../../partners/attribution/reassign.ts';
-import { createPartner } from '../../partners/partners.ts';
-import { moveSubtree } from '../../partners/tree.ts';
 import { ManualClock } from '../../worker/clock.ts';
 import { silentLogger } from '../../worker/log.ts';
-import { addPlanVersion, assignPlan, createPlan } from '../plan-store.ts';
-import { computeCommissions } from './run.ts';
 import { commissionTask } from './task.ts';
-
-const TODAY = '2026-03-20';
-const NOW = `${TODAY}T12:00:00.000Z`;
-const config = loadConfig({ OPENIB_DEMO: '0' });
-
-const plan = (rate: string, tierRate: string) => ({
-  plan_id: 'every',
-  name: 'Every rule',
-  currency: 'USD',
-  rules: [
-    { type: 'per_lot', rates: [{ symbol: 'EURUSD', rate }, { symbol: 'XAUUSD', rate: '8' }] },
-    { type: 'per_notional', per_usd: '100000', rate: '1' },
-    { type: 'spread_share', percent: '10' },
-    { type: 'revenue_share', percent: '5', negative_carryover: true },
-    { type: 'cpa', amount: '200', min_first_deposit: '100', ftd_window_hours: 24, min_lots: '1', qualify_within_days: 90, require_kyc: false },
-    { type: 'tiered_per_lot', period: 'month', mode: 'retroactive', tiers: [{ from_lots: '0', rate: '0.5' }, { from_lots: '5', rate: tierRate }] },
-  ],
-  exclusions: { min_hold_seconds: 60 },
-  hierarchy: { mode: 'override', levels: [{ level: 1, per_lot: '1' }, { level: 2, percent_of_child: '10' }] },
-  client_rebate: { allowed: true, per_lot: '0.5' },
-});
-
-const PARTNERS = ['IA', 'IB', 'IC', 'ID'];
-const CUSTOMERS = ['k0', 'k1', 'k2', 'k3', 'k4'];
-const day = fc.integer({ min: 0, max: 49 }).map((n) => new Date(Date.UTC(2026, 0, 30) + n * 86_400_000).toISOString().slice(0, 10));
-const customer = fc.constantFrom(...CUSTOMERS);
-const lots = fc.integer({ min: 1, max: 400 }).map((n) => (n / 100).toFixed(2));
-
-const step = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('activity' as const), customer, day, instrument: fc.constantFrom('EURUSD', 'XAUUSD', 'GBPUSD'), currency: fc.constantFrom('USD', 'EUR'), lots }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('deal' as const), customer, day, lots, side: fc.constantFrom('buy' as const, 'sell' as const), held: fc.integer({ min: 5, max: 600 }), n: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('deposit' as const), customer, day, amount: fc.constantFrom('50', '150', '1000') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('chargeback' as const), customer, day }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('kyc' as const), customer, status: fc.constantFrom('approved', 'pending', 'rejected') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reassign' as const), customer, partner: fc.constantFrom(...PARTNERS), day }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('move' as const), partner: fc.constantFrom('IC', 'ID'), parent: fc.constantFrom('IA', 'IB', null), day }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('plan' as const), day, rate: fc.constantFrom('4', '6', '7.5'), tier: fc.constantFrom('1', '1.25') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('fx' as const), day, rate: fc.constantFrom('1.08', '1.1234') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), period: fc.constant('2026-02') }) },
-);
-type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
-
-async function setup(db: Database) {
-  await db.transaction(async (tx) => {
-    await createPlan(tx, plan('6', '1'), '2020-01-01');
-    let parent: string | undefined;
-    for (const [i, name] of PARTNERS.entries()) {
-      // IA ← IB ← IC, and ID under IA: a tree with a chain of three and a sibling.
-      const p = await createPartner(tx, { name, affiliateId: name, parentId: i === 3 ? undefined : parent, maxLevels: 10, payoutCurrency: i === 3 ? 'EUR' : 'USD' });
-      if (i < 3) parent = p.partner_id;
-      await assignPlan(tx, { partnerId: p.partner_id, planId: 'every', effectiveFrom: '2020-01-01' });
-    }
-    await upsertFxRates(tx, [{ date: '2026-01-01', base: 'EUR', quote: 'USD', rate: '1.1' }]);
-    await upsertCustomers(
-      tx,
-      CUSTOMERS.map((c, i) => ({ customer_id: c, signup_date: `2026-02-0${i + 1}T10:00:00.000Z`, affiliate_id: PARTNERS[i % 3 === 0 ? 2 : i % PARTNERS.length], kyc_status_id: 'approved' })),
-      config,
-    );
-  });
-}
-
-async function apply(db: Database, s: Step, ids: Map<string, string>) {
-  const at = (d: string, time = '12:00:00') => `${d}T${time}.000Z`;
-  await db.transaction(async (tx) => {
-    switch (s.kind) {
-      case 'activity':
-        return upsertActivity(tx, [{ date: s.day, customer_id: s.customer, instrument: s.instrument, currency: s.currency, lots_traded: s.lots, volume_usd: (Number(s.lots) * 100_000).toFixed(0), spread_cost: (Number(s.lots) * 7).toFixed(2), commission: '0', pnl: (-Number(s.lots) * 3).toFixed(2) }]);
-      case 'deal': {
-        const open = Date.parse(at(s.day, '10:00:00'));
-        return upsertDeals(tx, [{ deal_id: `d-${s.customer}-${s.day}-${s.n}`, customer_id: s.customer, symbol: 'EURUSD', currency: 'USD', side: s.side, lots: s.lots, open_time: new Date(open).toISOString(), close_time: new Date(open + s.held * 1000).toISOString() }], config.brokerTimeZone);
-      }
-      case 'deposit':
-        return upsertTransactions(tx, [{ transaction_id: `dep-${s.customer}-${s.day}`, customer_id: s.customer, transaction_type: 'deposit', amount: s.amount, currency: 'USD', transaction_date: at(s.day), status: 'approved' }]);
-      case 'chargeback':
-        return upsertTransactions(tx, [{ transaction_id: `cb-${s.customer}-${s.day}`, customer_id: s.customer, transaction_type: 'chargeback', amount: '-100', currency: 'USD', transaction_date: at(s.day), status: 'approved' }]);
-      case 'kyc': {
-        const i = CUSTOMERS.indexOf(s.customer);
-        const [stored] = await tx.query<{ affiliate_id: string }>('SELECT affiliate_id FROM customers WHERE customer_id = $1', [s.customer]);
-        return upsertCustomers(tx, [{ customer_id: s.customer, signup_date: `2026-02-0${i + 1}T10:00:00.000Z`, affiliate_id: stored.affiliate_id, kyc_status_id: s.status }], config);
-      }
-      case 'reassign':
-        return reassignCustomer(tx, { customerId: s.customer, partnerId: ids.get(s.partner) as string, effectiveFrom: at(s.day, '00:00:00'), reason: 'property test', force: true, by: 'test', policy: policyFrom(config) });
-      case 'move':
-        return moveSubtree(tx, { partnerId: ids.get(s.partner) as string, parentId: s.parent ? (ids.get(s.parent) as string) : null, effectiveFrom: at(s.day, '00:00:00'), maxLevels: 10 });
-      case 'plan':
-        return addPlanVersion(tx, 'every', plan(s.rate, s.tier), s.day);
-      case 'fx':
-        return upsertFxRates(tx, [{ date: s.day, base: 'EUR', quote: 'USD', rate: s.rate }]);
-      case 'close':
-        await tx.query('INSERT INTO commission_periods (period) VALUES ($1) ON CONFLICT DO NOTHING', [s.period]);
-        return computeCommissions(tx, config, { from: `${s.period}-01`, to: `${s.period}-01`, trigger: 'close', now: NOW });
-    }
-  });
-}
-
-/** Runs the background task until it has read every event there is (bounded: it must get there). */
-async function drain(task: ReturnType<typeof commissionTask>, ctx: Parameters<ReturnType<typeof commissionTask>['run']>[0]) {
-  for (let round = 0; round < 1000; round++) {
-    if (await task.run(ctx)) continue;
-    const [{ behind }] = await ctx.db.query<{ behind: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM events e, commission_event_position p WHERE (e.txid, e.id) > (p.last_txid, p.last_event_id)) AS behind',
-    );
-    if (!behind) return;
-  }
-  throw new Error('the commission task did not catch up with the outbox');
-}
-
-class Rollback extends Error {}
-
-/** What a whole recomputation of every month would still write: nothing when the ledgers agree. */
-async function fullRecomputationDelta(db: Database) {
-  let delta: { entries: number; reversed: number; released: number; sample: unknown[] } | undefined;
-  await db
-    .transaction(async (tx) => {
-      const before = (await tx.query<{ max: number | null }>('SELECT max(id) AS max FROM ledger_entries'))[0].max ?? 0;
-      const s = await computeCommissions(tx, config, { from: '2026-01-01', to: TODAY, trigger: 'check', now: NOW });
-      const sample = await tx.query('SELECT partner_id, kind, rule, source_key, amount, currency FROM ledger_entries WHERE id > $1 ORDER BY id LIMIT 5', [before]);
-      delta = { entries: s.entries_written, reversed: s.reversed, released: s.held_released, sample };
-      throw new Rollback();
-    })
-    .catch((err) => {
-      if (!(err instanceof Rollback)) throw err;
-    });
-  return delta;
-}
 
 describe('incremental recomputation agrees with whole-month recomputation', () => {
   it('after every step of random sequences of facts, plan, tree and fx changes and period closes', async () => {
@@ -155,8 +18,7 @@ describe('incremental recomputation agrees with whole-month recomputation', () =
       fc.asyncProperty(fc.array(step, { minLength: 4, maxLength: 14 }), async (steps) => {
         const { db, close } = await migratedDatabase();
         try {
-          await setup(db);
-          const ids = new Map((await db.query<{ partner_id: string; affiliate_id: string }>('SELECT partner_id, affiliate_id FROM partners')).map((p) => [p.affiliate_id, p.partner_id]));
+          const ids = await setup(db);
           const task = commissionTask();
           const ctx = { db, config: { ...config, commissionsAuto: true }, clock: new ManualClock(new Date(NOW)), log: silentLogger, signal: new AbortController().signal, wake() {} };
           await drain(task, ctx);
