@@ -2,7 +2,7 @@ import type { Sql } from '../../db/index.ts';
 import { append, CURRENT_STATUS, type NewLedgerEntry, transition } from '../../ledger/write.ts';
 import { Dec } from '../../shared/decimal.ts';
 import { explain } from '../maths/explanation.ts';
-import type { DesiredEntry, DiffScope } from './desired.ts';
+import { cellJoin, cellParams, type DesiredEntry, type DiffScope } from './desired.ts';
 
 interface Existing {
   key: string;
@@ -27,21 +27,23 @@ const identity = (e: Pick<DesiredEntry, 'source_type' | 'source_key' | 'rule' | 
 async function loadExisting(tx: Sql, scopes: DiffScope[]): Promise<Map<string, Existing & { sample: Record<string, unknown> }>> {
   const out = new Map<string, Existing & { sample: Record<string, unknown> }>();
   for (const scope of scopes) {
+    const params: unknown[] = [scope.source_type, scope.from ?? null, scope.to ?? null, scope.keys ?? null, scope.partners ?? null, scope.rules ?? null, scope.partnerMonths ?? null];
+    const cells = scope.cells ? cellJoin('e', 'fact_date', params.push(...cellParams(scope.cells)) - 2) : '';
     const rows = await tx.query<Existing & Record<string, unknown>>(
       `SELECT e.source_type, e.source_key, e.rule, e.partner_id, e.level, e.currency,
               max(e.fact_date)::text AS fact_date, max(e.customer_id) AS customer_id, max(e.instrument) AS instrument, max(e.kind) AS kind,
               sum(e.amount) AS total, coalesce(sum(e.amount) FILTER (WHERE ${CURRENT_STATUS} = 'paid'), 0) AS paid, max(e.id) AS last_id,
               coalesce(array_agg(e.id) FILTER (WHERE ${CURRENT_STATUS} = 'pending' AND e.hold_reason IS NOT NULL), '{}') AS held_ids,
               coalesce(array_agg(e.id) FILTER (WHERE ${CURRENT_STATUS} IN ('pending', 'approved')), '{}') AS open_ids
-       FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
+       FROM ledger_entries e ${cells} LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
        WHERE e.source_type = $1
          AND ($2::date IS NULL OR e.fact_date >= $2::date) AND ($3::date IS NULL OR e.fact_date <= $3::date)
          AND ($4::text[] IS NULL OR e.source_key = ANY($4::text[]))
-         AND ($5::text[] IS NULL OR e.customer_id = ANY($5::text[]))
-         AND ($6::text[] IS NULL OR e.partner_id = ANY($6::text[]))
-         AND ($7::text[] IS NULL OR e.rule = ANY($7::text[]))
+         AND ($5::text[] IS NULL OR e.partner_id = ANY($5::text[]))
+         AND ($6::text[] IS NULL OR e.rule = ANY($6::text[]))
+         AND ($7::text[] IS NULL OR (e.partner_id || '|' || to_char(e.fact_date, 'YYYY-MM')) = ANY($7::text[]))
        GROUP BY e.source_type, e.source_key, e.rule, e.partner_id, e.level, e.currency`,
-      [scope.source_type, scope.from ?? null, scope.to ?? null, scope.keys ?? null, scope.customers ?? null, scope.partners ?? null, scope.rules ?? null],
+      params,
     );
     for (const r of rows) {
       const key = identity(r as never);

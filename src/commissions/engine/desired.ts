@@ -29,10 +29,45 @@ export interface DiffScope {
   from?: string;
   to?: string;
   keys?: string[];
-  /** Only the entries of these customers (an incremental run's customers). */
-  customers?: string[];
+  /** Only the entries of these customers' business dates (an incremental run's cells). */
+  cells?: CustomerCell[];
+  /** Only the entries of these partners' months, as `partner_id|YYYY-MM`. */
+  partnerMonths?: string[];
   /** Only the entries credited to these partners. */
   partners?: string[];
   /** Only the entries of these rules. */
   rules?: string[];
 }
+
+/** One customer's business dates [from, to] that an incremental run recomputes. */
+export interface CustomerCell {
+  customer_id: string;
+  from: string;
+  to: string;
+}
+
+const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+/** The cells with each customer's overlapping or adjacent ranges merged, sorted by customer and date. */
+export function mergeCells(cells: readonly CustomerCell[]): CustomerCell[] {
+  const sorted = [...cells].sort((a, b) => (a.customer_id === b.customer_id ? (a.from < b.from ? -1 : a.from > b.from ? 1 : 0) : a.customer_id < b.customer_id ? -1 : 1));
+  const out: CustomerCell[] = [];
+  for (const c of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.customer_id === c.customer_id && c.from <= dayAfter(last.to)) {
+      if (c.to > last.to) last.to = c.to;
+    } else out.push({ ...c });
+  }
+  return out;
+}
+
+/**
+ * SQL joining the cells, given as three array parameters starting at `$n`, to rows of `alias`
+ * whose customer and date (`dateColumn`) fall in one: `JOIN … ON …`.
+ */
+export function cellJoin(alias: string, dateColumn: string, n: number): string {
+  return `JOIN unnest($${n}::text[], $${n + 1}::date[], $${n + 2}::date[]) AS cell(customer_id, d_from, d_to)
+    ON cell.customer_id = ${alias}.customer_id AND ${alias}.${dateColumn} BETWEEN cell.d_from AND cell.d_to`;
+}
+
+export const cellParams = (cells: readonly CustomerCell[]) => [cells.map((c) => c.customer_id), cells.map((c) => c.from), cells.map((c) => c.to)];

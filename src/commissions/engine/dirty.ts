@@ -1,4 +1,5 @@
 import { businessDate } from '../../shared/dates.ts';
+import { type CustomerCell, mergeCells } from './desired.ts';
 
 type Data = Record<string, any>;
 
@@ -6,8 +7,8 @@ type Data = Record<string, any>;
 export interface Work {
   /** Whole months for everyone: plans, the tree and fx rates reach any customer. */
   full?: { from: string; to: string };
-  /** Incremental runs: these customers' facts of exactly these business dates (one run per range). */
-  customers: { from: string; to: string; customers: string[] }[];
+  /** One incremental run over these cells: each customer's business dates that events touched. */
+  cells: CustomerCell[];
 }
 
 /** Events that change what partners earn, whoever's customers they concern. */
@@ -58,14 +59,13 @@ function customersOf(type: string, data: Data): string[] | undefined {
 }
 
 /**
- * Turns outbox events into work: customer-level events become incremental runs over exactly the
- * customers and dates they touch (events with the same range share one run); plan, tree and fx
- * changes, and any customer-level event whose customers cannot be told, become whole months.
- * Incremental work already inside the whole months is dropped.
+ * Turns outbox events into work: customer-level events become cells (a customer's business dates)
+ * of one incremental run; plan, tree and fx changes, and any customer-level event whose customers
+ * cannot be told, become whole months. Cells already inside the whole months are dropped.
  */
 export function workOf(events: { type: string; data: Data }[], timeZone: string, today: string): Work {
   let full: Work['full'];
-  const byRange = new Map<string, { from: string; to: string; customers: Set<string> }>();
+  const cells: CustomerCell[] = [];
   const widen = (from: string, to: string) => {
     full = { from: full && full.from < from ? full.from : from, to: full && full.to > to ? full.to : to };
   };
@@ -80,20 +80,13 @@ export function workOf(events: { type: string; data: Data }[], timeZone: string,
       widen(from, to);
       continue;
     }
-    const key = `${from}|${to}`;
-    const group = byRange.get(key) ?? { from, to, customers: new Set<string>() };
-    for (const c of customers) group.customers.add(c);
-    byRange.set(key, group);
+    for (const c of customers) cells.push({ customer_id: c, from, to });
   }
   const monthStart = (d: string) => `${d.slice(0, 7)}-01`;
   const monthEnd = (d: string) => {
     const [y, m] = d.split('-').map(Number);
     return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
   };
-  const covered = (from: string, to: string) => full !== undefined && monthStart(full.from) <= from && to <= monthEnd(full.to);
-  const customers = [...byRange.values()]
-    .filter((g) => !covered(g.from, g.to))
-    .sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : 1) : a.from < b.from ? -1 : 1))
-    .map((g) => ({ from: g.from, to: g.to, customers: [...g.customers].sort() }));
-  return { full, customers };
+  const covered = (c: CustomerCell) => full !== undefined && monthStart(full.from) <= c.from && c.to <= monthEnd(full.to);
+  return { full, cells: mergeCells(cells.filter((c) => !covered(c))) };
 }

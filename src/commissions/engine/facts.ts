@@ -1,4 +1,5 @@
 import type { Sql } from '../../db/index.ts';
+import { type CustomerCell, cellJoin, cellParams } from './desired.ts';
 
 /** One day of one customer's trading in one instrument, with who owned the customer that day. */
 export interface ActivityFact {
@@ -24,14 +25,16 @@ export const activitySourceKey = (f: Pick<ActivityFact, 'date' | 'customer_id' |
   `${f.date}|${f.customer_id}|${f.instrument}|${f.currency}`;
 
 /**
- * Activity in a range of business dates (of these customers only, when given), each with the customer's owner at the end of that day
+ * Activity in a range of business dates (only in these customers' cells, when given), each with the customer's owner at the end of that day
  * (a reassignment effective from a date moves that whole day to the new owner).
  */
-export async function loadActivityFacts(db: Sql, from: string, to: string, timeZone: string, customers?: string[]): Promise<ActivityFact[]> {
+export async function loadActivityFacts(db: Sql, from: string, to: string, timeZone: string, cells?: CustomerCell[]): Promise<ActivityFact[]> {
+  const params: unknown[] = [from, to, timeZone];
+  const join = cells ? cellJoin('a', 'date', params.push(...cellParams(cells)) - 2) : '';
   return db.query<ActivityFact>(
     `WITH f AS (
-       SELECT a.*, ((a.date + 1)::timestamp AT TIME ZONE $3) AS eod FROM trading_activity a
-       WHERE a.date BETWEEN $1::date AND $2::date AND ($4::text[] IS NULL OR a.customer_id = ANY($4::text[])))
+       SELECT a.*, ((a.date + 1)::timestamp AT TIME ZONE $3) AS eod FROM trading_activity a ${join}
+       WHERE a.date BETWEEN $1::date AND $2::date)
      SELECT f.date::text AS date, f.customer_id, f.instrument, f.currency, f.lots_traded, f.volume_usd, f.spread_cost, f.commission, f.pnl,
             c.kyc_status_id, c.trading_account_type, o.partner_id AS owner_id, o.self_referral, f.eod
      FROM f JOIN customers c ON c.customer_id = f.customer_id
@@ -41,7 +44,7 @@ export async function loadActivityFacts(db: Sql, from: string, to: string, timeZ
          AND t.effective_from < f.eod AND (t.effective_to IS NULL OR t.effective_to >= f.eod)
        ORDER BY t.effective_from DESC LIMIT 1) o ON true
      ORDER BY f.date, f.customer_id, f.instrument, f.currency`,
-    [from, to, timeZone, customers ?? null],
+    params,
   );
 }
 
@@ -91,13 +94,15 @@ export interface DealFact {
   close_time: string;
 }
 
-/** Deals of the range (of these customers only, when given), for the hold-time and hedging rules (only facts that came from deals have them). */
-export async function loadDeals(db: Sql, from: string, to: string, customers?: string[]): Promise<Map<string, DealFact[]>> {
+/** Deals of the range (only in these customers' cells, when given), for the hold-time and hedging rules (only facts that came from deals have them). */
+export async function loadDeals(db: Sql, from: string, to: string, cells?: CustomerCell[]): Promise<Map<string, DealFact[]>> {
+  const params: unknown[] = [from, to];
+  const join = cells ? cellJoin('d', 'trading_day', params.push(...cellParams(cells)) - 2) : '';
   const rows = await db.query<DealFact>(
-    `SELECT deal_id, customer_id, trading_day::text AS trading_day, symbol, currency, side, lots, open_time, close_time
-     FROM deals WHERE trading_day BETWEEN $1::date AND $2::date AND ($3::text[] IS NULL OR customer_id = ANY($3::text[]))
-     ORDER BY customer_id, close_time`,
-    [from, to, customers ?? null],
+    `SELECT d.deal_id, d.customer_id, d.trading_day::text AS trading_day, d.symbol, d.currency, d.side, d.lots, d.open_time, d.close_time
+     FROM deals d ${join} WHERE d.trading_day BETWEEN $1::date AND $2::date
+     ORDER BY d.customer_id, d.close_time`,
+    params,
   );
   const out = new Map<string, DealFact[]>();
   for (const d of rows) {

@@ -11,7 +11,7 @@ import { approvedEventsOf } from '../../ledger/events.ts';
 import { applyDesired } from './apply.ts';
 import { capEntries } from './caps.ts';
 import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
-import type { DesiredEntry, DiffScope } from './desired.ts';
+import { type CustomerCell, cellJoin, cellParams, type DesiredEntry, type DiffScope, mergeCells } from './desired.ts';
 import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
 import { toPayoutCurrency } from './payout-currency.ts';
 import { bonusOwners, lastDayOf, loadPartnerMonthlyRevenue, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
@@ -28,11 +28,12 @@ export interface RunRequest {
   to: string;
   trigger: string;
   /**
-   * An incremental run: recompute only these customers' facts of [from, to] (exact business dates),
-   * their CPA, and the month-level pay (tiers, revenue share) of the partners they touch. Without
-   * it, a run recomputes whole months for everyone.
+   * An incremental run: recompute only the facts in these cells (a customer's business dates), the
+   * customers' CPA, and the month-level pay (tiers, revenue share) of the partners and months they
+   * touch. `from` and `to` should then span the cells. Without it, a run recomputes whole months for
+   * everyone.
    */
-  customers?: string[];
+  cells?: CustomerCell[];
   /** Replace these partners' plans by this one (plan simulation); nothing is written then. */
   simulate?: { partnerIds?: string[]; plan: PlanInForce };
   now?: string;
@@ -44,6 +45,8 @@ export interface RunSummary {
   to: string;
   /** Customers an incremental run recomputed (absent for a whole-month run). */
   customers?: number;
+  /** Cells an incremental run recomputed (absent for a whole-month run). */
+  cells?: number;
   facts: number;
   entries_written: number;
   held_released: number;
@@ -63,8 +66,8 @@ const monthEnd = (period: string, timeZone: string) => {
 
 /**
  * Recomputes commissions from current facts and appends the difference to the ledger (nothing when
- * the ledger already agrees). Without `customers`, every fact of the whole months covering
- * [from, to]; with it, an incremental run (see RunRequest.customers) that must always agree with
+ * the ledger already agrees). Without `cells`, every fact of the whole months covering
+ * [from, to]; with them, an incremental run (see RunRequest.cells) that must always agree with
  * the whole-month run. Runs one at a time.
  */
 export async function computeCommissions(tx: Sql, settings: EngineSettings, req: RunRequest): Promise<RunSummary> {
@@ -72,10 +75,11 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   const monthTo = lastDayOf(periodOf(req.to));
   // Caps sum everything a partner earns in a day or month: an incremental run would need the
   // others' amounts, so while any plan sets caps, runs stay whole-month.
-  const scoped = req.customers !== undefined && !req.simulate && !(await anyPlanWithCaps(tx));
-  const customers = scoped ? [...new Set(req.customers)] : undefined;
-  const from = scoped ? req.from : monthFrom;
-  const to = scoped ? req.to : monthTo;
+  const scoped = req.cells !== undefined && !req.simulate && !(await anyPlanWithCaps(tx));
+  const cells = scoped ? mergeCells(req.cells ?? []) : undefined;
+  const customers = cells ? [...new Set(cells.map((c) => c.customer_id))] : undefined;
+  const from = cells ? cells.reduce((m, c) => (c.from < m ? c.from : m), req.from) : monthFrom;
+  const to = cells ? cells.reduce((m, c) => (c.to > m ? c.to : m), req.to) : monthTo;
   const now = req.now ?? new Date().toISOString();
   const write = !req.simulate;
   await tx.query('SELECT pg_advisory_xact_lock($1)', [ENGINE_LOCK]);
@@ -83,7 +87,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     ? (await tx.query<{ id: number }>('INSERT INTO commission_runs (trigger, date_from, date_to) VALUES ($1, $2, $3) RETURNING id', [req.trigger, from, to]))[0].id
     : null;
 
-  const facts = await loadActivityFacts(tx, from, to, settings.brokerTimeZone, customers);
+  const facts = await loadActivityFacts(tx, from, to, settings.brokerTimeZone, cells);
   const chains = await loadChains(tx, facts.filter((f) => f.owner_id).map((f) => ({ partner_id: f.owner_id as string, at: f.eod })));
   const cpaCustomers = await loadCpaCustomers(tx, monthFrom, monthTo, CPA_LOOKBACK_DAYS, customers);
   const customerIds = customers ?? [...new Set([...facts.map((f) => f.customer_id), ...cpaCustomers.map((c) => c.customer_id)])];
@@ -95,13 +99,13 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     if (o) partnerIds.add(o.partner_id);
   }
   // Every partner that ever owned one of these customers: a reassignment can credit any of them.
-  const everOwners = await tx.query<{ partner_id: string }>('SELECT DISTINCT partner_id FROM attributions WHERE customer_id = ANY($1::text[])', [customerIds]);
+  const everOwners = await tx.query<{ customer_id: string; partner_id: string }>('SELECT DISTINCT customer_id, partner_id FROM attributions WHERE customer_id = ANY($1::text[])', [customerIds]);
   for (const r of everOwners) partnerIds.add(r.partner_id);
   const bonusMonths = scoped ? [] : await bonusOwners(tx, from, to, settings.brokerTimeZone);
   for (const b of bonusMonths) partnerIds.add(b.partner_id);
   let plans = await PlansAt.load(tx, [...partnerIds]);
   if (req.simulate) plans = plans.withOverride(req.simulate.partnerIds, req.simulate.plan);
-  const deals = await loadDeals(tx, from, to, customers);
+  const deals = await loadDeals(tx, from, to, cells);
   const kycOf = (id: string | null) => kycState(id, settings);
 
   const ctx: ActivityContext = {
@@ -130,19 +134,20 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   const closed = new Set((await tx.query<{ period: string }>('SELECT period FROM commission_periods')).map((r) => r.period));
   // The tier state is what later incremental runs read of the customers they do not recompute.
   const tierLots = new Map<string, Map<string, string>>();
-  let tierPartners: string[] | undefined;
+  // An incremental run's tier months: each partner's months its old or new tier lots fall in.
+  let tierMonths: string[] | undefined;
   if (write) {
-    const previous = await replaceTierLots(tx, [...tierRows.values()], from, to, customers);
-    if (scoped) {
-      tierPartners = [...new Set([...previous, ...[...tierRows.values()].map((r) => r.partner_id)])];
-      for (const r of await partnerDayLots(tx, tierPartners, monthFrom, monthTo)) {
+    const previous = await replaceTierLots(tx, [...tierRows.values()], from, to, cells);
+    if (cells) {
+      tierMonths = [...new Set([...previous, ...tierRows.values()].map((r) => `${r.partner_id}|${periodOf(r.date)}`))];
+      for (const r of await partnerDayLots(tx, tierMonths)) {
         const days = tierLots.get(r.partner_id) ?? new Map<string, string>();
         days.set(r.date, new Dec(r.lots).toFixed());
         tierLots.set(r.partner_id, days);
       }
     }
   }
-  if (!scoped) {
+  if (!cells) {
     for (const r of tierRows.values()) {
       const days = tierLots.get(r.partner_id) ?? new Map<string, string>();
       days.set(r.date, new Dec(days.get(r.date) ?? 0).plus(r.lots).toFixed());
@@ -157,10 +162,19 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     const plan = partnerId ? plans.at(partnerId, lastDayOf(period)) : undefined;
     if (partnerId && plan && findRule(plan.plan, 'revenue_share')) revenuePartners.add(partnerId);
   };
-  if (scoped) {
-    // Any partner that ever owned one of the customers may have owned it at a month's end.
-    for (let period = periodOf(monthFrom); period <= periodOf(monthTo); period = nextPeriod(period))
-      if (closed.has(period)) for (const r of everOwners) withRevenueShare(r.partner_id, period);
+  // An incremental run's revenue-share months: each closed month of a cell, for every partner
+  // that ever owned the cell's customer (any of them may have owned it at the month's end).
+  const revenueMonths = new Set<string>();
+  if (cells) {
+    const ownersOf = new Map<string, string[]>();
+    for (const r of everOwners) ownersOf.set(r.customer_id, [...(ownersOf.get(r.customer_id) ?? []), r.partner_id]);
+    for (const c of cells)
+      for (let period = periodOf(c.from); period <= periodOf(c.to); period = nextPeriod(period))
+        if (closed.has(period))
+          for (const partnerId of ownersOf.get(c.customer_id) ?? []) {
+            withRevenueShare(partnerId, period);
+            if (revenuePartners.has(partnerId)) revenueMonths.add(`${partnerId}|${period}`);
+          }
   } else {
     for (const f of facts) {
       const period = periodOf(f.date);
@@ -170,7 +184,9 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     for (const b of bonusMonths) if (closed.has(b.period)) withRevenueShare(b.partner_id, b.period);
   }
   const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], monthTo, settings, settings.brokerTimeZone);
-  desired.push(...revenueShareEntries(revenue, { plans, closed }).filter((e) => e.fact_date >= monthFrom && e.fact_date <= monthTo));
+  desired.push(
+    ...revenueShareEntries(revenue, { plans, closed }).filter((e) => (cells ? revenueMonths.has(`${e.partner_id}|${periodOf(e.fact_date)}`) : e.fact_date >= monthFrom && e.fact_date <= monthTo)),
+  );
   desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
   if (!scoped) desired.push(...capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
 
@@ -183,12 +199,12 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   const converted = await toPayoutCurrency(tx, desired, currencies);
   if (!write) return { run_id: null, from, to, facts: facts.length, entries_written: 0, held_released: 0, reversed: 0, desired: converted };
 
-  const scopes: DiffScope[] = scoped
+  const scopes: DiffScope[] = cells
     ? [
-        { source_type: 'activity', from, to, customers },
-        { source_type: 'partner_day', from: monthFrom, to: monthTo, partners: tierPartners ?? [], rules: ['tiered_per_lot'] },
-        { source_type: 'partner_period', from: monthFrom, to: monthTo, partners: tierPartners ?? [], rules: ['tier_adjustment'] },
-        { source_type: 'partner_period', from: monthFrom, to: monthTo, partners: [...revenuePartners], rules: ['revenue_share'] },
+        { source_type: 'activity', from, to, cells },
+        { source_type: 'partner_day', from: monthFrom, to: monthTo, partnerMonths: tierMonths ?? [], rules: ['tiered_per_lot'] },
+        { source_type: 'partner_period', from: monthFrom, to: monthTo, partnerMonths: tierMonths ?? [], rules: ['tier_adjustment'] },
+        { source_type: 'partner_period', from: monthFrom, to: monthTo, partnerMonths: [...revenueMonths], rules: ['revenue_share'] },
         { source_type: 'customer', keys: cpaCustomers.map((c) => c.customer_id) },
       ]
     : [
@@ -218,7 +234,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   events.push(...approvedEventsOf(applied.inserted.filter((i) => i.entry.status === 'approved').map((i) => i.entry), { run_id: runId }, (key) => (deals.get(key) ?? []).map((d) => d.deal_id)));
   await appendEvents(tx, events);
   await tx.query('UPDATE commission_runs SET finished_at = now(), facts = $2, entries = $3 WHERE id = $1', [runId, facts.length, applied.inserted.length]);
-  return { run_id: runId, from, to, ...(customers ? { customers: customers.length } : {}), facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };
+  return { run_id: runId, from, to, ...(cells && customers ? { customers: customers.length, cells: cells.length } : {}), facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };
 }
 
 const nextPeriod = (period: string) => {
@@ -232,29 +248,33 @@ async function anyPlanWithCaps(tx: Sql): Promise<boolean> {
 }
 
 /**
- * Replaces the tier state of [from, to] (these customers' only, when given) by the rows computed
- * now; returns the partners the replaced rows credited, whose tiers must be recomputed too.
+ * Replaces the tier state of [from, to] (only in these cells, when given) by the rows computed now;
+ * returns the replaced rows' partners and dates, whose tiers must be recomputed too.
  */
-async function replaceTierLots(tx: Sql, rows: { customer_id: string; date: string; partner_id: string; lots: Dec }[], from: string, to: string, customers?: string[]): Promise<string[]> {
-  const gone = await tx.query<{ partner_id: string }>(
-    `WITH d AS (DELETE FROM commission_tier_lots WHERE date BETWEEN $1::date AND $2::date AND ($3::text[] IS NULL OR customer_id = ANY($3::text[])) RETURNING partner_id)
-     SELECT DISTINCT partner_id FROM d`,
-    [from, to, customers ?? null],
+async function replaceTierLots(tx: Sql, rows: { customer_id: string; date: string; partner_id: string; lots: Dec }[], from: string, to: string, cells?: CustomerCell[]) {
+  const params: unknown[] = [from, to];
+  const join = cells ? `AND (t.customer_id, t.date) IN (SELECT t2.customer_id, t2.date FROM commission_tier_lots t2 ${cellJoin('t2', 'date', params.push(...cellParams(cells)) - 2)})` : '';
+  const gone = await tx.query<{ partner_id: string; date: string }>(
+    `WITH d AS (DELETE FROM commission_tier_lots t WHERE t.date BETWEEN $1::date AND $2::date ${join} RETURNING t.partner_id, t.date)
+     SELECT DISTINCT partner_id, date::text AS date FROM d`,
+    params,
   );
   if (rows.length)
     await tx.query(
       `INSERT INTO commission_tier_lots (customer_id, date, partner_id, lots) SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::numeric[])`,
       [rows.map((r) => r.customer_id), rows.map((r) => r.date), rows.map((r) => r.partner_id), rows.map((r) => r.lots.toFixed())],
     );
-  return gone.map((r) => r.partner_id);
+  return gone;
 }
 
-/** Each partner's tier lots per day of [from, to], from the tier state. */
-function partnerDayLots(tx: Sql, partners: string[], from: string, to: string) {
-  if (!partners.length) return Promise.resolve([]);
+/** The tier lots per day of these partners' months (`partner_id|YYYY-MM`), from the tier state. */
+function partnerDayLots(tx: Sql, partnerMonths: string[]) {
+  if (!partnerMonths.length) return Promise.resolve([]);
   return tx.query<{ partner_id: string; date: string; lots: string }>(
-    `SELECT partner_id, date::text AS date, sum(lots)::text AS lots FROM commission_tier_lots
-     WHERE partner_id = ANY($1::text[]) AND date BETWEEN $2::date AND $3::date GROUP BY partner_id, date`,
-    [partners, from, to],
+    `SELECT t.partner_id, t.date::text AS date, sum(t.lots)::text AS lots
+     FROM unnest($1::text[], $2::date[]) AS m(partner_id, month)
+     JOIN commission_tier_lots t ON t.partner_id = m.partner_id AND t.date >= m.month AND t.date < m.month + interval '1 month'
+     GROUP BY t.partner_id, t.date`,
+    [partnerMonths.map((k) => k.slice(0, k.lastIndexOf('|'))), partnerMonths.map((k) => `${k.slice(k.lastIndexOf('|') + 1)}-01`)],
   );
 }
