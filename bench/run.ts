@@ -10,6 +10,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   webhooks: async () => (await import('./webhooks.ts')).webhooksBench,
   clicks: async () => (await import('./clicks.ts')).clicksBench,
   commissions: async () => (await import('./commissions.ts')).commissionsBench,
+  realtime: async () => (await import('./realtime.ts')).realtimeBench,
   reporting: async () => (await import('./reporting.ts')).reportingBench,
 };
 

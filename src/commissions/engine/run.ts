@@ -54,7 +54,8 @@ export interface RunSummary {
   desired: DesiredEntry[];
 }
 
-const ENGINE_LOCK = 727_202;
+/** The advisory lock every engine run holds: runs never overlap. */
+export const ENGINE_LOCK = 727_202;
 // CPA windows are at most a year in practice; customers who signed up earlier cannot still qualify.
 const CPA_LOOKBACK_DAYS = 366;
 

@@ -43,7 +43,8 @@ async function until(what: string, condition: () => Promise<boolean>, seconds = 
 const caughtUp = async (db: Database) =>
   (
     await db.query<{ done: boolean }>(
-      'SELECT NOT EXISTS (SELECT 1 FROM events e, commission_event_position p WHERE (e.txid, e.id) > (p.last_txid, p.last_event_id)) AS done',
+      `SELECT NOT EXISTS (SELECT 1 FROM events e, commission_event_position p WHERE (e.txid, e.id) > (p.last_txid, p.last_event_id))
+          AND NOT EXISTS (SELECT 1 FROM commission_dirty_cells) AS done`,
     )
   )[0].done;
 
