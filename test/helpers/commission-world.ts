@@ -121,7 +121,8 @@ export async function drain(task: ReturnType<typeof commissionTask>, ctx: Parame
   for (let round = 0; round < 1000; round++) {
     if (await task.run(ctx)) continue;
     const [{ behind }] = await ctx.db.query<{ behind: boolean }>(
-      'SELECT EXISTS (SELECT 1 FROM events e, commission_event_position p WHERE (e.txid, e.id) > (p.last_txid, p.last_event_id)) AS behind',
+      `SELECT EXISTS (SELECT 1 FROM events e, commission_event_position p WHERE (e.txid, e.id) > (p.last_txid, p.last_event_id))
+              OR EXISTS (SELECT 1 FROM commission_dirty_cells) AS behind`,
     );
     if (!behind) return;
   }
