@@ -133,6 +133,34 @@ describe('hostile numbers in every integer query and path parameter of the OpenA
   });
 });
 
+describe('lone UTF-16 surrogates in a JSON body', () => {
+  // Written as raw JSON text: JSON.stringify would escape the lone half the same way, but this is what clients send.
+  const cases: Array<[string, string, string]> = [
+    ['/api/v1/forex/customers', '[{"customer_id":"S-2","signup_date":"2026-01-01","affiliate_id":"","country":"\\udc00X"}]', 'country'],
+    ['/api/v1/partners', '{"name":"Lone \\ud83d half"}', 'name'],
+    ['/api/v1/partners', '{"\\ud800":"x","name":"ok"}', '\ufffd'],
+  ];
+
+  it.each(cases)('POST %s answers 400 invalid_json naming the field, and stores nothing', async (path, raw, field) => {
+    const res = await t.call('POST', path, { token, raw, headers: json });
+    expectClientError(res, 400, 'invalid_json');
+    expect(res.body.error.message).toMatch(/surrogate/);
+    expect(res.body.error.details).toEqual([{ field, reason: expect.stringContaining('surrogate pair') }]);
+  });
+
+  it('keeps a complete pair, an escaped backslash before u and a literal astral character', async () => {
+    const raw = '{"name":"Pair \\ud83d\\ude00 \\\\ud800 \u{1F600}"}';
+    const res = await t.call('POST', '/api/v1/partners', { token, raw, headers: json });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.name).toBe('Pair \u{1F600} \\ud800 \u{1F600}');
+  });
+
+  it('stored no partner from the refused bodies', async () => {
+    const partners = await t.call('GET', '/api/v1/partners?per_page=500', { token });
+    expect(partners.body.data.map((p: { name: string }) => p.name).filter((n: string) => /Lone|ok/.test(n))).toEqual([]);
+  });
+});
+
 describe('nothing is stored by rejected requests', () => {
   it('leaves every table as it was', async () => {
     expect(await counts()).toEqual([0, 0, 0]);
