@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { personalDataMarker } from '../audit/personal-data.ts';
 import { recordAudit } from '../audit/record.ts';
 import { ErrorBody } from '../http/schemas.ts';
 import { partnerFields, readPartnerBody } from '../partners/partner-input.ts';
@@ -75,7 +76,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const login = await loginByEmail(db, kind, email);
     const ok = await passwordMatches(request.body.password, login?.password_hash);
     if (!ok) {
-      const subject = { type: subjectType(kind), id: login?.id ?? email };
+      // An email nobody signs in with is still someone's: the entry names it by a keyed hash, never in clear.
+      const subject = { type: subjectType(kind), id: login?.id ?? String(personalDataMarker(email, 'email')) };
       const outcome = await db.transaction(async (tx) => {
         const result = await recordFailure(tx, kind, email, now);
         await recordAudit(tx, { actor: 'anonymous', action: 'session.sign_in_failed', subject, after: { email, failures: result.failures }, ip: request.ip });
