@@ -1,4 +1,5 @@
 import type { Sql } from '../db/index.ts';
+import { withoutPersonalData } from './personal-data.ts';
 
 export interface AuditRecord {
   /** The API client id, admin user or 'system' that acted. */
@@ -11,11 +12,15 @@ export interface AuditRecord {
   ip?: string;
 }
 
-/** Appends one action to the audit log, in the caller's transaction so it exists exactly when the change does. */
+/**
+ * Appends one action to the audit log, in the caller's transaction so it exists exactly when the change does.
+ * Personal values in before/after (emails, phones, people's names) are stored as a marker with a keyed hash.
+ */
 export async function recordAudit(tx: Sql, r: AuditRecord): Promise<void> {
+  const stored = (v: unknown) => (v === undefined ? null : JSON.stringify(withoutPersonalData(v, r.subject.type)));
   await tx.query(
     `INSERT INTO audit_log (actor, action, subject_type, subject_id, before, after, ip) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)`,
-    [r.actor, r.action, r.subject.type, r.subject.id, r.before === undefined ? null : JSON.stringify(r.before), r.after === undefined ? null : JSON.stringify(r.after), r.ip ?? null],
+    [r.actor, r.action, r.subject.type, r.subject.id, stored(r.before), stored(r.after), r.ip ?? null],
   );
 }
 

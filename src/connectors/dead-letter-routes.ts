@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ErrorBody, FieldIssueSchema } from '../http/schemas.ts';
+import { AfterId, ErrorBody, FieldIssueSchema, RowId } from '../http/schemas.ts';
 import { discardDeadLetter, listDeadLetters, retryDeadLetter } from './dead-letters.ts';
 import { applyDeadLetter } from './retry.ts';
 
@@ -17,7 +17,7 @@ const DeadLetterView = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });
-const Params = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const Params = Type.Object({ id: RowId() });
 const tags = ['Connector admin'];
 
 export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -34,7 +34,7 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
           {
             status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('discarded')], { default: 'open' })),
             source: Type.Optional(Type.String({ maxLength: 200 })),
-            after_id: Type.Optional(Type.Integer({ minimum: 0, description: 'Page on with the last id seen.' })),
+            after_id: Type.Optional(AfterId({ description: 'Page on with the last id seen.' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
           },
           { additionalProperties: false },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { listEvents } from './outbox.ts';
+import { AfterId } from '../http/schemas.ts';
 
 const EventView = Type.Object({
   id: Type.Integer({ description: 'Position in the outbox; increases with every event.' }),
@@ -25,7 +26,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object(
           {
             type: Type.Optional(Type.String({ maxLength: 100 })),
-            after_id: Type.Optional(Type.Integer({ minimum: 0 })),
+            after_id: Type.Optional(AfterId()),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           },
           { additionalProperties: false },

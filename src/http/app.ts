@@ -31,6 +31,7 @@ import { privacyRoutes } from '../privacy/routes.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
+import { finiteNumbers } from './finite-numbers.ts';
 import { registerJsonParser } from './json-body.ts';
 import { registerObservability } from './observability.ts';
 import './context.ts';
@@ -91,7 +92,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false }, plugins: [finiteNumbers] },
     routerOptions: { maxParamLength: 500 },
     trustProxy: process.env.OPENIB_TRUST_PROXY === '1',
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -80,6 +80,87 @@ describe.each(ENDPOINTS)('hostile input to POST %s', (path) => {
   });
 });
 
+// Values that once passed validation as numbers and failed in SQL (500): Infinity from `1e400` (Ajv coerces it and
+// then skips minimum/maximum), and integers beyond a bigint or beyond what a JS number holds exactly.
+const HOSTILE_INTEGERS = ['1e400', '-1e400', '99999999999999999999', '9007199254740993', '1e20'];
+
+function integerParameters(op: Record<string, any>): Array<{ name: string; in: 'query' | 'path'; schema: any }> {
+  return (op.parameters ?? []).filter((p: any) => (p.in === 'query' || p.in === 'path') && /"(integer|number)"/.test(JSON.stringify(p.schema)));
+}
+
+describe('hostile numbers in every integer query and path parameter of the OpenAPI document', () => {
+  let doc: Record<string, any>;
+  beforeAll(async () => {
+    doc = (await t.call('GET', '/openapi.json')).body;
+  });
+
+  it('every integer query and path parameter declares a maximum', () => {
+    const unbounded: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, any>>(doc.paths))
+      for (const [method, op] of Object.entries<Record<string, any>>(item))
+        for (const p of integerParameters(op)) if (!JSON.stringify(p.schema).includes('"maximum"')) unbounded.push(`${method.toUpperCase()} ${path} ${p.in}:${p.name}`);
+    expect(unbounded).toEqual([]);
+  });
+
+  it('answers 400 invalid_parameters (never a 5xx) for each of them', async () => {
+    const created = await t.call('POST', '/api/v1/partners', { token, body: { name: 'Hostile numbers' } });
+    expect(created.status).toBe(201);
+    const partnerId: string = created.body.partner_id;
+    const partner = await t.token(['partners:read', 'partners:write', 'reports:read', 'payouts:read', 'postbacks:read', 'postbacks:write'], partnerId);
+    const failures: string[] = [];
+    let probed = 0;
+    for (const [path, item] of Object.entries<Record<string, any>>(doc.paths))
+      for (const [method, op] of Object.entries<Record<string, any>>(item)) {
+        if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+        const params = integerParameters(op);
+        for (const param of params)
+          for (const value of HOSTILE_INTEGERS) {
+            const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (param.in === 'path' && name === param.name ? value : params.some((p) => p.in === 'path' && p.name === name) ? '1' : partnerId));
+            const target = param.in === 'query' ? `${url}?${param.name}=${value}` : url;
+            const body = ['post', 'put', 'patch'].includes(method) ? {} : undefined;
+            for (const who of [token, partner]) {
+              probed++;
+              const res = await t.call(method.toUpperCase(), target, { token: who, body });
+              // Path and query parameters are validated before the body, so a POST with an empty body still
+              // answers for the parameter; a partner token may be refused before validation (401/403).
+              const ok = res.status === 400 ? res.body.error?.code === 'invalid_parameters' : res.status === 401 || res.status === 403 || (res.status === 422 && param.in === 'query');
+              if (!ok) failures.push(`${res.status} ${method.toUpperCase()} ${target} ${who === token ? 'admin' : 'partner'}: ${res.text.slice(0, 200)}`);
+            }
+          }
+      }
+    expect(probed).toBeGreaterThan(100);
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('lone UTF-16 surrogates in a JSON body', () => {
+  // Written as raw JSON text: JSON.stringify would escape the lone half the same way, but this is what clients send.
+  const cases: Array<[string, string, string]> = [
+    ['/api/v1/forex/customers', '[{"customer_id":"S-2","signup_date":"2026-01-01","affiliate_id":"","country":"\\udc00X"}]', 'country'],
+    ['/api/v1/partners', '{"name":"Lone \\ud83d half"}', 'name'],
+    ['/api/v1/partners', '{"\\ud800":"x","name":"ok"}', '\ufffd'],
+  ];
+
+  it.each(cases)('POST %s answers 400 invalid_json naming the field, and stores nothing', async (path, raw, field) => {
+    const res = await t.call('POST', path, { token, raw, headers: json });
+    expectClientError(res, 400, 'invalid_json');
+    expect(res.body.error.message).toMatch(/surrogate/);
+    expect(res.body.error.details).toEqual([{ field, reason: expect.stringContaining('surrogate pair') }]);
+  });
+
+  it('keeps a complete pair, an escaped backslash before u and a literal astral character', async () => {
+    const raw = '{"name":"Pair \\ud83d\\ude00 \\\\ud800 \u{1F600}"}';
+    const res = await t.call('POST', '/api/v1/partners', { token, raw, headers: json });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.name).toBe('Pair \u{1F600} \\ud800 \u{1F600}');
+  });
+
+  it('stored no partner from the refused bodies', async () => {
+    const partners = await t.call('GET', '/api/v1/partners?per_page=500', { token });
+    expect(partners.body.data.map((p: { name: string }) => p.name).filter((n: string) => /Lone|ok/.test(n))).toEqual([]);
+  });
+});
+
 describe('nothing is stored by rejected requests', () => {
   it('leaves every table as it was', async () => {
     expect(await counts()).toEqual([0, 0, 0]);

@@ -19,12 +19,45 @@ export function registerJsonParser(app: FastifyInstance) {
     if (text.includes('\\u0000') || text.includes('\0')) return done(nulError(text));
     try {
       const parsed = LONG_NUMBER.test(text) ? JSON.parse(text, keepLongNumbers as never) : JSON.parse(text);
+      if (SURROGATE_ESCAPE.test(text)) {
+        const fields = loneSurrogateFields(parsed);
+        if (fields.length) return done(loneSurrogateError(fields));
+      }
       done(null, parsed);
     } catch (err) {
       const message = err instanceof RangeError ? 'the document is nested too deeply' : (err as Error).message;
       done(new AppError(400, 'invalid_json', `The request body is not valid JSON: ${message}.`));
     }
   });
+}
+
+// A \uD800–\uDFFF escape: only then can a parsed string hold half of a surrogate pair. JSON.parse accepts a lone
+// one; PostgreSQL cannot store it (some paths failed with 500, others silently wrote U+FFFD), so it is refused.
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** The keys (or "(body)") whose string value, or whose own name, holds a lone UTF-16 surrogate. */
+function loneSurrogateFields(value: unknown, key = '(body)', out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) out.push(key);
+  } else if (Array.isArray(value)) {
+    for (const item of value) loneSurrogateFields(item, key, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (!k.isWellFormed()) out.push(k.toWellFormed());
+      else loneSurrogateFields(v, k, out);
+    }
+  }
+  return out;
+}
+
+function loneSurrogateError(fields: string[]): AppError {
+  const details = [...new Set(fields)].map((field) => ({ field, reason: 'must be valid Unicode: a \\uD800–\\uDFFF escape must be half of a surrogate pair' }));
+  return new AppError(
+    400,
+    'invalid_json',
+    'The request body contains a lone UTF-16 surrogate escape (such as \\uD800 without its pair), which is not valid Unicode text; nothing was stored.',
+    details,
+  );
 }
 
 function nulError(text: string): AppError {

@@ -25,6 +25,18 @@ export const PageMeta = Type.Object({
   next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` to read the next page; null at the end.' }),
 });
 
+/**
+ * The largest row id or cursor a request may name: ids are PostgreSQL bigints, and a JS number holds integers
+ * exactly only up to 2^53 − 1. Without a bound, `99999999999999999999` passed validation and failed in SQL.
+ */
+export const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+/** A bigint row id in a path (`/…/{id}`). */
+export const RowId = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: MAX_ID, ...options });
+
+/** "Page on with the last id seen": 0 (or absent) starts at the beginning. */
+export const AfterId = (options: { description?: string } = {}) => Type.Integer({ minimum: 0, maximum: MAX_ID, ...options });
+
 export const PageQuery = {
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),

@@ -51,6 +51,12 @@ export async function getPartner(db: Sql, partnerId: string): Promise<Partner | 
   return row && openPartner(row);
 }
 
+/** Whether a partner has this partner_id (an affiliate id or referral code does not count). */
+export async function partnerExists(db: Sql, partnerId: string): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM partners WHERE partner_id = $1', [partnerId]);
+  return rows.length > 0;
+}
+
 export async function requirePartner(db: Sql, partnerId: string): Promise<Partner> {
   const partner = await getPartner(db, partnerId);
   if (!partner) throw new AppError(404, 'not_found', 'No partner with this id.');

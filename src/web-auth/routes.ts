@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { personalDataMarker } from '../audit/personal-data.ts';
 import { recordAudit } from '../audit/record.ts';
 import { ErrorBody } from '../http/schemas.ts';
 import { partnerFields, readPartnerBody } from '../partners/partner-input.ts';
@@ -8,7 +9,7 @@ import { signUpPartner } from '../partners/signup.ts';
 import { AppError, validationFailed } from '../shared/errors.ts';
 import { hashPassword, passwordIssues, passwordMatches } from './passwords.ts';
 import { CsrfToken, Email, NewPassword, Password, SignInBody, UserView } from './schemas.ts';
-import { assertCsrf, PORTAL_SCOPES, ROLE_SCOPES, sessionOf, userMaySignIn } from './session-auth.ts';
+import { assertCsrf, assertSameOrigin, PORTAL_SCOPES, ROLE_SCOPES, sessionOf, userMaySignIn } from './session-auth.ts';
 import { clearSessionCookie, createSession, endSession, endUserSessions, findSession, SESSION_COOKIE, setSessionCookie } from './sessions.ts';
 import { clearFailures, lockedFor, recordFailure } from './throttle.ts';
 import { createPortalUser, loginByEmail, normalEmail, passwordHashOf, portalEmailTaken, type SessionUser, sessionUser, setPasswordHash, type UserKind } from './users.ts';
@@ -46,6 +47,8 @@ const SignedIn = Type.Object({ data: Type.Object({ user: UserView }), csrf_token
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config, clock } = app.ctx;
   const web = config.web;
+  // Routes that start a session: refused when a foreign page sends them (login CSRF), before the body is read.
+  const sameOrigin = async (request: FastifyRequest) => assertSameOrigin(request, config.publicUrl);
   const limited = { rateLimit: { max: web.signInRateLimitPerMinute, timeWindow: 60_000 } };
 
   /** Ends the session the request came with, if any, so one browser holds one session. */
@@ -73,7 +76,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const login = await loginByEmail(db, kind, email);
     const ok = await passwordMatches(request.body.password, login?.password_hash);
     if (!ok) {
-      const subject = { type: subjectType(kind), id: login?.id ?? email };
+      // An email nobody signs in with is still someone's: the entry names it by a keyed hash, never in clear.
+      const subject = { type: subjectType(kind), id: login?.id ?? String(personalDataMarker(email, 'email')) };
       const outcome = await db.transaction(async (tx) => {
         const result = await recordFailure(tx, kind, email, now);
         await recordAudit(tx, { actor: 'anonymous', action: 'session.sign_in_failed', subject, after: { email, failures: result.failures }, ip: request.ip });
@@ -99,6 +103,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/portal/sign-up',
     {
       config: { public: true, ...limited, auditsItself: true },
+      onRequest: sameOrigin,
       schema: {
         tags: ['Sessions'],
         summary: 'Sign up as a partner and sign in',
@@ -113,6 +118,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
             }),
             csrf_token: CsrfToken,
           }),
+          403: ErrorBody,
           409: ErrorBody,
           422: ErrorBody,
           429: ErrorBody,
@@ -164,15 +170,15 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     tags: ['Sessions'],
     summary: `Sign in (${who})`,
     description:
-      'Starts a session: sets the HttpOnly cookie `openib_session` and answers the CSRF token to send as X-CSRF-Token on writes. A wrong password and an unknown email get the same 401. After 5 failures in 15 minutes the email is locked for 15 minutes (429 `account_locked` with Retry-After). Rate-limited per IP address.',
+      'Starts a session: sets the HttpOnly cookie `openib_session` and answers the CSRF token to send as X-CSRF-Token on writes. A wrong password and an unknown email get the same 401. After 5 failures in 15 minutes the email is locked for 15 minutes (429 `account_locked` with Retry-After). Rate-limited per IP address. A request another site sends (its Origin is not this server\'s) is refused with 403 `csrf_failed`.',
     body: SignInBody,
     response: { 200: SignedIn, 401: ErrorBody, 403: ErrorBody, 422: ErrorBody, 429: ErrorBody },
   });
 
-  app.post('/api/v1/portal/sign-in', { config: { public: true, ...limited, auditsItself: true }, schema: signInSchema('partner portal') }, (request, reply) =>
+  app.post('/api/v1/portal/sign-in', { config: { public: true, ...limited, auditsItself: true }, onRequest: sameOrigin, schema: signInSchema('partner portal') }, (request, reply) =>
     signIn('partner', request, reply),
   );
-  app.post('/api/v1/admin/sign-in', { config: { public: true, ...limited, auditsItself: true }, schema: signInSchema('admin console') }, (request, reply) =>
+  app.post('/api/v1/admin/sign-in', { config: { public: true, ...limited, auditsItself: true }, onRequest: sameOrigin, schema: signInSchema('admin console') }, (request, reply) =>
     signIn('admin', request, reply),
   );
 

@@ -63,6 +63,32 @@ export function assertCsrf(request: FastifyRequest, row: Pick<SessionRow, 'csrf_
     throw new AppError(403, 'csrf_failed', 'Send the X-CSRF-Token header with the csrf_token from sign-in or GET /api/v1/me.');
 }
 
+/**
+ * Sign-in and sign-up start a session, so they cannot ask for a CSRF token the way other cookie writes do
+ * (assertCsrf). A browser names the page that sent a request in Origin (and Sec-Fetch-Site): a form on a
+ * foreign site that signs the victim into an account of the attacker's (login CSRF) is refused here with the
+ * same 403 csrf_failed. Without either header (API clients, curl) the request passes; `Origin: null`
+ * (sandboxed frames, opaque redirects) is refused.
+ */
+export function assertSameOrigin(request: FastifyRequest, publicUrl: string): void {
+  const origin = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  const foreignOrigin = typeof origin === 'string' && origin !== new URL(publicUrl).origin && hostOf(origin) !== request.host;
+  const foreignSite = typeof site === 'string' && site !== 'same-origin' && site !== 'none';
+  if (foreignOrigin || (origin === undefined && foreignSite))
+    throw new AppError(403, 'csrf_failed', 'Sign in from this site\'s own pages: a request sent by another site (its Origin header) cannot start a session.');
+}
+
+// The host (and port) an Origin names; compared with the request's Host so a TLS-terminating proxy (https
+// outside, http inside) does not make the server's own pages foreign.
+function hostOf(origin: string): string | undefined {
+  try {
+    return origin === 'null' ? undefined : new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The session and person authenticated for this request by authenticateSession. */
 export function sessionOf(request: FastifyRequest): { row: SessionRow; user: SessionUser } | undefined {
   return sessions.get(request);

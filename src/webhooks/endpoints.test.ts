@@ -116,4 +116,17 @@ describe('secret rotation', () => {
     await call('DELETE', `/api/v1/webhooks/endpoints/${id}`);
     await rotating.close();
   });
+
+  it('refuses an overlap too large for a number (1e400, as a string or a literal) with 422 and keeps the secret', async () => {
+    const created = await call('POST', '/api/v1/webhooks/endpoints', { url: `${receiver.url}/overlap` });
+    expect(created.status).toBe(201);
+    for (const raw of ['{"overlap_seconds":"1e400"}', '{"overlap_seconds":1e400}', '{"overlap_seconds":"-1e400"}']) {
+      const res = await w.t.call('POST', `/api/v1/webhooks/endpoints/${created.body.id}/rotate-secret`, { token: w.admin, raw, headers: { 'content-type': 'application/json' } });
+      expect(res.status, res.text).toBe(422);
+      expect(res.body.error.details).toEqual([{ field: 'overlap_seconds', reason: expect.any(String) }]);
+    }
+    const read = await call('GET', `/api/v1/webhooks/endpoints/${created.body.id}`);
+    expect(read.body.previous_secret_expires_at ?? null).toBeNull();
+    await call('DELETE', `/api/v1/webhooks/endpoints/${created.body.id}`);
+  });
 });

@@ -7,6 +7,7 @@ let tracker: Receiver;
 let failing = false;
 beforeAll(async () => {
   w = await startWebhookWorld({ OPENIB_WEBHOOK_RETRY_SCHEDULE: '0,5' });
+  await w.partners('P-1', 'P-2');
   tracker = await startReceiver(() => (failing ? { status: 500 } : { status: 200, body: 'OK' }));
 });
 afterAll(async () => {
@@ -144,5 +145,18 @@ describe('partner postbacks', () => {
     expect((await call('GET', base('P-1'), undefined, unbound)).status).toBe(403);
     expect((await call('DELETE', `${base('P-1')}/${registration}`, undefined, own)).status).toBe(204);
     expect((await call('GET', base('P-1'))).body.data).toHaveLength(1);
+  });
+
+  it('answers 404 for a partner that does not exist, or named by its affiliate id, and stores nothing', async () => {
+    const body = { event: 'registration', url: `${tracker.url}/nobody` };
+    for (const id of ['P-NOBODY', 'AFF-P-1']) {
+      const res = await call('POST', base(id), body);
+      expect(res.status, res.text).toBe(404);
+      expect(res.body).toEqual({ error: { code: 'not_found', message: expect.stringContaining(id) }, request_id: expect.any(String) });
+    }
+    const [{ n }] = await w.t.server.ctx.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM webhook_endpoints WHERE kind = 'postback' AND partner_id IN ('P-NOBODY', 'AFF-P-1')`,
+    );
+    expect(n).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/index.ts';
+import { partnerExists } from '../partners/partners.ts';
 import { AppError, notFound, validationFailed } from '../shared/errors.ts';
 import { Filters, type Page, type PageRequest, readPage } from '../shared/pagination.ts';
 import type { WebhookDeps } from './deps.ts';
@@ -50,6 +51,10 @@ export async function createPostback(
   partnerId: string,
   input: PostbackInput & { event: PostbackEvent; url: string },
 ): Promise<PostbackView> {
+  // Postbacks fire for events carrying this exact partner_id: one stored under an unknown id (or an affiliate id)
+  // would be accepted and never fire.
+  if (!(await partnerExists(deps.db, partnerId)))
+    throw new AppError(404, 'not_found', `No partner with partner_id "${partnerId}"; postbacks are added under the partner_id (pt_…), not the affiliate id.`);
   await checkTemplate(deps, input.url);
   return deps.db.transaction(async (tx) => {
     // Serialises creations per partner so the limit holds under concurrent requests.

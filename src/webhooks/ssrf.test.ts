@@ -7,6 +7,7 @@ let w: WebhookWorld;
 let receiver: Receiver;
 beforeAll(async () => {
   w = await startWebhookWorld();
+  await w.partners('P-1');
   receiver = await startReceiver();
 });
 afterAll(async () => {

@@ -18,6 +18,8 @@ export interface WebhookWorld {
   register(customers: Record<string, unknown>[]): Promise<void>;
   /** Writes events straight to the outbox, for types no area produces yet. */
   emit(events: NewEvent[]): Promise<void>;
+  /** Stores bare top-level partners under these exact partner ids (tests emit events naming them). */
+  partners(...ids: string[]): Promise<void>;
   get(path: string): Promise<any>;
   stop(): Promise<void>;
 }
@@ -56,6 +58,14 @@ export async function startWebhookWorld(env: Record<string, string> = {}, opts: 
     },
     async emit(events) {
       await t.server.ctx.db.transaction((tx) => appendEvents(tx, events));
+    },
+    async partners(...ids) {
+      await t.server.ctx.db.query(
+        `INSERT INTO partners (partner_id, affiliate_id, referral_code, name)
+         SELECT id, 'AFF-' || id, 'ref-' || lower(id), 'Partner ' || id FROM unnest($1::text[]) AS id
+         ON CONFLICT (partner_id) DO NOTHING`,
+        [ids],
+      );
     },
     async get(path) {
       const res = await t.call('GET', path, { token: admin });

@@ -77,4 +77,13 @@ describe('trading accounts', () => {
     expect(missing.body.error.details[0].reason).toMatch(/no customer "NOBODY"/);
     expect((await map({ nope: true })).status).toBe(422);
   });
+
+  it('refuses a lone UTF-16 surrogate in a field with 400 and stores nothing', async () => {
+    const raw = '[{"platform":"mt5","server":"L\\ud800","login":"5550001","customer_id":"ACC-2"}]';
+    const res = await t.call('POST', '/api/v1/trading-accounts', { token: admin, raw, headers: { 'content-type': 'application/json' } });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_json', details: [{ field: 'server', reason: expect.stringContaining('surrogate') }] });
+    const stored = await api.ok('GET', '/api/v1/trading-accounts?login=5550001');
+    expect(stored.data).toEqual([]);
+  });
 });

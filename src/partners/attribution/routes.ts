@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Sql } from '../../db/index.ts';
 import type { Caller } from '../../http/context.ts';
 import { idempotentWrite } from '../../http/idempotency.ts';
-import { ErrorBody, PageMeta, PageQuery } from '../../http/schemas.ts';
+import { ErrorBody, PageMeta, PageQuery, RowId } from '../../http/schemas.ts';
 import { parseDateTime } from '../../shared/dates.ts';
 import { AppError, validationFailed } from '../../shared/errors.ts';
 import { Filters, readPage } from '../../shared/pagination.ts';
@@ -206,7 +206,7 @@ export const attributionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Attribution'],
         summary: 'Accept or dismiss a conflicting claim',
         description: 'accept reassigns the customer to the claimant (from now, or effective_from), overriding the guaranteed period; dismiss keeps the owner.',
-        params: Type.Object({ conflict_id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ conflict_id: RowId() }),
         body: Type.Object(
           {
             action: Type.Union([Type.Literal('accept'), Type.Literal('dismiss')]),

@@ -32,6 +32,20 @@ describe('cTrader Invite webhook', () => {
     expect(none.status).toBe(401);
   });
 
+  it('checks the credentials before it looks at the body', async () => {
+    for (const authorization of [undefined, basic(USER, 'wrong')]) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
+      for (const raw of ['{}', '{"invitedUserId":"x"}', '{not json']) {
+        const res = await t.call('POST', '/api/v1/integrations/ctrader-invite', { raw, headers });
+        expect(res.status, `${authorization ?? 'no credentials'} ${raw}: ${res.text}`).toBe(401);
+        expect(res.body.error).toEqual({ code: 'unauthorized', message: expect.any(String) });
+        expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);
+      }
+    }
+    const signedIn = await t.call('POST', '/api/v1/integrations/ctrader-invite', { body: {}, headers: { authorization: basic() } });
+    expect(signedIn.status).toBe(422);
+  });
+
   it('answers ATTRIBUTED_NEW, ATTRIBUTED, PENDING_ATTRIBUTION and REATTRIBUTED as the contract says', async () => {
     await api.customers([
       { customer_id: 'CT-4216', signup_date: '2026-03-01T10:00:00Z', affiliate_id: '' },

@@ -56,11 +56,14 @@ export const ctraderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: InviteBody,
         response: { 200: InviteResponse, 401: ErrorBody, 422: ErrorBody, 503: ErrorBody },
       },
+      // Credentials first, before the body is parsed or validated: a caller without them learns nothing about the schema.
+      onRequest: async (request) => {
+        if (!config.ctraderInviteUser || !config.ctraderInvitePassword)
+          throw new AppError(503, 'integration_disabled', 'cTrader Invite is not configured: set OPENIB_CTRADER_INVITE_USER and OPENIB_CTRADER_INVITE_PASSWORD.');
+        assertBasic(request.headers.authorization, config.ctraderInviteUser, config.ctraderInvitePassword);
+      },
     },
     async (request) => {
-      if (!config.ctraderInviteUser || !config.ctraderInvitePassword)
-        throw new AppError(503, 'integration_disabled', 'cTrader Invite is not configured: set OPENIB_CTRADER_INVITE_USER and OPENIB_CTRADER_INVITE_PASSWORD.');
-      assertBasic(request.headers.authorization, config.ctraderInviteUser, config.ctraderInvitePassword);
       return db.transaction((tx) => handleInvite(tx, request.body, { policy: policyFrom(config), maxLevels: config.maxTreeDepth }));
     },
   );
