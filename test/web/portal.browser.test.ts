@@ -86,12 +86,60 @@ describe('partner portal in a browser', () => {
 
     // No reload: the numbers arrive over server-sent events.
     await expect.poll(() => kpi('registrations').textContent(), { timeout: 30_000 }).toBe('1');
-    await expect.poll(() => kpi('net_deposits').textContent(), { timeout: 30_000 }).toContain('1,234.56');
+    // Compact on the card, exact in its title.
+    await expect.poll(() => kpi('net_deposits').textContent(), { timeout: 30_000 }).toMatch(/^US\$1\.23k$/i);
+    expect(await kpi('net_deposits').getAttribute('title')).toBe('US$1,234.56');
     await expect.poll(() => kpi('lots').textContent(), { timeout: 30_000 }).toBe('2.5');
     await browser.screenshot(page, 'portal-dashboard');
     expect(appErrors(consoleErrors)).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('shows KPI figures compact with the exact value in the title, and honest change labels', async () => {
+    const partner = await t.call('POST', '/api/v1/partners', { token: admin, body: { name: 'Figures Partner', email: 'figures@example.com' } });
+    const partnerId = partner.body.partner_id as string;
+    const login = await t.call('POST', `/api/v1/partners/${partnerId}/portal-users`, { token: admin, body: { email: 'figures@example.com', password: PASSWORD } });
+    expect(login.status, login.text).toBe(201);
+    const affiliate = (await t.call('GET', `/api/v1/partners/${partnerId}`, { token: admin })).body.affiliate_id;
+    const now = new Date().toISOString();
+    const today = now.slice(0, 10);
+    const pushed = [
+      await t.call('POST', '/api/v1/forex/customers', { token: admin, body: [{ customer_id: 'FIG-C1', signup_date: now, affiliate_id: affiliate }] }),
+      await t.call('POST', '/api/v1/forex/transactions', {
+        token: admin,
+        body: [{ transaction_id: 'FIG-T1', customer_id: 'FIG-C1', transaction_type: 'deposit', amount: '424123.455', currency: 'USD', status: 'approved', transaction_date: now }],
+      }),
+      await t.call('POST', '/api/v1/forex/trading-activity', { token: admin, body: [{ customer_id: 'FIG-C1', date: today, instrument: 'EURUSD', currency: 'USD', lots_traded: '12345.67' }] }),
+    ];
+    for (const p of pushed) expect(p.status, p.text).toBeLessThan(300);
+
+    const { page, consoleErrors, context } = await browser.newPage({ width: 360, height: 740 });
+    await page.goto(`${t.url}/portal/`);
+    await page.getByLabel('Email').fill('figures@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await settled(page);
+    const kpi = (metric: string) => page.locator(`[data-kpi="${metric}"] .kpi-value`);
+    const change = (metric: string) => page.locator(`[data-kpi="${metric}"] .kpi-change`);
+    await expect.poll(() => kpi('net_deposits').textContent(), { timeout: 30_000 }).toMatch(/^US\$424k$/i);
+    expect(await kpi('net_deposits').getAttribute('title')).toMatch(/^US\$424,123\.4\d+$/);
+    await expect.poll(() => kpi('lots').textContent()).toMatch(/^12\.3k$/i);
+    expect(await kpi('lots').getAttribute('title')).toBe('12,345.67');
+    // From nothing in the previous period to something is "new"; nothing to nothing is "no change", not good news.
+    expect(await change('net_deposits').getAttribute('data-tone')).toBe('new');
+    expect(await change('net_deposits').textContent()).toMatch(/^new vs previous 30 days$/);
+    expect(await change('clicks').getAttribute('data-tone')).toBe('flat');
+    expect(await change('clicks').textContent()).toMatch(/^no change/);
+    // Every figure stays on one line inside its card at 360 px.
+    const wrapped = await page.evaluate(() =>
+      [...(globalThis as any).document.querySelectorAll('.kpi-value')].filter((e: any) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().height > 40).map((e: any) => e.textContent),
+    );
+    expect(wrapped).toEqual([]);
+    await browser.screenshot(page, 'portal-dashboard-figures-360');
+    expect(appErrors(consoleErrors)).toEqual([]);
+    await context.close();
+  }, 120_000);
 
   it('expands the sub-IB tree one level at a time and shows where clients stand against the CPA', async () => {
     const make = async (name: string, parent?: string) => (await t.call('POST', '/api/v1/partners', { token: admin, body: { name, ...(parent ? { parent_id: parent } : {}) } })).body.partner_id as string;

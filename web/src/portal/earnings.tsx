@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { api, download, enc, qs } from '../api.ts';
-import { formatDate, formatMoney, formatPeriod, titleCase } from '../format.ts';
+import { formatDate, formatMoney, formatMoneyExact, formatPeriod, titleCase } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, ErrorMessage, Loading, PageHeader, Pager, Panel, TableWrap, useAsync } from '../ui.tsx';
+import { ActionButton, Badge, DataView, ErrorMessage, KpiValue, Loading, Money, PageHeader, Pager, Panel, TableWrap, useAsync } from '../ui.tsx';
 
 interface Entry {
   entry_id: string;
@@ -39,14 +39,14 @@ export function Earnings() {
   );
   return (
     <>
-      <PageHeader title="Earnings" subtitle="Every commission entry, exact to the last digit. Amounts are rounded once, on statements." />
+      <PageHeader title="Earnings" subtitle="Every commission entry, shown to the cent; Explain shows the exact amount. Amounts are rounded once, on statements." />
       <DataView state={totals} isEmpty={(d) => d.totals.length === 0} empty="No earnings yet.">
         {(d) => (
           <div className="kpis">
             {d.totals.map((t) => (
               <div className="kpi card" key={t.currency}>
                 <div className="kpi-label">Total earned ({t.currency})</div>
-                <div className="kpi-value">{formatMoney(t.total, t.currency)}</div>
+                <KpiValue value={t.total} currency={t.currency} />
                 <div className="small muted">
                   {Object.entries(t.by_status)
                     .map(([s, v]) => `${titleCase(s)} ${formatMoney(v, t.currency)}`)
@@ -78,7 +78,9 @@ export function Earnings() {
                     <Badge>{e.status}</Badge>
                     {e.hold_reason ? <div className="small muted">{titleCase(e.hold_reason)}</div> : null}
                   </td>
-                  <td className="r">{formatMoney(e.amount, e.currency)}</td>
+                  <td className="r">
+                    <Money value={e.amount} currency={e.currency} />
+                  </td>
                   <td>
                     <button type="button" className="btn btn-small" onClick={() => setExplain(e)} aria-label={`Explain ${formatMoney(e.amount, e.currency)} of ${formatDate(e.fact_date)}`}>
                       Explain
@@ -101,7 +103,7 @@ function Explain({ partnerId, entry, onClose }: { partnerId: string; entry: Entr
     [entry.entry_id],
   );
   return (
-    <Panel title={`How ${formatMoney(entry.amount, entry.currency)} was computed`} onClose={onClose}>
+    <Panel title={`How ${formatMoneyExact(entry.amount, entry.currency)} was computed`} onClose={onClose}>
       {state.loading && !state.data ? <Loading /> : null}
       <ErrorMessage error={state.error} retry={state.reload} />
       {state.data && (
@@ -123,7 +125,7 @@ function Explain({ partnerId, entry, onClose }: { partnerId: string; entry: Entr
               <ul>
                 {state.data.history.map((h) => (
                   <li key={h.entry_id}>
-                    {formatMoney(h.amount, h.currency)} · {h.status} · {titleCase(h.kind)}
+                    {formatMoneyExact(h.amount, h.currency)} · {h.status} · {titleCase(h.kind)}
                   </li>
                 ))}
               </ul>
