@@ -28,15 +28,15 @@ export function Overview() {
             <div className="kpis">
               {(
                 [
-                  ['Clicks', o.funnel.clicks, false],
-                  ['Registrations', o.funnel.registrations, false],
-                  ['First deposits', o.funnel.ftd_count, false],
-                  ['Net deposits', o.totals.net_deposits, true],
-                  ['Lots', o.totals.lots, false],
-                  ['Commission approved', o.totals.commission_approved, true],
+                  ['clicks', 'Clicks', o.funnel.clicks, false],
+                  ['registrations', 'Registrations', o.funnel.registrations, false],
+                  ['ftd_count', 'First deposits', o.funnel.ftd_count, false],
+                  ['net_deposits', 'Net deposits', o.totals.net_deposits, true],
+                  ['lots', 'Lots', o.totals.lots, false],
+                  ['commission_approved', 'Commission approved', o.totals.commission_approved, true],
                 ] as const
-              ).map(([label, value, money]) => (
-                <div className="kpi card" key={label}>
+              ).map(([metric, label, value, money]) => (
+                <div className="kpi card" key={metric} data-kpi={metric}>
                   <div className="kpi-label">{label}</div>
                   <KpiValue value={value} currency={money ? o.currency : undefined} />
                 </div>
