@@ -35,6 +35,17 @@ describe('demo data in a browser', () => {
       expect(text, metric).not.toMatch(ZERO);
     }
     await browser.screenshot(page, 'demo-portal-dashboard');
+
+    // Its earnings report: money in every month of the history, the newest entries first.
+    await page.getByRole('link', { name: 'Earnings' }).click();
+    await page.getByRole('heading', { name: 'Earnings', exact: true }).waitFor();
+    await settled(page);
+    expect(await page.locator('[data-kpi="total-USD"] .kpi-value').textContent()).not.toMatch(ZERO);
+    const months = await page.getByRole('region', { name: 'Earnings by month' }).locator('tbody tr').count();
+    expect(months).toBeGreaterThanOrEqual(4);
+    const entryIds = await page.getByRole('region', { name: 'Ledger entries' }).locator('tbody tr').evaluateAll((rows) => rows.map((r: any) => r.getAttribute('data-entry')));
+    expect(entryIds.length).toBeGreaterThan(0);
+    await browser.screenshot(page, 'demo-portal-earnings');
     expect(appErrors(consoleErrors)).toEqual([]);
     await context.close();
   }, 120_000);

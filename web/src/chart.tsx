@@ -20,6 +20,8 @@ export function TimeChart({
   format,
   tick,
   integer = false,
+  bars = false,
+  bucketLabel = formatDate,
   color = '#2563eb',
 }: {
   points: Point[];
@@ -29,6 +31,10 @@ export function TimeChart({
   tick?: (v: string | number) => string;
   /** Whole numbers only (counts): no 0.25 ticks. */
   integer?: boolean;
+  /** Bars instead of a line (monthly totals). */
+  bars?: boolean;
+  /** How a bucket is named in the legend (default: the date). */
+  bucketLabel?: (bucket: string) => string;
   color?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
@@ -46,19 +52,21 @@ export function TimeChart({
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true } },
+        // Bars get half a bucket of room at both ends, so the first and last are not cut in half.
+        scales: { x: { time: true, ...(bars ? { range: (_u: uPlot, min: number, max: number): [number, number] => [min - 15 * 86_400, max + 15 * 86_400] } : {}) } },
         axes: [
           { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#eef2f7' } },
           { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#eef2f7' }, size: 60, ...(tick ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => tick(v)) } : {}), ...(integer ? { incrs: INTEGER_STEPS } : {}) },
         ],
         series: [
-          { label: 'Date', value: (_u, _v, _s, idx) => (idx === null || idx === undefined ? '' : formatDate(points[idx]?.bucket)) },
+          { label: 'Date', value: (_u, _v, _s, idx) => (idx === null || idx === undefined ? '' : bucketLabel(points[idx]?.bucket ?? '')) },
           {
             label,
             stroke: color,
             width: 2,
             fill: `${color}22`,
-            points: { show: points.length < 40 },
+            points: { show: !bars && points.length < 40 },
+            ...(bars ? { paths: uPlot.paths.bars!({ size: [0.6, 64] }), fill: `${color}cc` } : {}),
             value: (_u, _v, _s, idx) => (idx === null || idx === undefined ? '' : format(points[idx]?.value ?? '')),
           },
         ],
@@ -72,6 +80,6 @@ export function TimeChart({
       resize.disconnect();
       plot.destroy();
     };
-  }, [points, label, format, tick, integer, color]);
+  }, [points, label, format, tick, integer, bars, bucketLabel, color]);
   return <div className="chart" ref={box} role="img" aria-label={`${label} over time`} />;
 }
