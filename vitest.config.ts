@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     // The benchmark smoke test holds long transactions on the shared server, which would stall the
     // outbox readers of tests running beside it; scripts/test.ts runs it on its own afterwards.
-    include: process.env.OPENIB_TEST_BENCH === '1' ? ['bench/**/*.test.ts'] : ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: process.env.OPENIB_TEST_BENCH === '1' ? ['bench/**/*.test.ts'] : ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { auditRequest } from '../audit/http.ts';
 import { ErrorBody } from '../http/schemas.ts';
-import { parseDate } from '../shared/dates.ts';
+import { businessDate, parseDate } from '../shared/dates.ts';
 import { AppError, notFound } from '../shared/errors.ts';
 import { assertPartnerAccess } from '../partners/access.ts';
 import { requirePartner } from '../partners/partners.ts';
@@ -11,6 +11,7 @@ import { computeCommissions } from './engine/run.ts';
 import { simulatePlan } from './engine/simulate.ts';
 import { PartnerTermsSchema } from './partner-terms.ts';
 import { HierarchySchema, PLAN_EXAMPLE, planProperties, RuleSchema } from './plan-schema.ts';
+import { listPeriods, previewClose } from './periods.ts';
 import { addPlanVersion, assignPlan, createPlan, listPlanVersions, partnerPlanHistory } from './plan-store.ts';
 
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Business date, YYYY-MM-DD.' });
@@ -227,6 +228,69 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { desired: _, ...rest } = summary;
       return { period, ...rest };
     },
+  );
+
+  const PeriodParam = Type.Object({ period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', examples: ['2026-03'] }) });
+  const PeriodMoney = Type.Object({ currency: Type.String(), amount: Type.String({ description: 'Exact decimal.' }), entries: Type.Integer() });
+
+  app.get(
+    '/api/v1/periods',
+    {
+      config: { scope: 'payouts:write' },
+      schema: {
+        tags: ['Commissions'],
+        summary: 'Recent months and whether they are closed',
+        description:
+          'The current month (broker time zone) and the months before it, newest first: open or closed (when and by whom), whether the month has ended, the net commission its ledger holds per currency and its payout runs.',
+        querystring: Type.Object({ months: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, default: 12 })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            today: Type.String({ format: 'date', description: 'Today in the broker time zone.' }),
+            data: Type.Array(
+              Type.Object({
+                period: Type.String({ examples: ['2026-03'] }),
+                status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+                ended: Type.Boolean({ description: 'The month is over; only ended months should be closed.' }),
+                closed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+                closed_by: Type.Union([Type.String(), Type.Null()]),
+                ledger: Type.Array(PeriodMoney, { description: 'Net commission dated in the month, per currency.' }),
+                payout_runs: Type.Integer(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const today = businessDate(clock.now().toISOString(), config.brokerTimeZone);
+      return { today, data: await listPeriods(db, today, request.query.months ?? 12) };
+    },
+  );
+
+  app.get(
+    '/api/v1/periods/:period/close-preview',
+    {
+      config: { scope: 'payouts:write' },
+      schema: {
+        tags: ['Commissions'],
+        summary: 'What closing a month would write',
+        description:
+          'Does what POST /api/v1/periods/{period}/close does — marks the month closed and recomputes it — in a transaction that is rolled back, and answers what the close would append to the ledger: entries per kind and currency (tier adjustments, revenue share, corrections). Nothing is kept.',
+        params: PeriodParam,
+        response: {
+          200: Type.Object({
+            period: Type.String(),
+            status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+            facts: Type.Integer({ description: 'Activity rows the close recomputes.' }),
+            entries_written: Type.Integer({ description: 'Ledger entries the close would append.' }),
+            reversed: Type.Integer(),
+            held_released: Type.Integer(),
+            settles: Type.Array(Type.Intersect([Type.Object({ kind: Type.String() }), PeriodMoney])),
+          }),
+        },
+      },
+    },
+    async (request) => previewClose(db, config, request.params.period, clock.now().toISOString()),
   );
 
   app.post(

@@ -48,10 +48,10 @@ export async function seedPartnerNetwork(tx: Sql): Promise<DemoNetwork> {
 }
 
 /**
- * Clicks on the invite links, three customers who registered through them (attributed by click id
+ * Clicks on the invite links over `days` days from day(0), three customers who registered through them (attributed by click id
  * through the data API's own path), a few trading logins and one reassignment.
  */
-export async function seedAttributionDemo(tx: Sql, network: DemoNetwork, day: (offset: number) => string): Promise<void> {
+export async function seedAttributionDemo(tx: Sql, network: DemoNetwork, day: (offset: number) => string, days: number): Promise<void> {
   const keys = await loadLinkKeys(tx);
   const [{ seqs }] = await tx.query<{ seqs: Record<string, number> }>(
     'SELECT jsonb_object_agg(link_id, seq) AS seqs FROM links WHERE link_id = ANY($1::text[])',
@@ -61,7 +61,8 @@ export async function seedAttributionDemo(tx: Sql, network: DemoNetwork, day: (o
   const clicks: ClickRow[] = [];
   for (let i = 0; i < 40; i++) {
     const link = clientLinks[i % clientLinks.length];
-    const at = new Date(Date.parse(`${day(i % 10)}T00:00:00Z`) + (i * 37 % 24) * 3_600_000);
+    // Spread over the whole history, so recent periods have clicks too.
+    const at = new Date(Date.parse(`${day(Math.floor((i * days) / 40))}T00:00:00Z`) + (i * 37 % 24) * 3_600_000);
     clicks.push({
       click_id: newClickId(keys.clickId, seqs[link.link_id], at.getTime()),
       link_id: link.link_id,

@@ -4,9 +4,11 @@ import type { Database } from '../db/index.ts';
 import { upsertActivity } from '../ingest/activity.ts';
 import { upsertCustomers } from '../ingest/customers.ts';
 import { upsertTransactions } from '../ingest/transactions.ts';
+import { businessDate } from '../shared/dates.ts';
 import { Dec } from '../shared/decimal.ts';
 import { addDemoEndpoint } from '../webhooks/demo.ts';
 import type { EngineSettings } from '../commissions/engine/run.ts';
+import { demoCalendar } from './calendar.ts';
 import { seedCommissionsDemo } from './commissions.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 import { seedPayoutDemo } from './payouts.ts';
@@ -25,22 +27,26 @@ export async function demoLoaded(db: Database): Promise<boolean> {
   return rows.length > 0;
 }
 
-function day(offset: number): string {
-  const d = new Date(Date.UTC(2026, 0, 5));
-  d.setUTCDate(d.getUTCDate() + offset);
-  return d.toISOString().slice(0, 10);
+/** Sign-up day of demo customer i: five in the first week, the others spread over the history up to the last days. */
+function signupOffset(i: number, days: number): number {
+  return i < 5 ? i : Math.floor(((i - 4) / 8) * (days - 1));
 }
 
 /**
  * A small broker: a three-level IB network with invite links and clicks, the IBs' clients
- * (attributed by affiliate_id and by click id, one of them reassigned), their deposits and two
- * weeks of trading, written through the same functions as the data API; and a webhook endpoint
- * that fails, so the delivery log has something to show.
+ * (attributed by affiliate_id and by click id, one of them reassigned), their deposits and
+ * trading from three months back up to yesterday (see calendar.ts), written through the same
+ * functions as the data API; and a webhook endpoint that fails, so the delivery log has something
+ * to show. `now` (default: the current time) is the day the history is dated back from.
  */
 export async function loadDemo(
   db: Database,
-  opts: { settings?: EngineSettings } = {},
+  opts: { settings?: EngineSettings; now?: Date } = {},
 ): Promise<void> {
+  const settings = opts.settings ?? DEFAULT_ENGINE_SETTINGS;
+  const now = opts.now ?? new Date();
+  const cal = demoCalendar(businessDate(now.toISOString(), settings.brokerTimeZone));
+  const day = cal.day;
   await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
   // An inbound webhook source with the example CRM mapping (its secret is in connectors/demo.ts).
   await loadConnectorDemo(db);
@@ -51,7 +57,7 @@ export async function loadDemo(
     const affiliates = ['IB-1000', 'IB-1001', 'IB-1002', ''];
     const customers = Array.from({ length: 12 }, (_, i) => ({
       customer_id: `C-${2000 + i}`,
-      signup_date: `${day(i % 5)}T0${i % 10}:15:00.000Z`,
+      signup_date: `${day(signupOffset(i, cal.days))}T0${i % 10}:15:00.000Z`,
       affiliate_id: affiliates[i % affiliates.length],
       country_code: ['GB', 'AE', 'DE', 'TH', 'BR'][i % 5],
       lang_id: 'en',
@@ -63,30 +69,39 @@ export async function loadDemo(
       email: `demo${i}@example.com`,
     }));
     await upsertCustomers(tx, customers);
-    await seedAttributionDemo(tx, network, day);
+    await seedAttributionDemo(tx, network, day, cal.days);
     const transactions = customers.slice(0, 9).map((c, i) => ({
       transaction_id: `T-${5000 + i}`,
       customer_id: c.customer_id,
       transaction_type: 'deposit' as const,
       amount: ['250.00', '1000.00', '99.50', '5000.00'][i % 4],
       currency: 'USD',
-      transaction_date: `${day(i % 5)}T12:00:00.000Z`,
+      transaction_date: `${day(signupOffset(i, cal.days))}T12:00:00.000Z`,
       status: i === 8 ? ('pending' as const) : ('approved' as const),
     }));
-    transactions.push({
-      transaction_id: 'T-5100',
-      customer_id: 'C-2001',
-      transaction_type: 'withdrawal' as never,
-      amount: '300.00',
-      currency: 'USD',
-      transaction_date: `${day(9)}T10:00:00.000Z`,
-      status: 'approved',
-    });
+    // A recent first deposit, so the last weeks have one too.
+    transactions.push({ transaction_id: 'T-5010', customer_id: 'C-2010', transaction_type: 'deposit' as const, amount: '350.00', currency: 'USD', transaction_date: `${day(signupOffset(10, cal.days))}T15:00:00.000Z`, status: 'approved' as const });
+    // Depositors top up about every month, so every period has money coming in.
+    for (let i = 0; i < 8; i++)
+      for (let k = 1, d = signupOffset(i, cal.days) + 30 + (i % 7); d < cal.days; k++, d += 30)
+        transactions.push({
+          transaction_id: `T-${6000 + i * 10 + k}`,
+          customer_id: customers[i].customer_id,
+          transaction_type: 'deposit' as const,
+          amount: ['150.00', '400.00', '75.25', '1200.00'][(i + k) % 4],
+          currency: 'USD',
+          transaction_date: `${day(d)}T09:30:00.000Z`,
+          status: 'approved' as const,
+        });
+    transactions.push(
+      { transaction_id: 'T-5100', customer_id: 'C-2001', transaction_type: 'withdrawal' as never, amount: '300.00', currency: 'USD', transaction_date: `${day(9)}T10:00:00.000Z`, status: 'approved' },
+      { transaction_id: 'T-5101', customer_id: 'C-2003', transaction_type: 'withdrawal' as never, amount: '500.00', currency: 'USD', transaction_date: `${day(cal.days - 6)}T16:00:00.000Z`, status: 'approved' },
+    );
     await upsertTransactions(tx, transactions);
     const activity = [];
-    for (let d = 1; d <= 14; d++) {
+    for (let d = 1; d < cal.days; d++) {
       for (const [i, c] of customers.slice(0, 8).entries()) {
-        if ((d + i) % 3 === 0) continue;
+        if (d < signupOffset(i, cal.days) || (d + i) % 3 === 0) continue;
         const instrument = INSTRUMENTS[(d + i) % INSTRUMENTS.length];
         const lots = new Dec((d * 7 + i * 13) % 40).div(10).plus('0.1');
         activity.push({
@@ -103,8 +118,8 @@ export async function loadDemo(
       }
     }
     await upsertActivity(tx, activity);
-    await seedCommissionsDemo(tx, network, opts.settings ?? DEFAULT_ENGINE_SETTINGS);
-    await seedPayoutDemo(tx);
+    await seedCommissionsDemo(tx, network, settings, cal, now.toISOString());
+    await seedPayoutDemo(tx, cal);
     // Sign-in logins for the admin console and the master IB's and sub-IB's portal.
     await seedDemoLogins(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);

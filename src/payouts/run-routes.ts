@@ -25,7 +25,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Payouts'],
         summary: 'Draft a payout run for a period',
         description:
-          'Drafts one statement per partner and payout currency from approved ledger entries dated up to the period\'s end that are not paid and not on another live statement, older than the hold period (clawbacks ignore it). Monthly periods need their commission month closed; weekly and daily ones must have ended. Balances below the minimum or negative are recorded as carried.',
+          'Drafts one statement per partner and payout currency from approved ledger entries dated up to the period\'s end that are not paid and not on another live statement, older than the hold period (clawbacks ignore it). Monthly periods need their commission month closed; weekly and daily ones must have ended. Balances below the minimum or negative are recorded as carried. A second run for a period that already has one is refused (409 `payout_run_exists`) when it would draft nothing.',
         body: Type.Object(
           {
             period: Type.String({ maxLength: 20, description: 'YYYY-MM (monthly, default), YYYY-Www or YYYY-MM-DD, per OPENIB_PAYOUT_PERIOD.', examples: ['2026-03'] }),

@@ -34,6 +34,29 @@ describe('payout runs and the rules finance expects', () => {
     expect(res.body.error.code).toBe('period_open');
   });
 
+  it('refuses a second run for the same month when nothing is left to pay, naming the run to review', async () => {
+    const ib = await p.earner('DUP');
+    await p.lots('DUP', '6', '2026-10-12');
+    await p.run();
+    await p.close('2026-10');
+    const first = await p.payoutRun('2026-10');
+    expect(p.statementOf(first, ib)).toMatchObject({ status: 'draft', amount_payable: '60.00' });
+    const again = await t.call('POST', '/api/v1/payout-runs', { token: adminToken, body: { period: '2026-10', as_of: '2030-01-01' } });
+    expect(again.status, again.text).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'payout_run_exists', details: [{ field: 'period', reason: 'already has a payout run, with nothing left to pay' }] });
+    expect(again.body.error.message).toContain(first.run_id);
+    expect(again.body.error.message).toMatch(/already exists .* Review that run/);
+    const runs = (await t.call('GET', '/api/v1/payout-runs?period=2026-10', { token: adminToken })).body.data;
+    expect(runs).toHaveLength(1);
+
+    // A month with nothing to pay gets its one (empty) run, but not a second.
+    await p.close('2026-11');
+    expect((await t.call('POST', '/api/v1/payout-runs', { token: adminToken, body: { period: '2026-11', as_of: '2030-01-01' } })).status).toBe(201);
+    const empty = await t.call('POST', '/api/v1/payout-runs', { token: adminToken, body: { period: '2026-11', as_of: '2030-01-01' } });
+    expect(empty.status).toBe(409);
+    expect(empty.body.error.code).toBe('payout_run_exists');
+  });
+
   it('blocks payout on a negative balance after a chargeback and nets it against later earnings', async () => {
     await p.plan({
       plan_id: 'neg-cpa', name: 'CPA', currency: 'USD',

@@ -24,6 +24,25 @@ async function assertPeriodReady(tx: Sql, p: Period, today: string): Promise<voi
 }
 
 /**
+ * A second run for a period that already has one, with nothing left to pay, would only be an empty
+ * duplicate: refused, pointing at the run to review instead. (A repeat run that finds payable entries,
+ * e.g. after statements were rejected, is allowed.)
+ */
+async function refuseEmptyRepeat(tx: Sql, period: string): Promise<void> {
+  const [existing] = await tx.query<{ run_id: string; created_at: string }>(
+    'SELECT run_id, created_at FROM payout_runs WHERE period = $1 ORDER BY created_at DESC LIMIT 1',
+    [period],
+  );
+  if (!existing) return;
+  throw new AppError(
+    409,
+    'payout_run_exists',
+    `A payout run for ${period} already exists (run ${existing.run_id}) and no approved, unpaid entries are left for a new one. Review that run's statements instead.`,
+    [{ field: 'period', reason: 'already has a payout run, with nothing left to pay' }],
+  );
+}
+
+/**
  * Drafts a payout run: approved entries dated up to the period's end that are not paid and not on
  * a live statement, older than the hold period (negative entries such as clawbacks ignore the hold),
  * become one statement per partner and currency. Statements below the minimum or negative are
@@ -41,6 +60,7 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
      ORDER BY e.id`,
     [input.period.end, holdUntil],
   );
+  if (entries.length === 0) await refuseEmptyRepeat(tx, input.period.period);
   const [run] = await tx.query<{ run_id: string }>(
     `INSERT INTO payout_runs (period, period_start, period_end, as_of, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING run_id`,
     [input.period.period, input.period.start, input.period.end, input.asOf, input.actor],

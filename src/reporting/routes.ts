@@ -6,6 +6,7 @@ import { assertBrokerCaller, assertPartnerAccess } from '../partners/access.ts';
 import { requirePartner } from '../partners/partners.ts';
 import { sendCsv } from './csv.ts';
 import { customersReport } from './customers-report.ts';
+import { earningsEntries, earningsReport, GROUPS } from './earnings.ts';
 import { linksReport } from './funnel.ts';
 import { METRICS, type Metric } from './kpis.ts';
 import { overviewReport } from './overview.ts';
@@ -141,6 +142,78 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (request.query.format !== 'csv') return report;
     sendCsv(reply, `links-${id}`, report.data);
     return reply;
+  });
+
+  const StatusFilter = Type.Optional(
+    Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('paid'), Type.Literal('reversed')], {
+      description: 'Only entries in this status. Without it, every entry that still counts: all but reversed ones (a reversed entry and its reversal net to zero).',
+    }),
+  );
+  const Money = Type.String({ description: 'Exact decimal, full precision (statements round).', examples: ['556.465'] });
+  const GroupRow = Type.Object({ key: Type.Union([Type.String(), Type.Null()], { description: 'The month (YYYY-MM), kind, level, customer_id or instrument; null when entries have none (e.g. month-level pay has no single client).' }), currency: Type.String(), amount: Money, entries: Type.Integer() });
+  const EarningsEntryView = Type.Object({
+    entry_id: Type.String({ format: 'uuid' }), currency: Type.String(), amount: Money, kind: Type.String(), level: Type.Integer(), status: Type.String(),
+    hold_reason: Type.Union([Type.String(), Type.Null()]), source_type: Type.String(), source_key: Type.String(), fact_date: Type.String({ format: 'date' }),
+    customer_id: Type.Union([Type.String(), Type.Null()]), instrument: Type.Union([Type.String(), Type.Null()]), plan_id: Type.Union([Type.String(), Type.Null()]), plan_version: Type.Union([Type.Integer(), Type.Null()]),
+  });
+
+  app.get('/api/v1/reports/partners/:id/earnings', {
+    config: scoped,
+    schema: {
+      tags: ['Reports'], summary: 'A partner\'s earnings, grouped',
+      description: 'The commission credited to the partner itself (on its own clients, and as overrides on its sub-IBs\' clients) with a fact date in [from, to]: totals per currency with their status split, and the same entries grouped by month (newest first), kind, level, client and instrument (largest first; clients and instruments the top 100). From the ledger, exact. A partner reaches itself and its subtree.',
+      params: PartnerParams,
+      querystring: Type.Object({ from: PeriodQuery.from, to: PeriodQuery.to, status: StatusFilter }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          partner_id: Type.String(), from: Type.String({ format: 'date' }), to: Type.String({ format: 'date' }), status: Type.Union([Type.String(), Type.Null()]),
+          totals: Type.Array(Type.Object({ currency: Type.String(), amount: Money, entries: Type.Integer(), by_status: Type.Record(Type.String(), Money) })),
+          groups: Type.Object(Object.fromEntries(GROUPS.map((g) => [g, Type.Array(GroupRow)])) as Record<(typeof GROUPS)[number], ReturnType<typeof Type.Array<typeof GroupRow>>>),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const { id } = request.params;
+    await visible(request.caller, id);
+    const { from, to } = periodOf(request.query);
+    return earningsReport(db, id, { from, to, status: request.query.status });
+  });
+
+  app.get('/api/v1/reports/partners/:id/earnings/entries', {
+    config: scoped,
+    schema: {
+      tags: ['Reports'], summary: 'The entries behind a partner\'s earnings',
+      description: `The partner's ledger entries with a fact date in [from, to], newest first, optionally of one month, kind, level, client or instrument (a group of GET …/earnings). Explain one with GET /api/v1/partners/{id}/ledger/{entry_id}/explain. \`format=csv\` answers every matching entry (up to 100,000) with exact amounts.`,
+      params: PartnerParams,
+      querystring: Type.Object({
+        ...PeriodQuery,
+        status: StatusFilter,
+        month: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'Only this month (YYYY-MM).' })),
+        kind: Type.Optional(Type.String({ maxLength: 50 })),
+        level: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+        customer_id: Type.Optional(Type.String({ maxLength: 500 })),
+        instrument: Type.Optional(Type.String({ maxLength: 100 })),
+        page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+        per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ data: Type.Array(EarningsEntryView), meta: Type.Object({ total: Type.Integer(), page: Type.Integer(), per_page: Type.Integer() }) }), ...errors },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    await visible(request.caller, id);
+    const q = request.query;
+    const { from, to } = periodOf(q);
+    const filter = { from, to, status: q.status, month: q.month, kind: q.kind, level: q.level, customer_id: q.customer_id, instrument: q.instrument };
+    if (q.format === 'csv') {
+      const { data } = await earningsEntries(db, id, filter, { limit: 100_000, offset: 0 });
+      sendCsv(reply, `earnings-${id}-${from}-${to}`, data as unknown as Record<string, unknown>[]);
+      return reply;
+    }
+    const page = q.page ?? 1;
+    const perPage = q.per_page ?? 50;
+    const { data, total } = await earningsEntries(db, id, filter, { limit: perPage, offset: (page - 1) * perPage });
+    return { data, meta: { total, page, per_page: perPage } };
   });
 
   app.get('/api/v1/reports/overview', {

@@ -86,6 +86,54 @@ describe('admin console in a browser', () => {
     await context.close();
   }, 180_000);
 
+  it('closes a month on the Periods page after previewing what it settles, then refuses a duplicate payout run', async () => {
+    // A partner on a tiered plan in April: closing the month settles the tier.
+    const p = payoutSteps(t, admin);
+    await p.plan({ plan_id: 'web-tiers', name: 'Tiers', currency: 'USD', rules: [{ type: 'tiered_per_lot', period: 'month', mode: 'retroactive', tiers: [{ from_lots: '0', rate: '3' }, { from_lots: '100', rate: '5' }] }] });
+    const tiered = await p.partner('TIERS');
+    await p.assign(tiered, 'web-tiers', '2026-01-01');
+    await p.customer('TIERS-c1', 'TIERS');
+    await p.lots('TIERS', '70', '2026-04-06', 'EURUSD', 'TIERS-c1');
+    await p.lots('TIERS', '80', '2026-04-20', 'EURUSD', 'TIERS-c1');
+    await p.run();
+
+    const { page, consoleErrors, context } = await signIn('ops@example.com');
+    await page.getByRole('link', { name: 'Periods' }).click();
+    await page.getByRole('heading', { name: 'Periods', exact: true }).waitFor();
+    await settled(page);
+    const april = page.locator('tr[data-period="2026-04"]');
+    const march = page.locator('tr[data-period="2026-03"]');
+    expect(await april.locator('.badge').textContent()).toBe('open');
+    expect(await march.locator('.badge').textContent()).toBe('closed');
+    await april.getByRole('button', { name: 'Close April 2026', exact: true }).click();
+    const panel = page.locator('.panel');
+    const settles = panel.getByRole('region', { name: 'What closing settles' });
+    await settles.getByText('Tier adjustment').waitFor();
+    expect(await panel.textContent()).toMatch(/appends \d+ ledger entr(y|ies):/);
+    await browser.screenshot(page, 'admin-periods-close-preview');
+    // The preview wrote nothing: the month is still open.
+    expect((await t.call('GET', '/api/v1/periods?months=24', { token: admin })).body.data.find((m: { period: string }) => m.period === '2026-04').status).toBe('open');
+
+    await panel.getByRole('button', { name: 'Close April 2026', exact: true }).click();
+    await expect.poll(() => april.locator('.badge').textContent()).toBe('closed');
+    await page.getByRole('status').getByRole('link', { name: 'Run payouts for it' }).click();
+    await page.getByRole('heading', { name: 'Payouts', exact: true }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Period' }).inputValue()).toBe('2026-04');
+    await page.getByRole('button', { name: 'Run payouts' }).click();
+    await page.getByRole('link', { name: 'Review its statements' }).waitFor();
+
+    // The same month again, with nothing left to pay: refused, with the run to review instead.
+    await page.getByRole('button', { name: 'Run payouts' }).click();
+    const alert = page.locator('form[aria-label="Run payouts for a period"] [role="alert"]');
+    await expect.poll(() => alert.textContent()).toMatch(/A payout run for 2026-04 already exists/);
+    await page.getByRole('link', { name: 'Review the run for April 2026' }).waitFor();
+    await browser.screenshot(page, 'admin-payout-run-duplicate');
+    const runs = (await t.call('GET', '/api/v1/payout-runs?period=2026-04', { token: admin })).body.data;
+    expect(runs).toHaveLength(1);
+    expect(appErrors(consoleErrors).filter((e) => !/status of 409/.test(e))).toEqual([]);
+    await context.close();
+  }, 180_000);
+
   it('invites a portal login for a partner, shows its one-time password once, and disables it', async () => {
     const { page, consoleErrors, context } = await signIn('ops@example.com');
     await page.goto(`${t.url}/admin/partners`);
@@ -130,6 +178,7 @@ describe('admin console in a browser', () => {
       ['partners', '/admin/partners', 'Partners'],
       ['plans', '/admin/plans', 'Plans'],
       ['customers', '/admin/customers', 'Customers'],
+      ['periods', '/admin/periods', 'Periods'],
       ['payouts', '/admin/payouts', 'Payouts'],
       ['reconciliation', '/admin/reconciliation', 'Reconciliation'],
       ['webhooks', '/admin/webhooks', 'Webhooks'],

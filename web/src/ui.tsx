@@ -1,6 +1,6 @@
 import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, type ErrorDetail } from './api.ts';
-import { formatMoney, formatNumber, isNegative } from './format.ts';
+import { changeLabel, formatMoney, formatMoneyExact, formatNumber, formatNumberExact, isNegative, kpiFigure } from './format.ts';
 
 export interface Async<T> {
   data: T | undefined;
@@ -105,12 +105,41 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
   );
 }
 
+/** An amount rounded to its currency's minor unit; the exact amount in the title. */
 export function Money({ value, currency = 'USD' }: { value: string | number | null | undefined; currency?: string }) {
-  return <span className={`num${value !== null && value !== undefined && isNegative(value) ? ' neg' : ''}`}>{formatMoney(value, currency)}</span>;
+  return (
+    <span className={`num${value !== null && value !== undefined && isNegative(value) ? ' neg' : ''}`} title={formatMoneyExact(value, currency)}>
+      {formatMoney(value, currency)}
+    </span>
+  );
 }
 
 export function Num({ value }: { value: string | number | null | undefined }) {
-  return <span className="num">{formatNumber(value)}</span>;
+  return (
+    <span className="num" title={formatNumberExact(value)}>
+      {formatNumber(value)}
+    </span>
+  );
+}
+
+/** A KPI figure on one line ("$424K"), the exact value in its title; `currency` makes it money. */
+export function KpiValue({ value, currency }: { value: string | number | null | undefined; currency?: string }) {
+  const { text, title } = kpiFigure(value, currency ? { currency } : null);
+  return (
+    <div className="kpi-value" title={title}>
+      {text}
+    </div>
+  );
+}
+
+/** The change of a KPI against the previous period: "+12.5 %", "no change", "new". */
+export function KpiChange({ change, suffix }: { change: { previous: string | number; delta: string | number; percent: string | null }; suffix: string }) {
+  const { text, tone } = changeLabel(change);
+  return (
+    <div className={`kpi-change ${tone}`} data-tone={tone}>
+      {text} {suffix}
+    </div>
+  );
 }
 
 export function Badge({ children, tone }: { children: ReactNode; tone?: string }) {

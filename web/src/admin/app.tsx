@@ -8,6 +8,7 @@ import { Customers } from './customers.tsx';
 import { Connectors, Webhooks } from './integrations.tsx';
 import { Overview, Partners } from './partners.tsx';
 import { PayoutRun, PayoutRuns } from './payouts.tsx';
+import { Periods } from './periods.tsx';
 import { Plans } from './plans.tsx';
 import { Reconciliation } from './reconciliation.tsx';
 
@@ -16,6 +17,7 @@ const NAV = [
   { href: '/partners', label: 'Partners' },
   { href: '/plans', label: 'Plans' },
   { href: '/customers', label: 'Customers' },
+  { href: '/periods', label: 'Periods' },
   { href: '/payouts', label: 'Payouts' },
   { href: '/reconciliation', label: 'Reconciliation' },
   { href: '/webhooks', label: 'Webhooks' },
@@ -33,6 +35,7 @@ export function AdminApp() {
           <Route path="/partners" component={Partners} />
           <Route path="/plans" component={Plans} />
           <Route path="/customers" component={Customers} />
+          <Route path="/periods" component={Periods} />
           <Route path="/payouts" component={PayoutRuns} />
           <Route path="/payouts/:run_id" component={PayoutRun} />
           <Route path="/reconciliation" component={Reconciliation} />

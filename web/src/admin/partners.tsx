@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api, enc, qs } from '../api.ts';
 import { dayIn, formatDate, formatMoney, formatNumber, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, ErrorMessage, fieldErrors, PageHeader, Pager, Panel, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { ActionButton, Badge, DataView, ErrorMessage, fieldErrors, KpiValue, PageHeader, Pager, Panel, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
 
 interface Overview {
   from: string;
@@ -26,17 +26,19 @@ export function Overview() {
         {(o) => (
           <>
             <div className="kpis">
-              {[
-                ['Clicks', formatNumber(o.funnel.clicks)],
-                ['Registrations', formatNumber(o.funnel.registrations)],
-                ['First deposits', formatNumber(o.funnel.ftd_count)],
-                ['Net deposits', formatMoney(o.totals.net_deposits, o.currency)],
-                ['Lots', formatNumber(o.totals.lots)],
-                ['Commission approved', formatMoney(o.totals.commission_approved, o.currency)],
-              ].map(([label, value]) => (
-                <div className="kpi card" key={label}>
+              {(
+                [
+                  ['clicks', 'Clicks', o.funnel.clicks, false],
+                  ['registrations', 'Registrations', o.funnel.registrations, false],
+                  ['ftd_count', 'First deposits', o.funnel.ftd_count, false],
+                  ['net_deposits', 'Net deposits', o.totals.net_deposits, true],
+                  ['lots', 'Lots', o.totals.lots, false],
+                  ['commission_approved', 'Commission approved', o.totals.commission_approved, true],
+                ] as const
+              ).map(([metric, label, value, money]) => (
+                <div className="kpi card" key={metric} data-kpi={metric}>
                   <div className="kpi-label">{label}</div>
-                  <div className="kpi-value">{value}</div>
+                  <KpiValue value={value} currency={money ? o.currency : undefined} />
                 </div>
               ))}
             </div>

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
-import { Link, useParams } from 'wouter';
-import { api, download, enc, qs } from '../api.ts';
-import { formatDateTime, formatMoney, formatPeriod, titleCase } from '../format.ts';
+import { Link, useParams, useSearch } from 'wouter';
+import { api, ApiError, download, enc, qs } from '../api.ts';
+import { formatDateTime, formatMoney, formatMonth, formatPeriod, titleCase } from '../format.ts';
 import type { Statement } from '../portal/earnings.tsx';
 import { useSession } from '../session.tsx';
 import { ActionButton, Badge, DataView, ErrorMessage, fieldErrors, PageHeader, Panel, TableWrap, TextField, useAsync } from '../ui.tsx';
@@ -27,15 +27,19 @@ function lastMonth(): string {
 export function PayoutRuns() {
   const { can, config } = useSession();
   const runs = useAsync((signal) => api.get<{ data: Run[] }>('/api/v1/payout-runs', { signal }), []);
-  const [period, setPeriod] = useState(lastMonth());
+  // The Periods page links here with ?period=YYYY-MM.
+  const asked = new URLSearchParams(useSearch()).get('period');
+  const [period, setPeriod] = useState(asked && /^\d{4}-\d{2}$/.test(asked) ? asked : lastMonth());
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<Run | null>(null);
   const writable = can('payouts:write');
+  const existing = runs.data?.data.find((r) => r.period === period.trim());
   async function run(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(undefined);
+    setCreated(null);
     try {
       const r = await api.post<Run>('/api/v1/payout-runs', { period: period.trim() });
       setCreated(r);
@@ -51,19 +55,31 @@ export function PayoutRuns() {
       <PageHeader title="Payouts" subtitle={`Payout runs draft one statement per partner for a closed period (broker time zone ${config.broker_time_zone}).`} />
       {writable && (
         <form className="card inline-form" onSubmit={run} aria-label="Run payouts for a period">
-          <TextField label="Period" value={period} onChange={setPeriod} placeholder="YYYY-MM" error={fieldErrors(error).period} hint="A closed month, e.g. 2026-03." />
+          <TextField label="Period" value={period} onChange={setPeriod} placeholder="YYYY-MM" error={fieldErrors(error).period} hint={existing ? `A run for ${existing.period} exists already; a new one only drafts what is left to pay.` : 'A closed month, e.g. 2026-03.'} />
           <button type="submit" className="btn btn-primary" disabled={busy}>
             {busy ? 'Running…' : 'Run payouts'}
           </button>
-          <ErrorMessage error={error} />
-          {created && (
-            <p className="notice" role="status">
-              Run for {created.period} created. <Link href={`/payouts/${created.run_id}`}>Review its statements</Link>.
-            </p>
-          )}
+          <div className="form-feedback">
+            <ErrorMessage error={error} />
+            {error instanceof ApiError && error.code === 'payout_run_exists' && existing && (
+              <p className="small">
+                <Link href={`/payouts/${existing.run_id}`}>Review the run for {formatMonth(existing.period)}</Link>
+              </p>
+            )}
+            {error instanceof ApiError && error.code === 'period_open' && (
+              <p className="small">
+                <Link href="/periods">Close the month on the Periods page</Link> first.
+              </p>
+            )}
+            {created && (
+              <p className="notice" role="status">
+                Run for {created.period} created. <Link href={`/payouts/${created.run_id}`}>Review its statements</Link>.
+              </p>
+            )}
+          </div>
         </form>
       )}
-      <DataView state={runs} isEmpty={(d) => d.data.length === 0} empty="No payout runs yet. Close a month, then run payouts for it.">
+      <DataView state={runs} isEmpty={(d) => d.data.length === 0} empty="No payout runs yet. Close a month on the Periods page, then run payouts for it.">
         {(d) => (
           <TableWrap label="Payout runs" columns={['Period', 'Statements', 'Created', { label: 'Open', srOnly: true }]}>
             {d.data.map((r) => (

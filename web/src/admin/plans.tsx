@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, enc } from '../api.ts';
-import { dayIn, formatDate, formatMoney } from '../format.ts';
+import { dayIn, formatDate } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, DataView, ErrorMessage, PageHeader, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { ActionButton, DataView, ErrorMessage, Money, PageHeader, TableWrap, TextField, useAsync } from '../ui.tsx';
 
 interface Version {
   plan_id: string;
@@ -134,9 +134,15 @@ export function Plans() {
                       {sim.partners.map((r) => (
                         <tr key={`${r.partner_id}-${r.currency}`}>
                           <td>{r.partner_id}</td>
-                          <td className="r">{formatMoney(r.simulated, r.currency)}</td>
-                          <td className="r">{formatMoney(r.actual, r.currency)}</td>
-                          <td className="r">{formatMoney(r.difference, r.currency)}</td>
+                          <td className="r">
+                            <Money value={r.simulated} currency={r.currency} />
+                          </td>
+                          <td className="r">
+                            <Money value={r.actual} currency={r.currency} />
+                          </td>
+                          <td className="r">
+                            <Money value={r.difference} currency={r.currency} />
+                          </td>
                         </tr>
                       ))}
                     </TableWrap>

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { api, download, qs } from '../api.ts';
-import { dayIn, formatDate, formatMoney, formatPeriod, titleCase } from '../format.ts';
+import { dayIn, formatDate, formatPeriod, titleCase } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, PageHeader, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { ActionButton, Badge, DataView, Money, PageHeader, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
 
 interface Row {
   partner_id: string | null;
@@ -62,9 +62,15 @@ export function Reconciliation() {
                     {r.partner_id ?? '—'}
                     {r.customer_id ? <div className="small muted">{r.customer_id}</div> : null}
                   </td>
-                  <td className="r">{formatMoney(r.openib_amount, r.currency)}</td>
-                  <td className="r">{formatMoney(r.broker_amount, r.currency)}</td>
-                  <td className="r">{formatMoney(r.difference, r.currency)}</td>
+                  <td className="r">
+                    <Money value={r.openib_amount} currency={r.currency} />
+                  </td>
+                  <td className="r">
+                    <Money value={r.broker_amount} currency={r.currency} />
+                  </td>
+                  <td className="r">
+                    <Money value={r.difference} currency={r.currency} />
+                  </td>
                   <td>
                     <Badge>{r.status}</Badge>
                   </td>

@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, enc, qs } from '../api.ts';
 import { type Point, TimeChart } from '../chart.tsx';
-import { dayIn, formatDateTime, formatMoney, formatNumber, formatPercent, formatPeriod } from '../format.ts';
+import { dayIn, formatDateTime, formatMoney, formatNumber, formatNumberCompact, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { DataView, ErrorMessage, PageHeader, useAsync } from '../ui.tsx';
+import { DataView, ErrorMessage, KpiChange, KpiValue, PageHeader, useAsync } from '../ui.tsx';
 
 type Kpis = Record<string, string | number>;
 interface Summary {
@@ -78,6 +78,8 @@ export function Dashboard() {
 
   const moneyFmt = useMemo(() => (v: string | number) => formatMoney(v, 'USD'), []);
   const countFmt = useMemo(() => (v: string | number) => formatNumber(v), []);
+  // Axis ticks: compact and without the currency symbol, so they fit the axis (the legend shows the amount).
+  const tick = useMemo(() => (v: string | number) => formatNumberCompact(String(v)), []);
 
   return (
     <>
@@ -123,12 +125,8 @@ export function Dashboard() {
                 return (
                   <div className="kpi card" key={c.metric} data-kpi={c.metric}>
                     <div className="kpi-label">{c.label}</div>
-                    <div className="kpi-value">{c.money ? formatMoney(values[c.metric], s.currency) : formatNumber(values[c.metric])}</div>
-                    {scope === 'subtree' && change && (
-                      <div className={`kpi-change${String(change.delta).startsWith('-') ? ' down' : ''}`}>
-                        {change.percent === null ? 'new' : formatPercent(change.percent)} vs previous {days} days
-                      </div>
-                    )}
+                    <KpiValue value={values[c.metric]} currency={c.money ? s.currency : undefined} />
+                    {scope === 'subtree' && change && <KpiChange change={change} suffix={`vs previous ${days} days`} />}
                   </div>
                 );
               })}
@@ -139,14 +137,14 @@ export function Dashboard() {
       <div className="grid-2">
         <section className="card" aria-labelledby="chart-deposits">
           <h2 id="chart-deposits">Net deposits</h2>
-          {deposits.error ? <ErrorMessage error={deposits.error} retry={deposits.reload} /> : deposits.data ? <TimeChart points={deposits.data.points} label="Net deposits" format={moneyFmt} /> : <div className="chart-placeholder">Loading…</div>}
+          {deposits.error ? <ErrorMessage error={deposits.error} retry={deposits.reload} /> : deposits.data ? <TimeChart points={deposits.data.points} label="Net deposits" format={moneyFmt} tick={tick} /> : <div className="chart-placeholder">Loading…</div>}
         </section>
         <section className="card" aria-labelledby="chart-registrations">
           <h2 id="chart-registrations">Registrations</h2>
           {registrations.error ? (
             <ErrorMessage error={registrations.error} retry={registrations.reload} />
           ) : registrations.data ? (
-            <TimeChart points={registrations.data.points} label="Registrations" format={countFmt} color="#16a34a" />
+            <TimeChart points={registrations.data.points} label="Registrations" format={countFmt} tick={tick} integer color="#16a34a" />
           ) : (
             <div className="chart-placeholder">Loading…</div>
           )}

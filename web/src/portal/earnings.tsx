@@ -1,12 +1,12 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { api, download, enc, qs } from '../api.ts';
-import { formatDate, formatMoney, formatPeriod, titleCase } from '../format.ts';
+import { type Point, TimeChart } from '../chart.tsx';
+import { dayIn, formatDate, formatMoney, formatMoneyExact, formatMonth, formatNumber, formatNumberCompact, formatPeriod, monthIn, titleCase } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, ErrorMessage, Loading, PageHeader, Pager, Panel, TableWrap, useAsync } from '../ui.tsx';
+import { ActionButton, Badge, DataView, ErrorMessage, KpiValue, Loading, Money, PageHeader, Pager, Panel, SelectField, TableWrap, useAsync } from '../ui.tsx';
 
 interface Entry {
   entry_id: string;
-  partner_id: string;
   currency: string;
   amount: string;
   kind: string;
@@ -21,76 +21,246 @@ interface Entry {
   plan_id: string | null;
   plan_version: number | null;
 }
-interface Totals {
+type Group = 'month' | 'kind' | 'level' | 'customer' | 'instrument';
+interface GroupRow {
+  key: string | null;
   currency: string;
-  total: string;
-  by_status: Record<string, string>;
+  amount: string;
+  entries: number;
+}
+interface Report {
+  from: string;
+  to: string;
+  totals: { currency: string; amount: string; entries: number; by_status: Record<string, string> }[];
+  groups: Record<Group, GroupRow[]>;
 }
 
+const GROUP_TABS: { group: Group; label: string }[] = [
+  { group: 'month', label: 'Month' },
+  { group: 'kind', label: 'Kind' },
+  { group: 'level', label: 'Level' },
+  { group: 'customer', label: 'Client' },
+  { group: 'instrument', label: 'Instrument' },
+];
+
+/** What a group's key means to a partner. */
+function groupLabel(group: Group, key: string | null): string {
+  if (group === 'month') return formatMonth(key);
+  if (group === 'kind') return key ? titleCase(key) : '—';
+  if (group === 'level') return key === '0' ? 'Your own clients' : `Level ${key}: your sub-IBs' clients`;
+  if (group === 'customer') return key ?? 'Not for a single client';
+  return key ?? 'Not per instrument';
+}
+
+const lastDayOfMonth = (month: string) => new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
+
+function periodOf(preset: string, tz: string): { from: string; to: string } {
+  const today = dayIn(tz);
+  if (preset === 'this-month') return { from: `${monthIn(tz, 0)}-01`, to: today };
+  if (preset === 'last-month') return { from: `${monthIn(tz, 1)}-01`, to: lastDayOfMonth(monthIn(tz, 1)) };
+  if (preset === '3-months') return { from: `${monthIn(tz, 2)}-01`, to: today };
+  return { from: `${monthIn(tz, 11)}-01`, to: today };
+}
+
+/** Every month of [from, to] with the report's amount in one currency (0 where it has none), oldest first, for the chart. */
+function monthlyPoints(rows: GroupRow[], currency: string, from: string, to: string): Point[] {
+  const points: Point[] = [];
+  for (let m = from.slice(0, 7); m <= to.slice(0, 7); ) {
+    points.push({ bucket: `${m}-01`, value: rows.find((r) => r.key === m && r.currency === currency)?.amount ?? '0' });
+    const d = new Date(`${m}-01T00:00:00Z`);
+    d.setUTCMonth(d.getUTCMonth() + 1);
+    m = d.toISOString().slice(0, 7);
+  }
+  return points;
+}
+
+const PER_PAGE = 50;
+
 export function Earnings() {
-  const { me } = useSession();
+  const { me, config } = useSession();
   const partnerId = me.user.partner_id ?? '';
+  const tz = config.broker_time_zone;
+  const [preset, setPreset] = useState('12-months');
+  const [status, setStatus] = useState('');
+  const [group, setGroup] = useState<Group>('month');
+  const [drill, setDrill] = useState<{ group: Group; key: string | null } | null>(null);
   const [page, setPage] = useState(1);
   const [explain, setExplain] = useState<Entry | null>(null);
-  const totals = useAsync((signal) => api.get<{ totals: Totals[] }>(`/api/v1/partners/${enc(partnerId)}/numbers`, { signal }), [partnerId]);
+  const { from, to } = periodOf(preset, tz);
+  const report = useAsync((signal) => api.get<Report>(`/api/v1/reports/partners/${enc(partnerId)}/earnings${qs({ from, to, status })}`, { signal }), [partnerId, from, to, status]);
+  const drillQuery = drill ? { [drill.group === 'customer' ? 'customer_id' : drill.group]: drill.key ?? undefined } : {};
+  const entriesQuery = { from, to, status, ...drillQuery };
   const entries = useAsync(
-    (signal) => api.get<{ data: Entry[]; meta: { total?: number; page?: number; per_page?: number } }>(`/api/v1/partners/${enc(partnerId)}/ledger${qs({ page, per_page: 50 })}`, { signal }),
-    [partnerId, page],
+    (signal) => api.get<{ data: Entry[]; meta: { total: number } }>(`/api/v1/reports/partners/${enc(partnerId)}/earnings/entries${qs({ ...entriesQuery, page, per_page: PER_PAGE })}`, { signal }),
+    [partnerId, from, to, status, drill?.group, drill?.key, page],
   );
+  const moneyOf = useMemo(() => (currency: string) => (v: string | number) => formatMoney(String(v), currency), []);
+  const tick = useMemo(() => (v: string | number) => formatNumberCompact(String(v)), []);
+  const reset = () => {
+    setPage(1);
+    setDrill(null);
+  };
   return (
     <>
-      <PageHeader title="Earnings" subtitle="Every commission entry, exact to the last digit. Amounts are rounded once, on statements." />
-      <DataView state={totals} isEmpty={(d) => d.totals.length === 0} empty="No earnings yet.">
-        {(d) => (
-          <div className="kpis">
-            {d.totals.map((t) => (
-              <div className="kpi card" key={t.currency}>
-                <div className="kpi-label">Total earned ({t.currency})</div>
-                <div className="kpi-value">{formatMoney(t.total, t.currency)}</div>
-                <div className="small muted">
-                  {Object.entries(t.by_status)
-                    .map(([s, v]) => `${titleCase(s)} ${formatMoney(v, t.currency)}`)
-                    .join(' · ')}
-                </div>
+      <PageHeader
+        title="Earnings"
+        subtitle={`Your commission by month, kind, level, client and instrument, ${formatPeriod(from, to, tz)}. Amounts are shown to the cent; Explain shows the exact figure.`}
+        actions={
+          <ActionButton className="btn" onClick={() => download(`/api/v1/reports/partners/${enc(partnerId)}/earnings/entries${qs({ ...entriesQuery, format: 'csv' })}`, `earnings-${from}-${to}.csv`)}>
+            Download CSV
+          </ActionButton>
+        }
+      />
+      <div className="toolbar" role="group" aria-label="Filters">
+        <SelectField
+          label="Period"
+          value={preset}
+          onChange={(v) => {
+            setPreset(v);
+            reset();
+          }}
+          options={[
+            { value: 'this-month', label: 'This month' },
+            { value: 'last-month', label: 'Last month' },
+            { value: '3-months', label: 'Last 3 months' },
+            { value: '12-months', label: 'Last 12 months' },
+          ]}
+        />
+        <SelectField
+          label="Status"
+          value={status}
+          onChange={(v) => {
+            setStatus(v);
+            reset();
+          }}
+          options={[
+            { value: '', label: 'All (without reversed)' },
+            { value: 'pending', label: 'Pending' },
+            { value: 'approved', label: 'Approved' },
+            { value: 'paid', label: 'Paid' },
+            { value: 'reversed', label: 'Reversed' },
+          ]}
+        />
+      </div>
+      <DataView state={report} isEmpty={(d) => d.totals.length === 0} empty="No earnings in this period. Commission appears here once your clients trade.">
+        {(d) => {
+          const main = d.totals[0]!;
+          return (
+            <>
+              <div className="kpis">
+                {d.totals.map((t) => (
+                  <div className="kpi card" key={t.currency} data-kpi={`total-${t.currency}`}>
+                    <div className="kpi-label">Earned ({t.currency})</div>
+                    <KpiValue value={t.amount} currency={t.currency} />
+                    <div className="small muted">
+                      {Object.entries(t.by_status)
+                        .map(([s, v]) => `${titleCase(s)} ${formatMoney(v, t.currency)}`)
+                        .join(' · ')}
+                    </div>
+                  </div>
+                ))}
               </div>
-            ))}
-          </div>
-        )}
+              <section className="card" aria-labelledby="chart-months">
+                <h2 id="chart-months">By month{d.totals.length > 1 ? ` (${main.currency})` : ''}</h2>
+                <TimeChart points={monthlyPoints(d.groups.month, main.currency, d.from, d.to)} label={`Earned (${main.currency})`} format={moneyOf(main.currency)} tick={tick} bars bucketLabel={formatMonth} />
+              </section>
+              <section className="card" aria-labelledby="groups-heading">
+                <div className="section-head">
+                  <h2 id="groups-heading">Grouped</h2>
+                  <div className="segmented" role="group" aria-label="Group by">
+                    {GROUP_TABS.map((g) => (
+                      <button key={g.group} type="button" className={`btn btn-small${group === g.group ? ' selected' : ''}`} aria-pressed={group === g.group} onClick={() => setGroup(g.group)}>
+                        {g.label}
+                      </button>
+                    ))}
+                  </div>
+                </div>
+                {d.groups[group].length === 0 ? (
+                  <p className="state state-empty">Nothing to group.</p>
+                ) : (
+                  <TableWrap label={`Earnings by ${GROUP_TABS.find((g) => g.group === group)!.label.toLowerCase()}`} columns={[GROUP_TABS.find((g) => g.group === group)!.label, { label: 'Entries', className: 'r' }, { label: 'Amount', className: 'r' }, { label: 'Show entries', srOnly: true }]}>
+                    {d.groups[group].map((r) => (
+                      <tr key={`${r.key}-${r.currency}`} data-group-key={r.key ?? ''}>
+                        <td>{groupLabel(group, r.key)}</td>
+                        <td className="r">{formatNumber(r.entries)}</td>
+                        <td className="r">
+                          <Money value={r.amount} currency={r.currency} />
+                        </td>
+                        <td className="nowrap">
+                          {r.key !== null && (
+                            <button
+                              type="button"
+                              className="btn btn-small"
+                              aria-label={`Show entries of ${groupLabel(group, r.key)}`}
+                              onClick={() => {
+                                setDrill({ group, key: r.key });
+                                setPage(1);
+                                document.getElementById('entries-heading')?.scrollIntoView({ block: 'start' });
+                              }}
+                            >
+                              Entries
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </TableWrap>
+                )}
+              </section>
+            </>
+          );
+        }}
       </DataView>
       {explain && <Explain partnerId={partnerId} entry={explain} onClose={() => setExplain(null)} />}
-      <DataView state={entries} isEmpty={(d) => d.data.length === 0} empty="No ledger entries yet. Commission appears here once your clients trade.">
-        {(d) => (
-          <>
-            <TableWrap label="Ledger entries" columns={['Date', 'What', 'Status', { label: 'Amount', className: 'r' }, { label: 'Explain', srOnly: true }]}>
-              {d.data.map((e) => (
-                <tr key={e.entry_id}>
-                  <td>{formatDate(e.fact_date)}</td>
-                  <td>
-                    <div>
-                      {titleCase(e.kind)}
-                      {e.level > 0 ? ` · level ${e.level}` : ''}
-                    </div>
-                    <div className="small muted">
-                      {[e.customer_id, e.instrument].filter(Boolean).join(' · ') || e.source_type}
-                    </div>
-                  </td>
-                  <td>
-                    <Badge>{e.status}</Badge>
-                    {e.hold_reason ? <div className="small muted">{titleCase(e.hold_reason)}</div> : null}
-                  </td>
-                  <td className="r">{formatMoney(e.amount, e.currency)}</td>
-                  <td>
-                    <button type="button" className="btn btn-small" onClick={() => setExplain(e)} aria-label={`Explain ${formatMoney(e.amount, e.currency)} of ${formatDate(e.fact_date)}`}>
-                      Explain
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </TableWrap>
-            {d.meta.total !== undefined && <Pager page={page} perPage={50} total={d.meta.total} onPage={setPage} />}
-          </>
-        )}
-      </DataView>
+      {/* With no earnings at all, the empty report says so once. */}
+      {report.data?.totals.length === 0 ? null : (
+        <section aria-labelledby="entries-heading">
+          <div className="section-head">
+            <h2 id="entries-heading">Entries, newest first</h2>
+            {drill && (
+              <span className="chip">
+                {GROUP_TABS.find((g) => g.group === drill.group)!.label}: {groupLabel(drill.group, drill.key)}{' '}
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => reset()} aria-label="Show all entries">
+                  Show all
+                </button>
+              </span>
+            )}
+          </div>
+          <DataView state={entries} isEmpty={(d) => d.data.length === 0} empty="No ledger entries match.">
+            {(d) => (
+              <>
+                <TableWrap label="Ledger entries" columns={['Date', 'What', 'Status', { label: 'Amount', className: 'r' }, { label: 'Explain', srOnly: true }]}>
+                  {d.data.map((e) => (
+                    <tr key={e.entry_id} data-entry={e.entry_id}>
+                      <td className="nowrap">{formatDate(e.fact_date)}</td>
+                      <td>
+                        <div>
+                          {titleCase(e.kind)}
+                          {e.level > 0 ? ` · level ${e.level}` : ''}
+                        </div>
+                        <div className="small muted">{[e.customer_id, e.instrument].filter(Boolean).join(' · ') || e.source_type}</div>
+                      </td>
+                      <td>
+                        <Badge>{e.status}</Badge>
+                        {e.hold_reason ? <div className="small muted">{titleCase(e.hold_reason)}</div> : null}
+                      </td>
+                      <td className="r">
+                        <Money value={e.amount} currency={e.currency} />
+                      </td>
+                      <td>
+                        <button type="button" className="btn btn-small" onClick={() => setExplain(e)} aria-label={`Explain ${formatMoney(e.amount, e.currency)} of ${formatDate(e.fact_date)}`}>
+                          Explain
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </TableWrap>
+                <Pager page={page} perPage={PER_PAGE} total={d.meta.total} onPage={setPage} />
+              </>
+            )}
+          </DataView>
+        </section>
+      )}
     </>
   );
 }
@@ -101,7 +271,7 @@ function Explain({ partnerId, entry, onClose }: { partnerId: string; entry: Entr
     [entry.entry_id],
   );
   return (
-    <Panel title={`How ${formatMoney(entry.amount, entry.currency)} was computed`} onClose={onClose}>
+    <Panel title={`How ${formatMoneyExact(entry.amount, entry.currency)} was computed`} onClose={onClose}>
       {state.loading && !state.data ? <Loading /> : null}
       <ErrorMessage error={state.error} retry={state.reload} />
       {state.data && (
@@ -123,7 +293,7 @@ function Explain({ partnerId, entry, onClose }: { partnerId: string; entry: Entr
               <ul>
                 {state.data.history.map((h) => (
                   <li key={h.entry_id}>
-                    {formatMoney(h.amount, h.currency)} · {h.status} · {titleCase(h.kind)}
+                    {formatMoneyExact(h.amount, h.currency)} · {h.status} · {titleCase(h.kind)}
                   </li>
                 ))}
               </ul>
