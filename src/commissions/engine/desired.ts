@@ -1,23 +1,14 @@
+import type { NewLedgerEntry } from '../../ledger/write.ts';
 import type { Explanation } from '../maths/explanation.ts';
 
 export type SourceType = 'activity' | 'customer' | 'partner_day' | 'partner_period' | 'customer_period';
 
-/** What the ledger should hold for one (fact, rule, partner, level, currency), computed from current facts. */
-export interface DesiredEntry {
+/**
+ * What the ledger should hold for one (fact, rule, partner, level, currency), computed from current
+ * facts: a ledger entry before it has a status or corrects anything.
+ */
+export interface DesiredEntry extends Omit<NewLedgerEntry, 'source_type' | 'explanation' | 'status' | 'corrects'> {
   source_type: SourceType;
-  source_key: string;
-  rule: string;
-  kind: string;
-  partner_id: string;
-  level: number;
-  currency: string;
-  amount: string;
-  fact_date: string;
-  customer_id?: string;
-  instrument?: string;
-  plan_id?: string;
-  plan_version?: number;
-  hold_reason?: string;
   explanation: Explanation;
   /** A zero that must still be written once, so "no commission" is on record with its reason. */
   record_zero?: boolean;
