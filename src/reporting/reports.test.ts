@@ -184,7 +184,7 @@ describe('OpenAPI', () => {
     const ops = Object.entries(doc.paths as Record<string, Record<string, { summary?: string; 'x-required-scope'?: string }>>)
       .filter(([path]) => path.startsWith('/api/v1/reports/'))
       .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
-    expect(ops).toHaveLength(7);
+    expect(ops).toHaveLength(9);
     for (const { path, method, op } of ops) {
       expect(op.summary, `${method} ${path}`).toBeTruthy();
       expect(op['x-required-scope'], `${method} ${path}`).toBe('reports:read');

@@ -19,7 +19,8 @@ let fingerprintSql: string;
 const NOT_FINGERPRINTED = new Set(['audit_log', 'idempotency_keys', 'schema_migrations', 'settings']);
 
 beforeAll(async () => {
-  t = await startTestServer({ OPENIB_RATE_LIMIT_PER_MINUTE: '1000000', OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32' }, { role: 'api' });
+  // cTrader Invite configured, so its credentials and body checks are what the fuzz meets (unconfigured it answers 503 by design).
+  t = await startTestServer({ OPENIB_RATE_LIMIT_PER_MINUTE: '1000000', OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32', OPENIB_CTRADER_INVITE_USER: 'fuzz', OPENIB_CTRADER_INVITE_PASSWORD: 'fuzz-password-0123456789' }, { role: 'api' });
   admin = await t.token(['admin']);
   doc = (await t.call('GET', '/openapi.json')).body;
   const tables = await t.server.ctx.db.query<{ table_name: string }>(
