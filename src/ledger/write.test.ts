@@ -22,6 +22,14 @@ describe('the ledger has one writer', () => {
   });
 });
 
+describe('the ledger is read with its statuses', () => {
+  it('every query left-joins ledger_entry_status: an entry has no status row until it moves', () => {
+    const inner = /(?<!LEFT\s)(?<!LEFT OUTER\s)\bJOIN\s+ledger_entry_status\b/i;
+    const offenders = sourceFiles('src').filter((f) => inner.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe('append and transition', () => {
   let db: Database;
   let close: () => Promise<void>;

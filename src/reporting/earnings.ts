@@ -54,7 +54,7 @@ export async function earningsReport(db: Sql, partnerId: string, f: EarningsFilt
                  WHEN GROUPING(s.status) = 0 THEN 'status' ELSE 'total' END AS grp,
             coalesce(${KEY_SQL.month}, e.kind, e.level::text, e.customer_id, e.instrument) AS key,
             e.currency::text AS currency, s.status, sum(e.amount)::text AS amount, count(*)::int AS entries
-     FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id
+     FROM ledger_entries e LEFT JOIN ledger_entry_status s0 ON s0.entry_id = e.id CROSS JOIN LATERAL (SELECT coalesce(s0.status, e.initial_status) AS status) s
      WHERE ${WHERE}
      GROUP BY GROUPING SETS ((e.currency), (e.currency, s.status), (e.currency, ${KEY_SQL.month}), (e.currency, e.kind), (e.currency, e.level),
                              (e.currency, e.customer_id), (e.currency, e.instrument))`,
@@ -130,11 +130,11 @@ export async function earningsEntries(db: Sql, partnerId: string, f: EntryFilter
   const params: unknown[] = [partnerId, f.from, f.to, f.status ?? null, f.kind ?? null, f.level ?? null, f.customer_id ?? null, f.instrument ?? null, f.month ?? null];
   const where = `${WHERE} AND ($5::text IS NULL OR e.kind = $5) AND ($6::int IS NULL OR e.level = $6) AND ($7::text IS NULL OR e.customer_id = $7)
     AND ($8::text IS NULL OR e.instrument = $8) AND ($9::text IS NULL OR to_char(e.fact_date, 'YYYY-MM') = $9)`;
-  const [{ total }] = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id WHERE ${where}`, params);
+  const [{ total }] = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM ledger_entries e LEFT JOIN ledger_entry_status s0 ON s0.entry_id = e.id CROSS JOIN LATERAL (SELECT coalesce(s0.status, e.initial_status) AS status) s WHERE ${where}`, params);
   const data = await db.query<EarningsEntry>(
     `SELECT e.entry_id::text AS entry_id, e.currency::text AS currency, e.amount::text AS amount, e.kind, e.level, s.status, e.hold_reason, e.source_type, e.source_key,
             e.fact_date::text AS fact_date, e.customer_id, e.instrument, e.plan_id, e.plan_version
-     FROM ledger_entries e JOIN ledger_entry_status s ON s.entry_id = e.id
+     FROM ledger_entries e LEFT JOIN ledger_entry_status s0 ON s0.entry_id = e.id CROSS JOIN LATERAL (SELECT coalesce(s0.status, e.initial_status) AS status) s
      WHERE ${where}
      ORDER BY e.fact_date DESC, e.id DESC LIMIT $10 OFFSET $11`,
     [...params, page.limit, page.offset],
