@@ -39,7 +39,7 @@ describe('commission engine in the background', () => {
     const mine = events.data.filter((e: { data: { partner_id: string } }) => e.data.partner_id === ib);
     expect(mine).toHaveLength(1);
     expect(mine[0].data).toMatchObject({
-      amount: '14', currency: 'USD', customer_ids: ['deal-c'], deal_ids: ['D-9001', 'D-9002'], named_in_full: true,
+      amount: '14', currency: 'USD', customer_ids: ['deal-c'], deal_ids: ['D-9002', 'D-9001'], named_in_full: true,
       facts: [{ date: '2026-03-03', customer_id: 'deal-c', instrument: 'EURUSD' }],
     });
   });

@@ -232,7 +232,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     events.push({ type: 'commissions.updated', subjectType: 'commission_run', subjectId: String(runId), data: { run_id: runId, entries: applied.inserted.length, partner_ids: partners } });
   }
   // Entries written approved (no hold) are payable now; released holds announce themselves in the ledger's transition.
-  events.push(...approvedEventsOf(applied.inserted.filter((i) => i.entry.status === 'approved').map((i) => i.entry), { run_id: runId }, (key) => (deals.get(key) ?? []).map((d) => d.deal_id)));
+  events.push(...approvedEventsOf(applied.inserted.filter((i) => i.entry.status === 'approved').map((i) => i.entry), { run_id: runId }, (key) => deals.get(key) ?? []));
   await appendEvents(tx, events);
   await tx.query('UPDATE commission_runs SET finished_at = now(), facts = $2, entries = $3 WHERE id = $1', [runId, facts.length, applied.inserted.length]);
   return { run_id: runId, from, to, ...(cells && customers ? { customers: customers.length, cells: cells.length } : {}), facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };
