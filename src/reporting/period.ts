@@ -1,8 +1,8 @@
-import { businessDate, parseDate } from '../shared/dates.ts';
+import { addDays, businessDate, parseDate } from '../shared/dates.ts';
 import { AppError } from '../shared/errors.ts';
 
 const DAY = 86_400_000;
-export const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+export { addDays };
 export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / DAY);
 
 function day(name: string, value: string | undefined): string | undefined {

@@ -83,3 +83,6 @@ function timeOfDay(t: number, timeZone: string): string {
   }
   return f.format(new Date(t));
 }
+
+/** The business date `days` days after `date` (both YYYY-MM-DD; negative goes back). */
+export const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);

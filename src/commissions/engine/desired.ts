@@ -1,4 +1,5 @@
 import type { NewLedgerEntry } from '../../ledger/write.ts';
+import { addDays } from '../../shared/dates.ts';
 import type { Explanation } from '../maths/explanation.ts';
 
 export type SourceType = 'activity' | 'customer' | 'partner_day' | 'partner_period' | 'customer_period';
@@ -37,15 +38,13 @@ export interface CustomerCell {
   to: string;
 }
 
-const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-
 /** The cells with each customer's overlapping or adjacent ranges merged, sorted by customer and date. */
 export function mergeCells(cells: readonly CustomerCell[]): CustomerCell[] {
   const sorted = [...cells].sort((a, b) => (a.customer_id === b.customer_id ? (a.from < b.from ? -1 : a.from > b.from ? 1 : 0) : a.customer_id < b.customer_id ? -1 : 1));
   const out: CustomerCell[] = [];
   for (const c of sorted) {
     const last = out[out.length - 1];
-    if (last && last.customer_id === c.customer_id && c.from <= dayAfter(last.to)) {
+    if (last && last.customer_id === c.customer_id && c.from <= addDays(last.to, 1)) {
       if (c.to > last.to) last.to = c.to;
     } else out.push({ ...c });
   }

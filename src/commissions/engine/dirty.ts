@@ -1,5 +1,6 @@
 import { businessDate } from '../../shared/dates.ts';
 import { type CustomerCell, mergeCells } from './desired.ts';
+import { lastDayOf, periodOf } from './periods.ts';
 
 type Data = Record<string, any>;
 
@@ -82,11 +83,6 @@ export function workOf(events: { type: string; data: Data }[], timeZone: string,
     }
     for (const c of customers) cells.push({ customer_id: c, from, to });
   }
-  const monthStart = (d: string) => `${d.slice(0, 7)}-01`;
-  const monthEnd = (d: string) => {
-    const [y, m] = d.split('-').map(Number);
-    return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-  };
-  const covered = (c: CustomerCell) => full !== undefined && monthStart(full.from) <= c.from && c.to <= monthEnd(full.to);
+  const covered = (c: CustomerCell) => full !== undefined && `${periodOf(full.from)}-01` <= c.from && c.to <= lastDayOf(periodOf(full.to));
   return { full, cells: mergeCells(cells.filter((c) => !covered(c))) };
 }

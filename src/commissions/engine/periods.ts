@@ -9,6 +9,12 @@ import type { DesiredEntry } from './desired.ts';
 import type { PlansAt } from './plans-at.ts';
 
 export const periodOf = (date: string) => date.slice(0, 7);
+/** The month after `period` (YYYY-MM). */
+export function nextPeriod(period: string): string {
+  const [y, m] = period.split('-').map(Number);
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
 export function lastDayOf(period: string): string {
   const [y, m] = period.split('-').map(Number);
   return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);

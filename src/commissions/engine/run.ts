@@ -14,7 +14,7 @@ import { cpaEntries, loadCpaCustomers, loadOwnership } from './cpa.ts';
 import { type CustomerCell, cellJoin, cellParams, type DesiredEntry, type DiffScope, mergeCells } from './desired.ts';
 import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
 import { toPayoutCurrency } from './payout-currency.ts';
-import { bonusOwners, lastDayOf, loadPartnerMonthlyRevenue, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
+import { bonusOwners, lastDayOf, loadPartnerMonthlyRevenue, nextPeriod, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
 import { type PlanInForce, PlansAt } from './plans-at.ts';
 
 export interface EngineSettings {
@@ -238,10 +238,6 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   return { run_id: runId, from, to, ...(cells && customers ? { customers: customers.length, cells: cells.length } : {}), facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };
 }
 
-const nextPeriod = (period: string) => {
-  const [y, m] = period.split('-').map(Number);
-  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-};
 
 async function anyPlanWithCaps(tx: Sql): Promise<boolean> {
   const [r] = await tx.query<{ caps: boolean }>(`SELECT EXISTS (SELECT 1 FROM plan_versions WHERE definition ? 'caps') AS caps`);
