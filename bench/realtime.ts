@@ -124,11 +124,14 @@ export async function realtimeBench(opts: BenchOptions): Promise<BenchRow[]> {
       const c = new pg.Client({ connectionString: scratch.url });
       await c.connect();
       const ev = await c.query(`SELECT e.occurred_at, e.data->'deal_ids' AS deals, m.created_at, m.delivered_at FROM events e JOIN webhook_messages m ON m.event_seq = e.id WHERE e.type = 'commission.approved'`);
+      // A deal is named again by later events of its fact: its crediting run is the first event naming it.
+      const credited = new Map<string, number>();
       for (const r of ev.rows) {
-        for (const d of r.deals ?? []) if (accepted.has(d)) stage.engine.push(new Date(r.occurred_at).getTime() - (accepted.get(d) as number));
+        for (const d of r.deals ?? []) if (accepted.has(d)) credited.set(d, Math.min(credited.get(d) ?? Infinity, new Date(r.occurred_at).getTime()));
         stage.fanout.push(new Date(r.created_at).getTime() - new Date(r.occurred_at).getTime());
         if (r.delivered_at) stage.deliver.push(new Date(r.delivered_at).getTime() - new Date(r.created_at).getTime());
       }
+      for (const [d, at] of credited) stage.engine.push(at - (accepted.get(d) as number));
       for (const v of Object.values(stage)) v.sort((a, b) => a - b);
       await c.end();
     }
