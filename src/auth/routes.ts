@@ -19,6 +19,7 @@ import { ipAllowed, parseAllowlist } from './ip-allowlist.ts';
 import { brokerOnly, PARTNER_SCOPES, parseScopes, type Scope, SCOPES } from './scopes.ts';
 import { MinuteLimiter } from './token-rate-limit.ts';
 import { issueToken } from './tokens.ts';
+import { IdempotencyHeaders, idempotentWrite } from '../http/idempotency.ts';
 
 const TokenRequest = Type.Object(
   {
@@ -179,6 +180,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['API clients'],
         summary: 'Create an API client',
+        headers: IdempotencyHeaders,
         description: 'The secret is in this response only; OpenIB keeps just its hash.',
         body: Type.Object(
           {
@@ -204,12 +206,19 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!partner) throw new AppError(422, 'validation_failed', `No partner "${partnerId}".`, [{ field: 'partner_id', reason: 'must be an existing partner' }]);
       }
       const allowedIps = validAllowlist(request.body.allowed_ips) ?? undefined;
-      const created = await db.transaction(async (tx) => {
-        const c = await createClient(tx, { name: request.body.name, scopes: request.body.scopes, partnerId, allowedIps });
-        const { client_secret: _, ...after } = c;
-        await auditRequest(tx, request, { action: 'api_client.create', subject: { type: 'api_client', id: c.client_id }, after });
-        return c;
-      });
+      const created = await idempotentWrite(
+        db,
+        request,
+        reply,
+        201,
+        async (tx) => {
+          const c = await createClient(tx, { name: request.body.name, scopes: request.body.scopes, partnerId, allowedIps });
+          const { client_secret: _, ...after } = c;
+          await auditRequest(tx, request, { action: 'api_client.create', subject: { type: 'api_client', id: c.client_id }, after });
+          return c;
+        },
+        { sealed: true },
+      );
       return reply.status(201).send(created);
     },
   );
@@ -311,6 +320,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['API clients'],
         summary: 'Rotate an API client\'s secret',
+        headers: IdempotencyHeaders,
         description: `Answers a new secret, once. The previous secret keeps working for \`overlap_seconds\` (default ${DEFAULT_OVERLAP_SECONDS}, at most ${MAX_OVERLAP_SECONDS} = 30 days; 0 ends it at once) so deployments can switch without downtime; \`POST …/revoke-previous-secret\` ends the overlap early. Tokens already issued stay valid until they expire.`,
         params: ClientParams,
         body: Type.Optional(
@@ -326,9 +336,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body ??= {};
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const overlap = request.body?.overlap_seconds ?? DEFAULT_OVERLAP_SECONDS;
-      return db.transaction(async (tx) => {
+      return idempotentWrite(db, request, reply, 200, async (tx) => {
         const before = await getClient(tx, request.params.client_id, true);
         if (!before) throw notFound();
         if (before.revoked_at) throw new AppError(409, 'client_revoked', 'This API client is revoked; create a new one instead of rotating its secret.');
@@ -336,7 +346,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const { client_secret: _, ...after } = rotated;
         await auditRequest(tx, request, { action: 'api_client.rotate_secret', subject: { type: 'api_client', id: after.client_id }, before, after: { ...after, overlap_seconds: overlap } });
         return rotated;
-      });
+      }, { sealed: true });
     },
   );
 

@@ -1,7 +1,9 @@
+import { Type } from 'typebox';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database, Sql } from '../db/index.ts';
 import { AppError } from '../shared/errors.ts';
+import { decrypt, encrypt } from '../shared/keyring.ts';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -32,14 +34,21 @@ export async function idempotentWrite<T>(
   reply: FastifyReply,
   status: number,
   work: (tx: Sql) => Promise<T>,
-  /** The work is one SQL statement, atomic by itself: no explicit transaction needed without a key. */
-  singleStatement = false,
+  /**
+   * `true` or `{ singleStatement: true }`: the work is one SQL statement, atomic by itself, so no
+   * explicit transaction is needed without a key. `sealed`: the answer holds a secret (a new client
+   * secret, a signing secret), so it is kept encrypted under the key ring, never in clear.
+   */
+  options: boolean | { singleStatement?: boolean; sealed?: boolean } = false,
 ): Promise<T> {
+  const { singleStatement = false, sealed = false } = typeof options === 'boolean' ? { singleStatement: options } : options;
   const header = request.headers['idempotency-key'];
+  reply.status(status);
   if (header === undefined) return singleStatement ? work(db) : db.transaction(work);
   const key = Array.isArray(header) ? header[0] : header;
   if (!KEY.test(key)) throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
-  const clientId = request.caller?.clientId ?? 'anonymous';
+  // A caller without a client (a public form) is keyed by its address, so strangers' keys never meet.
+  const clientId = request.caller?.clientId ?? `anonymous:${request.ip}`;
   const hash = requestHash(request);
 
   const ttlHours = request.server.ctx.config.idempotencyTtlHours;
@@ -54,6 +63,9 @@ export async function idempotentWrite<T>(
       throw new AppError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request; use a new key.');
     reply.header('Idempotent-Replayed', 'true');
     reply.status(stored.status_code);
+    const body = stored.response_body as { sealed_answer?: string } | null;
+    if (body && typeof body === 'object' && typeof body.sealed_answer === 'string' && Object.keys(body).length === 1)
+      return JSON.parse(decrypt(body.sealed_answer)) as T;
     return stored.response_body as T;
   };
 
@@ -70,7 +82,7 @@ export async function idempotentWrite<T>(
       await tx.query(
         `INSERT INTO idempotency_keys (client_id, key, method, path, request_hash, status_code, response_body)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
-        [clientId, key, request.method, request.url, hash, status, JSON.stringify(result)],
+        [clientId, key, request.method, request.url, hash, status, JSON.stringify(sealed ? { sealed_answer: encrypt(JSON.stringify(result)) } : result)],
       );
       return result;
     });
@@ -89,3 +101,13 @@ export async function purgeExpiredIdempotencyKeys(db: Sql, ttlHours: number): Pr
   const rows = await db.query(`DELETE FROM idempotency_keys WHERE created_at <= now() - make_interval(hours => $1) RETURNING 1`, [ttlHours]);
   return rows.length;
 }
+
+/** The request header, declared on the POST routes that honour it. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      maxLength: 255,
+      description: 'Makes a retry safe: the same key with the same body replays the first answer (with `Idempotent-Replayed: true`) instead of acting twice.',
+    }),
+  ),
+});

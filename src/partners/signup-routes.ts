@@ -8,6 +8,7 @@ import type { Link } from './links/links.ts';
 import { partnerFields, readPartnerBody } from './partner-input.ts';
 import { CustomerIdParam, LinkView, PartnerView } from './schemas.ts';
 import { becomePartner, signUpPartner } from './signup.ts';
+import { IdempotencyHeaders, idempotentWrite } from '../http/idempotency.ts';
 
 const SignUpBody = Type.Object(
   {
@@ -57,6 +58,7 @@ export const signupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Partners'],
         summary: 'Sign up as a partner (public)',
+        headers: IdempotencyHeaders,
         description:
           'For the partner portal: anyone can apply, without a broker referral link. The partner starts `pending` until the broker approves it (POST /api/v1/partners/{id}/activate). Through a recruit link (`recruit_code`) it becomes that partner\'s sub-IB. At most 10 sign-ups a minute per IP address.',
         body: SignUpBody,
@@ -65,8 +67,8 @@ export const signupRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const input = readPartnerBody(request.body);
-      const { partner, link } = await db.transaction((tx) =>
-        signUpPartner(tx, {
+      return idempotentWrite(db, request, reply, 201, async (tx) => {
+        const { partner, link } = await signUpPartner(tx, {
           name: input.name as string,
           email: input.email,
           country: input.country,
@@ -76,16 +78,16 @@ export const signupRoutes: FastifyPluginAsyncTypebox = async (app) => {
           status: 'pending',
           createdBy: 'sign-up',
           maxLevels: config.maxTreeDepth,
-        }),
-      );
-      const view = linkView(link);
-      return reply.status(201).send({
-        partner_id: partner.partner_id,
-        affiliate_id: partner.affiliate_id,
-        referral_code: partner.referral_code,
-        status: 'pending' as const,
-        parent_id: partner.parent_id,
-        invite_link: view ? { code: view.code, url: view.url } : null,
+        });
+        const view = linkView(link);
+        return {
+          partner_id: partner.partner_id,
+          affiliate_id: partner.affiliate_id,
+          referral_code: partner.referral_code,
+          status: 'pending' as const,
+          parent_id: partner.parent_id,
+          invite_link: view ? { code: view.code, url: view.url } : null,
+        };
       });
     },
   );

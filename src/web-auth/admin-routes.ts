@@ -9,6 +9,7 @@ import { generatePassword, hashPassword, passwordIssues } from './passwords.ts';
 import { AdminUserView, Email, NewPassword, OneTimePassword, PortalUserView, Role } from './schemas.ts';
 import { endUserSessions } from './sessions.ts';
 import { type AdminRole, createAdminUser, createPortalUser, listAdminUsers, listPortalUsers, updateAdminUser, updatePortalUser } from './users.ts';
+import { IdempotencyHeaders, idempotentWrite } from '../http/idempotency.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, description: 'The person\'s name as colleagues know it.' });
 
@@ -108,6 +109,7 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Admin users'],
         summary: 'Create a portal login for a partner',
+        headers: IdempotencyHeaders,
         description: 'Invites a person to sign in to the partner portal as this partner. Without a password a one-time password is generated and answered once.',
         params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
         body: Type.Object({ email: Email, password: Type.Optional(NewPassword), name: Type.Optional(Name) }, { additionalProperties: false }),
@@ -118,12 +120,18 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const partner = await requirePartner(db, request.params.id);
       const name = request.body.name === undefined ? partner.name : cleanName(request.body.name, 'name');
       const password = await passwordFor(request.body.password);
-      const user = await db.transaction(async (tx) => {
-        const user = await createPortalUser(tx, { partnerId: partner.partner_id, email: request.body.email, name, passwordHash: password.hash });
-        await recordAudit(tx, { actor: request.caller!.clientId, action: 'portal_user.create', subject: { type: 'portal_user', id: user.id }, after: user, ip: request.ip });
-        return user;
-      });
-      return reply.status(201).send({ data: user, ...(password.oneTime ? { one_time_password: password.oneTime } : {}) });
+      return idempotentWrite(
+        db,
+        request,
+        reply,
+        201,
+        async (tx) => {
+          const user = await createPortalUser(tx, { partnerId: partner.partner_id, email: request.body.email, name, passwordHash: password.hash });
+          await recordAudit(tx, { actor: request.caller!.clientId, action: 'portal_user.create', subject: { type: 'portal_user', id: user.id }, after: user, ip: request.ip });
+          return { data: user, ...(password.oneTime ? { one_time_password: password.oneTime } : {}) };
+        },
+        { sealed: true },
+      );
     },
   );
 

@@ -59,6 +59,7 @@ function checkEventTypes(types: string[] | null | undefined): FieldIssue[] {
 export async function createEndpoint(
   deps: WebhookDeps,
   input: EndpointInput & { url: string; secret?: string },
+  sql: Sql = deps.db,
 ): Promise<EndpointView & { secret: string }> {
   const issues = checkEventTypes(input.event_types);
   const secretProblem = input.secret === undefined ? undefined : signingSecretProblem(input.secret);
@@ -66,7 +67,7 @@ export async function createEndpoint(
   if (issues.length) throw validationFailed(issues);
   await assertDeliverableUrl(deps, input.url);
   const secret = input.secret ?? newSigningSecret();
-  const [row] = await deps.db.query<EndpointView>(
+  const [row] = await sql.query<EndpointView>(
     `INSERT INTO webhook_endpoints (id, kind, url, description, event_types, enabled, disabled_reason, secret_sealed)
      VALUES ($1, 'webhook', $2, $3, $4, $5, CASE WHEN $5 THEN NULL ELSE 'disabled by an admin' END, $6) RETURNING ${COLUMNS}`,
     [
@@ -142,13 +143,14 @@ export async function rotateSecret(
   deps: WebhookDeps,
   id: string,
   opts: { overlapSeconds?: number; secret?: string },
+  sql: Sql = deps.db,
 ): Promise<{ secret: string; previous_secret_expires_at: string | null }> {
   const problem = opts.secret === undefined ? undefined : signingSecretProblem(opts.secret);
   if (problem) throw validationFailed([{ field: 'secret', reason: problem }]);
   const overlap = opts.overlapSeconds ?? deps.settings.rotationOverlapSeconds;
   const secret = opts.secret ?? newSigningSecret();
   const expires = new Date(deps.clock.now().getTime() + overlap * 1000).toISOString();
-  const [row] = await deps.db.query<{ previous_secret_expires_at: string | null }>(
+  const [row] = await sql.query<{ previous_secret_expires_at: string | null }>(
     `UPDATE webhook_endpoints SET previous_secret_sealed = CASE WHEN $3 > 0 THEN secret_sealed END,
        previous_secret_expires_at = CASE WHEN $3 > 0 THEN $4::timestamptz END, secret_sealed = $2, updated_at = now()
      WHERE id = $1 AND kind = 'webhook' RETURNING previous_secret_expires_at`,

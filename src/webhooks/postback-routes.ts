@@ -7,6 +7,7 @@ import { webhookDeps } from './deps.ts';
 import { listAttempts, listMessages } from './messages.ts';
 import { createPostback, deletePostback, getPostback, listPostbacks, updatePostback } from './postbacks.ts';
 import { AttemptView, MessageStatus, MessageView, PostbackCreate, PostbackPatch, PostbackView } from './schemas.ts';
+import { IdempotencyHeaders, idempotentWrite } from '../http/idempotency.ts';
 
 const tags = ['Partner postbacks'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
@@ -43,6 +44,7 @@ export const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Add a postback',
+        headers: IdempotencyHeaders,
         description: `The URL is called when the event happens for one of the partner's customers: registration (customer.attributed), ftd (deposit.first), cpa_qualified (cpa.qualified), commission_approved (commission.approved). Macros are URL-encoded; no personal data (names, e-mail, phone) can be sent. Failed calls are retried on the webhook schedule. ${WHO}`,
         params: PartnerParams,
         body: PostbackCreate,
@@ -51,8 +53,7 @@ export const postbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       authorise(request, request.params.partner_id);
-      reply.status(201);
-      return createPostback(deps, request.params.partner_id, request.body);
+      return idempotentWrite(db, request, reply, 201, (tx) => createPostback(deps, request.params.partner_id, request.body, tx));
     },
   );
 

@@ -50,13 +50,15 @@ export async function createPostback(
   deps: WebhookDeps,
   partnerId: string,
   input: PostbackInput & { event: PostbackEvent; url: string },
+  /** Inside a caller's transaction (an idempotent request); by default a transaction of its own. */
+  within?: Sql,
 ): Promise<PostbackView> {
   // Postbacks fire for events carrying this exact partner_id: one stored under an unknown id (or an affiliate id)
   // would be accepted and never fire.
-  if (!(await partnerExists(deps.db, partnerId)))
+  if (!(await partnerExists(within ?? deps.db, partnerId)))
     throw new AppError(404, 'not_found', `No partner with partner_id "${partnerId}"; postbacks are added under the partner_id (pt_…), not the affiliate id.`);
   await checkTemplate(deps, input.url);
-  return deps.db.transaction(async (tx) => {
+  const write = async (tx: Sql) => {
     // Serialises creations per partner so the limit holds under concurrent requests.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('openib.postbacks:' || $1, 0))`, [partnerId]);
     const [{ n }] = await tx.query<{ n: number }>(
@@ -81,7 +83,8 @@ export async function createPostback(
       ],
     );
     return row;
-  });
+  };
+  return within ? write(within) : deps.db.transaction(write);
 }
 
 export async function listPostbacks(db: Sql, partnerId: string, page: PageRequest): Promise<Page<PostbackView>> {

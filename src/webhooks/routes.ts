@@ -13,6 +13,7 @@ import {
 } from './endpoints.ts';
 import { listMessages, replaySince } from './messages.ts';
 import { EndpointCreate, EndpointPatch, EndpointView, MessageStatus, MessageView, ReplayBody, RotateBody, SecretView } from './schemas.ts';
+import { IdempotencyHeaders, idempotentWrite } from '../http/idempotency.ts';
 
 const tags = ['Webhooks'];
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100, description: 'Endpoint id (ep_…).' }) });
@@ -31,16 +32,14 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Create a webhook endpoint',
+        headers: IdempotencyHeaders,
         description:
           'Events are POSTed to the URL as JSON `{type, id, timestamp, version, data}`, signed per the Standard Webhooks specification (headers webhook-id, webhook-timestamp, webhook-signature). The response carries the signing secret, the only time it is shown. The URL must be http(s) and resolve to a public address (or one allowed by OPENIB_OUTBOUND_ALLOWLIST).',
         body: EndpointCreate,
         response: { 201: Type.Intersect([EndpointView, SecretView]), ...errors },
       },
     },
-    async (request, reply) => {
-      reply.status(201);
-      return createEndpoint(deps, request.body);
-    },
+    async (request, reply) => idempotentWrite(db, request, reply, 201, (tx) => createEndpoint(deps, request.body, tx), { sealed: true }),
   );
 
   app.get(
@@ -130,6 +129,7 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Rotate the signing secret',
+        headers: IdempotencyHeaders,
         description:
           'Makes a new secret (or takes the one given). For overlap_seconds the old secret signs too: each message then carries two signatures in webhook-signature, so a receiver with either secret verifies it. The new secret is shown only in this response.',
         params: IdParams,
@@ -145,7 +145,10 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => rotateSecret(deps, request.params.id, { overlapSeconds: request.body?.overlap_seconds, secret: request.body?.secret }),
+    async (request, reply) =>
+      idempotentWrite(db, request, reply, 200, (tx) => rotateSecret(deps, request.params.id, { overlapSeconds: request.body?.overlap_seconds, secret: request.body?.secret }, tx), {
+        sealed: true,
+      }),
   );
 
   app.get(
