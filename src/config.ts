@@ -51,6 +51,12 @@ export interface Config {
   /** Clicks are buffered in memory and written at most this often (and at once when 1,000 wait, and on shutdown). */
   clickFlushMs: number;
   guaranteedAttributionDays: number;
+  /**
+   * What a cTrader invite does with a trader another partner already owns (OPENIB_CTRADER_REATTRIBUTION):
+   * `review` (default) stores a conflict and moves nobody; `move` moves the trader at once (inside the
+   * guaranteed period it goes to review); `keep` leaves the trader with its owner and answers that owner.
+   */
+  ctraderReattribution: 'review' | 'move' | 'keep';
   defaultDestinationUrl?: string;
   linkBaseUrl: string;
   linkAppSchemes: string[];
@@ -108,6 +114,14 @@ function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
   return url.toString();
+}
+
+const REATTRIBUTION = ['review', 'move', 'keep'] as const;
+function ctraderReattribution(env: NodeJS.ProcessEnv): Config['ctraderReattribution'] {
+  const raw = (env.OPENIB_CTRADER_REATTRIBUTION ?? '').trim() || 'review';
+  const found = REATTRIBUTION.find((r) => r === raw);
+  if (!found) throw new Error(`OPENIB_CTRADER_REATTRIBUTION must be one of ${REATTRIBUTION.join(', ')} (got "${raw}").`);
+  return found;
 }
 
 function appSchemes(env: NodeJS.ProcessEnv): string[] {
@@ -185,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickWindowDays: int(env, 'OPENIB_CLICK_WINDOW_DAYS', 90, 1),
     clickFlushMs: int(env, 'OPENIB_CLICK_FLUSH_MS', 250, 10),
     guaranteedAttributionDays: int(env, 'OPENIB_GUARANTEED_ATTRIBUTION_DAYS', 0, 0),
+    ctraderReattribution: ctraderReattribution(env),
     defaultDestinationUrl: httpUrl(env, 'OPENIB_DEFAULT_DESTINATION_URL'),
     linkBaseUrl: (httpUrl(env, 'OPENIB_LINK_BASE_URL') ?? publicUrl).replace(/\/$/, ''),
     linkAppSchemes: appSchemes(env),

@@ -9,7 +9,7 @@ let admin: string;
 let api: ReturnType<typeof partnerApi>;
 
 beforeAll(async () => {
-  t = await startTestServer({ OPENIB_CTRADER_INVITE_USER: USER, OPENIB_CTRADER_INVITE_PASSWORD: PASSWORD });
+  t = await startTestServer({ OPENIB_CTRADER_INVITE_USER: USER, OPENIB_CTRADER_INVITE_PASSWORD: PASSWORD, OPENIB_CTRADER_REATTRIBUTION: 'move' });
   admin = await t.token();
   api = partnerApi(t, admin);
 });
@@ -124,7 +124,12 @@ describe('cTrader Invite webhook', () => {
     expect(res.body).toEqual({ brokerPartnerId: 'I2333PIOIII', brokerResult: 'ATTRIBUTED' });
     expect((await api.attribution('CT-6000')).current_partner_id).toBe(known.partner_id);
 
-    const guarded = await startTestServer({ OPENIB_CTRADER_INVITE_USER: USER, OPENIB_CTRADER_INVITE_PASSWORD: PASSWORD, OPENIB_GUARANTEED_ATTRIBUTION_DAYS: '30' });
+    const guarded = await startTestServer({
+      OPENIB_CTRADER_INVITE_USER: USER,
+      OPENIB_CTRADER_INVITE_PASSWORD: PASSWORD,
+      OPENIB_GUARANTEED_ATTRIBUTION_DAYS: '30',
+      OPENIB_CTRADER_REATTRIBUTION: 'move',
+    });
     try {
       const token = await guarded.token();
       const g = partnerApi(guarded, token);
@@ -138,6 +143,47 @@ describe('cTrader Invite webhook', () => {
       expect(conflicts.data).toMatchObject([{ source: 'ctrader_invite', status: 'open' }]);
     } finally {
       await guarded.stop();
+    }
+  });
+
+  // A trader another partner already owns, under each reattribution policy but `move` (above).
+  it.each([
+    { policy: undefined, result: 'PENDING_ATTRIBUTION', owner: 'first', conflicts: 1, status: 'conflict' },
+    { policy: 'review', result: 'PENDING_ATTRIBUTION', owner: 'first', conflicts: 1, status: 'conflict' },
+    { policy: 'keep', result: 'ATTRIBUTED', owner: 'first', conflicts: 0, status: 'kept' },
+  ])('OPENIB_CTRADER_REATTRIBUTION=$policy: a second partner\'s invite answers $result and moves nobody', async (c) => {
+    const s = await startTestServer({
+      OPENIB_CTRADER_INVITE_USER: USER,
+      OPENIB_CTRADER_INVITE_PASSWORD: PASSWORD,
+      ...(c.policy ? { OPENIB_CTRADER_REATTRIBUTION: c.policy } : {}),
+    });
+    try {
+      const g = partnerApi(s, await s.token());
+      await g.customer('K-1');
+      await g.ok('POST', '/api/v1/integrations/ctrader-invite/identities', [{ user_id: 1, customer_id: 'K-1' }]);
+      const call = (body: Record<string, unknown>) =>
+        s.call('POST', '/api/v1/integrations/ctrader-invite', { body: { brokerName: 'B', ...body }, headers: { authorization: basic() } });
+      const first = await call({ invitedUserId: 1, partnerUserId: 10 });
+      expect(first.body.brokerResult).toBe('ATTRIBUTED_NEW');
+      const owner = (await g.attribution('K-1')).current_partner_id;
+      const second = await call({ invitedUserId: 1, partnerUserId: 11 });
+      expect(second.status).toBe(200);
+      expect(second.body.brokerResult).toBe(c.result);
+      // `keep` tells cTrader who is paid for the trader: the owner, not the inviting partner.
+      if (c.policy === 'keep') expect(second.body.brokerPartnerId).toBe(first.body.brokerPartnerId);
+      else expect(second.body.brokerPartnerId).not.toBe(first.body.brokerPartnerId);
+      expect((await g.attribution('K-1')).current_partner_id).toBe(owner);
+      expect((await g.events('customer.reassigned')).filter((e) => e.subject_id === 'K-1')).toEqual([]);
+      const conflicts = await g.ok('GET', '/api/v1/attribution-conflicts?customer_id=K-1');
+      expect(conflicts.data).toHaveLength(c.conflicts);
+      if (c.conflicts) expect(conflicts.data[0]).toMatchObject({ source: 'ctrader_invite', status: 'open' });
+      const [invite] = await s.server.ctx.db.query<{ status: string }>(`SELECT status FROM ctrader_invites WHERE partner_user_id = 11`);
+      expect(invite.status).toBe(c.status);
+      // Replayed: the same answer, nothing more stored.
+      expect((await call({ invitedUserId: 1, partnerUserId: 11 })).body).toEqual(second.body);
+      expect((await g.ok('GET', '/api/v1/attribution-conflicts?customer_id=K-1')).data).toHaveLength(c.conflicts);
+    } finally {
+      await s.stop();
     }
   });
 

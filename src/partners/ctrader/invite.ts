@@ -71,9 +71,20 @@ async function partnerFor(tx: Sql, w: InviteWebhook, maxLevels: number): Promise
  * ATTRIBUTED — a known partner now owns (or already owned) the trader;
  * PENDING_ATTRIBUTION — the trader's customer record is not known yet (or the move waits for review);
  * REATTRIBUTED — the trader moved from another partner to this one.
+ * A trader another partner owns is handled by the `reattribution` policy: `review` stores a
+ * conflict for a person to decide (PENDING_ATTRIBUTION); `move` moves it at once (REATTRIBUTED;
+ * inside the owner's guaranteed period it goes to review); `keep` leaves it with its owner and
+ * answers ATTRIBUTED with that owner's brokerPartnerId, so cTrader shows the partner who is paid.
  * The same webhook sent again gets the answer it got the first time, and changes nothing.
  */
-export async function handleInvite(tx: Sql, w: InviteWebhook, opts: { policy: AttributionPolicy; maxLevels: number }): Promise<InviteAnswer> {
+export type ReattributionPolicy = 'review' | 'move' | 'keep';
+
+export async function handleInvite(
+  tx: Sql,
+  w: InviteWebhook,
+  opts: { policy: AttributionPolicy; maxLevels: number; reattribution?: ReattributionPolicy },
+): Promise<InviteAnswer> {
+  const reattribution = opts.reattribution ?? 'review';
   await tx.query('SELECT pg_advisory_xact_lock($1)', [INVITE_LOCK]);
   const key = requestKey(w);
   const [replay] = await tx.query<{ response: InviteAnswer }>('SELECT response FROM ctrader_invites WHERE request_key = $1', [key]);
@@ -85,7 +96,14 @@ export async function handleInvite(tx: Sql, w: InviteWebhook, opts: { policy: At
   const claim: Claim = { partnerId: partner.partnerId, source: 'ctrader_invite', reason: `cTrader Invite by user ${w.partnerUserId}` };
 
   let result: BrokerResult = 'PENDING_ATTRIBUTION';
-  let status: 'pending' | 'attributed' | 'conflict' = 'pending';
+  let status: 'pending' | 'attributed' | 'conflict' | 'kept' = 'pending';
+  let answeredPartner = partner.affiliateId;
+  const review = async (owner: string) => {
+    await recordConflicts(tx, [
+      { customerId: customerId!, currentPartnerId: owner, claim, details: { source: 'ctrader_invite', invited_user_id: w.invitedUserId, partner_user_id: w.partnerUserId } },
+    ]);
+    status = 'conflict';
+  };
   if (customerId && exists && partner.status === 'active') {
     const owner = (await latestOwners(tx, [customerId])).get(customerId);
     if (!owner) {
@@ -97,6 +115,11 @@ export async function handleInvite(tx: Sql, w: InviteWebhook, opts: { policy: At
       [result, status] = [partner.created ? 'ATTRIBUTED_NEW' : 'ATTRIBUTED', 'attributed'];
     } else if (owner.partner_id === partner.partnerId) {
       [result, status] = ['ATTRIBUTED', 'attributed'];
+    } else if (reattribution === 'keep') {
+      const [kept] = await tx.query<{ affiliate_id: string }>('SELECT affiliate_id FROM partners WHERE partner_id = $1', [owner.partner_id]);
+      [result, status, answeredPartner] = ['ATTRIBUTED', 'kept', kept.affiliate_id];
+    } else if (reattribution === 'review') {
+      await review(owner.partner_id);
     } else {
       try {
         await reassignCustomer(tx, { customerId, partnerId: partner.partnerId, reason: claim.reason as string, by: 'ctrader-invite', policy: opts.policy, source: 'ctrader_invite' });
@@ -104,10 +127,7 @@ export async function handleInvite(tx: Sql, w: InviteWebhook, opts: { policy: At
       } catch (err) {
         if (!(err instanceof AppError) || err.code !== 'guaranteed_attribution_period') throw err;
         // Still inside the current owner's guaranteed period: a person decides.
-        await recordConflicts(tx, [
-          { customerId, currentPartnerId: owner.partner_id, claim, details: { source: 'ctrader_invite', invited_user_id: w.invitedUserId, partner_user_id: w.partnerUserId } },
-        ]);
-        status = 'conflict';
+        await review(owner.partner_id);
       }
     }
   }
@@ -115,7 +135,7 @@ export async function handleInvite(tx: Sql, w: InviteWebhook, opts: { policy: At
   // answer cTrader stores it from, even while the trader waits for its customer record (the
   // attribution is applied when that record arrives, as for PENDING_ATTRIBUTION).
   if (partner.created && status === 'pending') result = 'ATTRIBUTED_NEW';
-  const answer: InviteAnswer = { brokerPartnerId: partner.affiliateId, brokerResult: result };
+  const answer: InviteAnswer = { brokerPartnerId: answeredPartner, brokerResult: result };
   await tx.query(
     `INSERT INTO ctrader_invites (invited_user_id, partner_user_id, broker_partner_id, broker_name, request_key, partner_id, customer_id, status, response, resolved_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, CASE WHEN $8 = 'pending' THEN NULL ELSE now() END)`,

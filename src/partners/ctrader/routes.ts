@@ -64,7 +64,7 @@ export const ctraderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      return db.transaction((tx) => handleInvite(tx, request.body, { policy: policyFrom(config), maxLevels: config.maxTreeDepth }));
+      return db.transaction((tx) => handleInvite(tx, request.body, { policy: policyFrom(config), maxLevels: config.maxTreeDepth, reattribution: config.ctraderReattribution }));
     },
   );
 
