@@ -14,7 +14,7 @@ const MoveBody = Type.Object(
   {
     parent_id: Type.Union([Type.Null(), Type.String({ maxLength: 100 })], { description: 'The new master IB, or null to make the partner top-level.' }),
     effective_from: Type.Optional(
-      Type.String({ maxLength: 40, description: 'When the move takes effect (ISO 8601); now when left out. May be in the past, not before the partner\'s last move.' }),
+      Type.String({ maxLength: 40, description: 'When the move takes effect (ISO 8601); now when left out. May be in the past — also before either partner was entered, to record a tree backfilled from an older system — but not before the partner\'s last move.' }),
     ),
     reason: Type.Optional(Type.String({ maxLength: 1000 })),
   },

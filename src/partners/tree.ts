@@ -91,19 +91,13 @@ export async function moveSubtree(tx: Sql, input: MoveInput): Promise<MoveResult
   let newDepth = 0;
   if (parentId !== null) {
     if (parentId === partnerId) throw cycle('A partner cannot be its own parent.');
-    const [parent] = await tx.query<{ depth: number; since: string }>(
-      `SELECT p.depth, (SELECT min(effective_from) FROM partner_parent_history h WHERE h.partner_id = p.partner_id) AS since
-       FROM partners p WHERE p.partner_id = $1`,
-      [parentId],
-    );
+    // The new parent may have been entered after effective_from: partners earn on facts older than
+    // their record (a broker backfilling its history), so the tree can say so too.
+    const [parent] = await tx.query<{ depth: number }>('SELECT p.depth FROM partners p WHERE p.partner_id = $1', [parentId]);
     if (!parent) throw new AppError(422, 'validation_failed', 'The new parent does not exist.', [{ field: 'parent_id', reason: `no partner "${parentId}"` }]);
     if (await isInSubtree(tx, partnerId, parentId))
       throw cycle(`Partner ${parentId} is below ${partnerId} in the tree; moving ${partnerId} under it would make a loop. Move ${parentId} out first.`);
     newDepth = parent.depth + 1;
-    if (input.effectiveFrom && input.effectiveFrom < parent.since)
-      throw new AppError(422, 'validation_failed', 'The new parent did not exist yet at effective_from.', [
-        { field: 'effective_from', reason: `must not be before ${parent.since}` },
-      ]);
   }
   const deepest = newDepth + height;
   if (deepest > deepestAllowed(input.maxLevels))
@@ -144,12 +138,30 @@ export async function moveSubtree(tx: Sql, input: MoveInput): Promise<MoveResult
   return { moved: true, from_parent_id: partner.parent_id, to_parent_id: parentId, effective_from: effectiveFrom, subtree_size: size };
 }
 
-/** Closes the partner's open parent period at `from` and opens one with the new parent. */
+/**
+ * Closes the partner's open parent period at `from` and opens one with the new parent.
+ * A partner whose parent never changed since it was entered can be moved from any earlier instant:
+ * its first parent holds from the beginning (as the engine reads it), so that first period now
+ * ends at `from` — the record of a tree backfilled after the fact.
+ */
 async function recordParentChange(tx: Sql, partnerId: string, parentId: string | null, from: string, reason: string | null, by: string | null) {
-  const [open] = await tx.query<{ effective_from: string }>(
-    'SELECT effective_from FROM partner_parent_history WHERE partner_id = $1 AND effective_to IS NULL FOR UPDATE',
+  const [open] = await tx.query<{ effective_from: string; periods: number }>(
+    `SELECT effective_from, (SELECT count(*)::int FROM partner_parent_history a WHERE a.partner_id = h.partner_id) AS periods
+     FROM partner_parent_history h WHERE partner_id = $1 AND effective_to IS NULL FOR UPDATE`,
     [partnerId],
   );
+  if (open && from < open.effective_from && open.periods === 1) {
+    // The first period keeps its parent before `from` (it holds from the beginning whatever its start).
+    await tx.query(
+      `UPDATE partner_parent_history SET effective_from = $2::timestamptz - interval '1 millisecond', effective_to = $2 WHERE partner_id = $1 AND effective_to IS NULL`,
+      [partnerId, from],
+    );
+    await tx.query(
+      'INSERT INTO partner_parent_history (partner_id, parent_id, effective_from, reason, changed_by) VALUES ($1, $2, $3, $4, $5)',
+      [partnerId, parentId, from, reason, by],
+    );
+    return;
+  }
   if (open && from < open.effective_from)
     throw new AppError(409, 'move_before_last_change', `The partner's parent last changed at ${open.effective_from}; a move cannot take effect before that.`, [
       { field: 'effective_from', reason: `must not be before ${open.effective_from}` },
