@@ -34,6 +34,7 @@ import { AppError } from '../shared/errors.ts';
 import { finiteNumbers } from './finite-numbers.ts';
 import { registerJsonParser } from './json-body.ts';
 import { registerObservability } from './observability.ts';
+import { operationId, SCOPE_DESCRIPTIONS } from './operation-ids.ts';
 import './context.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -125,21 +126,29 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       info: {
         title: 'OpenIB API',
         version: '1',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description:
           'Partner platform for forex/CFD brokers. Authenticate with OAuth 2.0 client credentials (POST /oauth/token), then send `Authorization: Bearer <token>`. Money is always a decimal string in responses; requests accept JSON numbers or decimal strings.',
       },
       servers: [{ url: ctx.config.publicUrl }],
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          oauth2: {
+            type: 'oauth2',
+            description: 'OAuth 2.0 client credentials: POST /oauth/token with the client id and secret (form or HTTP Basic) answers a bearer token holding the client\'s scopes.',
+            flows: { clientCredentials: { tokenUrl: `${ctx.config.publicUrl.replace(/\/$/, '')}/oauth/token`, scopes: SCOPE_DESCRIPTIONS } },
+          },
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from POST /oauth/token.' },
           session: { type: 'apiKey', in: 'cookie', name: 'openib_session', description: 'A signed-in person\'s session (portal or admin console). Writes also need the X-CSRF-Token header.' },
         },
       },
-      security: [{ bearer: [] }, { session: [] }],
+      security: [{ oauth2: [] }, { bearer: [] }, { session: [] }],
     },
     transform: ({ schema, url, route }) => {
       const config = route.config as { public?: boolean; scope?: string; session?: boolean; embed?: boolean } | undefined;
       const out = { ...(schema as Record<string, unknown>) };
+      const method = (Array.isArray(route.method) ? route.method[0] : route.method) as string;
+      out.operationId ??= operationId(method, url);
       if (config?.public) out.security = [];
       else if (config?.session) {
         out.security = [{ session: [] }];
@@ -150,6 +159,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
         (out as Record<string, unknown>)['x-required-scope'] = 'embed';
       } else if (schema && !(schema as { hide?: boolean }).hide) {
         const scope = config?.scope ?? 'admin';
+        out.security = [{ oauth2: [scope] }, { bearer: [] }, { session: [] }];
         out.description = `${(schema as { description?: string }).description ?? ''}\n\nRequired scope: \`${scope}\`.`.trim();
         (out as Record<string, unknown>)['x-required-scope'] = scope;
       }
