@@ -79,6 +79,12 @@ describe.skipIf(TEST_BACKEND === 'postgres')('openib CLI (embedded database; run
     expect(list).not.toContain(rotated.client_secret);
   }, 180_000);
 
+  it('prints its version with --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const { stdout } = await run(BIN, ['--version']);
+    expect(stdout.trim()).toBe(version);
+  });
+
   it('migrates and reports when already up to date', async () => {
     const env = { ...process.env, OPENIB_DATA_DIR: dataDir() };
     expect((await run(BIN, ['migrate'], { env })).stdout).toMatch(/^Applied /);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { createClient, DEFAULT_OVERLAP_SECONDS, getClient, listClients, revokeClient, revokePreviousSecret, rotateClientSecret, updateClient } from '../auth/clients.ts';
 import { parseAllowlist } from '../auth/ip-allowlist.ts';
@@ -19,8 +20,10 @@ import { generateKeyEntry, keyRing, parseKeyList } from '../shared/keyring.ts';
 import { ROLES, type Role, startServer } from '../server.ts';
 import { adminUsersCommand } from '../web-auth/cli.ts';
 import { ensureWebBuilt } from '../web/build.ts';
+import { progressLine } from './progress.ts';
 
-const program = new Command('openib').description('OpenIB: partner platform for forex/CFD brokers').showHelpAfterError();
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const program = new Command('openib').description('OpenIB: partner platform for forex/CFD brokers').version(version, '-V, --version', 'print the version').showHelpAfterError();
 
 function fail(err: unknown): never {
   process.stderr.write(`openib: ${(err as Error).message}\n`);
@@ -298,13 +301,12 @@ demo
       return n;
     };
     try {
-      const started = Date.now();
-      const progress = (line: string) => process.stderr.write(`\r${line} (${Math.round((Date.now() - started) / 1000)} s)\x1b[K`);
+      const progress = progressLine({ isTTY: Boolean(process.stderr.isTTY), write: (text) => process.stderr.write(text) });
       const out = await generateBroker(ctx.db, {
         partners: int('partners'), depth: int('depth'), customers: int('customers'), days: int('days'), seed: int('seed'), until: opts.until, prefix: opts.prefix, onProgress: progress,
       });
       const built = opts.rollups === false ? undefined : (progress('building report rollups'), await rebuildRollups(ctx.db, config.brokerTimeZone));
-      process.stderr.write('\n');
+      progress.done();
       process.stdout.write(`Generated ${out.partners} partners, ${out.customers} clients, ${out.transactions} transactions, ${out.activity} activity rows; ${built ? `rollups built in ${built.seconds.toFixed(1)} s` : 'rollups not built'}.\n`);
     } catch (err) {
       fail(err);

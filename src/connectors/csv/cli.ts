@@ -9,8 +9,9 @@ export async function importCommand(ctx: AppContext, entityName: string, file: s
   if (!entity) throw new Error(`Unknown entity "${entityName}"; use customers, transactions, activity or deals.`);
   const chunkSize = opts.chunkSize ? Number(opts.chunkSize) : undefined;
   if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 10_000)) throw new Error('--chunk-size must be an integer from 1 to 10000.');
+  // Off a terminal (a log, CI) the bar prints one plain line every 2 s instead of redrawing.
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'import {bar} {percentage}% | {rows} rows, {stored} stored, {rejected} rejected', hideCursor: true, noTTYOutput: false },
+    { stream: process.stderr, format: 'import {bar} {percentage}% | {rows} rows, {stored} stored, {rejected} rejected', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 },
     cliProgress.Presets.shades_classic,
   );
   const controller = new AbortController();
