@@ -172,6 +172,7 @@ describe('Match-Trader connector', () => {
     // retries: the run fails after committing the accounts, the positions and one ledgers window.
     sim.faults.push(
       { kind: 'timeout', endpoint: 'tradingAccounts' },
+      { kind: 'duplicate', endpoint: 'tradingAccounts' },
       { kind: 'status', status: 429, retryAfter: 1, endpoint: 'closedPositions' },
       { kind: 'duplicate', endpoint: 'closedPositions' },
       { kind: 'status', status: 502, endpoint: 'ledgers' },

@@ -43,6 +43,13 @@ function decimalText(v: unknown): string | undefined {
 }
 const text = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
+/** An answer that lists a record twice (it happens while the platform writes) keeps it once: the last copy. */
+function once(rows: Rec[], key: (r: Rec) => string | undefined): Rec[] {
+  const last = new Map<string, number>();
+  rows.forEach((r, i) => last.set(key(r) ?? `#${i}`, i));
+  return rows.filter((r, i) => last.get(key(r) ?? `#${i}`) === i);
+}
+
 export async function pullMatchTrader(run: RunContext): Promise<void> {
   const cfg = run.config as unknown as MatchTraderConfig;
   if (!run.secrets.api_key) throw new Error('The connector has no api_key secret.');
@@ -79,7 +86,7 @@ export async function pullMatchTrader(run: RunContext): Promise<void> {
     }
     const done = list.length < size;
     cursor.accounts = done ? { since: maxSeen, page: 0 } : { since: at.since, page: at.page + 1, max_seen: maxSeen };
-    await commitAccounts(run, cfg, prefix, list as Rec[], { ...cursor }, appliedThrough());
+    await commitAccounts(run, cfg, prefix, once(list as Rec[], (a) => text(a[FIELDS.account.login])), { ...cursor }, appliedThrough());
     if (done) break;
   }
 
@@ -93,7 +100,7 @@ export async function pullMatchTrader(run: RunContext): Promise<void> {
         });
         const list = getPath(body, FIELDS.closedPositions);
         if (!Array.isArray(list)) throw new Error(`The closed-positions answer has no "${FIELDS.closedPositions}" list.`);
-        return list as Rec[];
+        return once(list as Rec[], (p) => text(p[FIELDS.position.id]));
       },
       groups: (rows: Rec[]) => positionGroups(run, server, rows),
     },
@@ -104,10 +111,11 @@ export async function pullMatchTrader(run: RunContext): Promise<void> {
           body: { [PARAMS.systemUuid]: server, [PARAMS.groups]: cfg.groups, [PARAMS.types]: Object.keys(OPERATION_TYPES), [PARAMS.from]: from, [PARAMS.to]: to, [PARAMS.limit]: limit },
         });
         if (!Array.isArray(body)) throw new Error('The ledgers answer is not a list of accounts.');
-        return (body as Rec[]).flatMap((acc) => {
-          const ops = acc[FIELDS.ledgerAccount.operations];
-          return Array.isArray(ops) ? (ops as Rec[]).map((op) => ({ ...op, [FIELDS.ledgerAccount.login]: acc[FIELDS.ledgerAccount.login] })) : [];
+        const ops = (body as Rec[]).flatMap((acc) => {
+          const list = acc[FIELDS.ledgerAccount.operations];
+          return Array.isArray(list) ? (list as Rec[]).map((op) => ({ ...op, [FIELDS.ledgerAccount.login]: acc[FIELDS.ledgerAccount.login] })) : [];
         });
+        return once(ops, (o) => text(o[FIELDS.operation.id]));
       },
       groups: (rows: Rec[]) => operationGroups(run, server, rows),
     },
@@ -116,7 +124,7 @@ export async function pullMatchTrader(run: RunContext): Promise<void> {
   const maxSpan = (cfg.max_window_hours ?? 24 * 31) * 3600;
   for (const stream of streams) {
     const saved = cursor[stream.name];
-    let from = saved ? Math.max(Date.parse(backfillFrom), Date.parse(saved.to) - (cfg.overlap_seconds ?? 120) * 1000) : Date.parse(backfillFrom);
+    let from = saved ? Date.parse(saved.to) - (cfg.overlap_seconds ?? 120) * 1000 : Date.parse(backfillFrom);
     let span = Math.min(saved?.span ?? FIRST_SPAN, maxSpan);
     while (from < until && requests > 0 && !run.signal.aborted) {
       const to = Math.min(from + span * 1000, until);
