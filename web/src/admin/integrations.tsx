@@ -348,7 +348,7 @@ function NewMatchTrader({ onCreated }: { onCreated: () => void }) {
     <form className="card" onSubmit={submit} aria-label="Add a Match-Trader connector">
       <h2>Add a Match-Trader connector</h2>
       <div className="inline-form">
-        <TextField label="Id" value={form.id} onChange={set('id')} required pattern="[a-z0-9][a-z0-9_\-]{0,62}" placeholder="match-trader-live" />
+        <TextField label="Connector id" value={form.id} onChange={set('id')} required pattern="[a-z0-9][a-z0-9_\-]{0,62}" placeholder="match-trader-live" />
         <TextField label="Name" value={form.name} onChange={set('name')} placeholder="Match-Trader live" />
         <TextField label="Broker API base URL" value={form.base_url} onChange={set('base_url')} required type="url" placeholder="https://broker-api.example.com" />
         <TextField label="System UUID" value={form.system_uuid} onChange={set('system_uuid')} required />
