@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { generateHistory, type MatchTraderSim, startMatchTrader } from '../simulators/match-trader.ts';
-import { appErrors, builtWebApp, settled } from './support.ts';
+import { appErrors, builtWebApp, overflowing, settled } from './support.ts';
 
 let t: TestServer;
 let browser: TestBrowser;
@@ -64,6 +64,10 @@ describe('connector catalogue in the console', () => {
     await page.getByText('No failed runs.').waitFor();
     await settled(page);
     expect(appErrors(consoleErrors)).toEqual([]);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await settled(page);
+    expect(await overflowing(page)).toEqual([]);
+    await browser.screenshot(page, 'admin-connectors-match-trader-360');
     await context.close();
   }, 120_000);
 });
