@@ -276,6 +276,15 @@ describe('Match-Trader connector', () => {
     expect((await viaConnector.server.ctx.db.query<{ a: string | null }>(`SELECT lag_alerted_at AS a FROM connectors WHERE id = 'mt'`))[0].a).toBeNull();
   }, 120_000);
 
+  it('links a login to a customer the CRM already sent, without overwriting it', async () => {
+    await brokerSteps(viaConnector, tokenC).customer('mtr-crm-first', 'MT-IB-2', { signup_date: new Date(now - 2 * DAY).toISOString() });
+    sim.accounts.push({ login: '990001', accountUuid: 'crm-first', group: GROUPS[0], currency: 'USD', created: new Date().toISOString(), referralCode: 'MT-IB-1' });
+    expect(await runOnce(viaConnector.server.ctx, 'mt')).toMatchObject({ status: 'ok', records_rejected: 0 });
+    const [c] = await viaConnector.server.ctx.db.query<{ affiliate_id: string }>(`SELECT affiliate_id FROM customers WHERE customer_id = 'mtr-crm-first'`);
+    expect(c.affiliate_id).toBe('MT-IB-2');
+    expect(await count(viaConnector, "trading_accounts WHERE login = '990001' AND customer_id = 'mtr-crm-first'")).toBe(1);
+  });
+
   it('refuses a configuration without the API key or groups, and a backfill of a connector that cannot', async () => {
     const res = await viaConnector.call('POST', '/api/v1/connectors', { token: tokenC, body: { id: 'mt-bad', name: 'x', kind: 'match_trader', config: { base_url: sim.url, system_uuid: 'x', groups: [] } } });
     expect(res.status).toBe(422);

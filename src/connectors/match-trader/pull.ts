@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/index.ts';
 import { Dec } from '../../shared/decimal.ts';
 import type { FieldIssue } from '../../shared/errors.ts';
+import { storedCustomerKeys } from '../../ingest/customers.ts';
 import { getPath } from '../mapping/apply.ts';
 import type { MatchTraderConfig } from '../pull/config.ts';
 import type { PageGroup, RunContext } from '../pull/run.ts';
@@ -157,10 +158,10 @@ async function commitAccounts(run: RunContext, cfg: MatchTraderConfig, prefix: s
     raw: a,
   }));
   const owners = [...new Set(accounts.map((a) => `${prefix}${a.owner}`))];
-  const known = new Set(
-    (await run.app.db.query<{ customer_id: string }>('SELECT DISTINCT customer_id FROM connector_logins WHERE customer_id = ANY($1::text[])', [owners])).map((r) => r.customer_id),
-  );
-  // One customer per client account, sent once: the first login seen makes it, later logins only link.
+  // One customer per client account, sent once: the first login seen makes it, later logins only
+  // link. A customer OpenIB already has (from this connector, or from the CRM) is linked, never
+  // overwritten: its attribution is the CRM's or the earlier read's.
+  const known = new Set((await storedCustomerKeys(run.app.db, owners)).keys());
   const customers: Rec[] = [];
   const customerKeys: string[] = [];
   const seen = new Set<string>();
