@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   commissions: async () => (await import('./commissions.ts')).commissionsBench,
   realtime: async () => (await import('./realtime.ts')).realtimeBench,
   reporting: async () => (await import('./reporting.ts')).reportingBench,
+  'connector-match-trader': async () => (await import('./connector-match-trader.ts')).matchTraderBench,
 };
 
 const args = process.argv.slice(2);

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers/server.ts';
-import { DEMO_SOURCE } from './demo.ts';
+import { DEMO_MATCH_TRADER, DEMO_SOURCE } from './demo.ts';
 import { connectorTasks, pullConnectorsTask, queueFeedTask } from './tasks.ts';
 
 let t: TestServer;
@@ -25,6 +25,15 @@ describe('connectors: demo source, OpenAPI, scheduled tasks', () => {
     const source = (await t.call('GET', '/api/v1/connectors/sources', { token })).body.data;
     expect(source).toEqual([expect.objectContaining({ id: 'demo-crm', mapping: 'example-crm-lifecycle', events_in: 1, records_in: 1 })]);
     expect(JSON.stringify(source)).not.toContain('whsec');
+  });
+
+  it('the demo data set shows a paused Match-Trader connector with a recorded sync: lag, throughput and an error with its payload', async () => {
+    const view = (await t.call('GET', `/api/v1/connectors/${DEMO_MATCH_TRADER.id}`, { token })).body.data;
+    expect(view).toMatchObject({ kind: 'match_trader', status: 'paused', has_secrets: true, applied_through: expect.any(String), lag_seconds: expect.any(Number) });
+    expect(view.lag_seconds).toBeGreaterThanOrEqual(21 * 60);
+    expect(JSON.stringify(view)).not.toContain('demo-key');
+    const errors = (await t.call('GET', `/api/v1/connectors/${DEMO_MATCH_TRADER.id}/errors`, { token })).body.data;
+    expect(errors).toEqual([expect.objectContaining({ payload: expect.objectContaining({ status: 429 }) })]);
   });
 
   it('documents every connector route in the OpenAPI document: the doors are public, the rest admin-only', async () => {

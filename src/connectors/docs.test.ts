@@ -17,7 +17,7 @@ afterAll(() => t.stop());
 
 describe('docs/connectors.md', () => {
   it('has its examples, and the server accepts each', async () => {
-    expect(EXAMPLES.map((e) => `${e.method} ${e.path}`)).toEqual(['PUT /api/v1/connectors/mappings/my-crm', 'POST /api/v1/connectors/sources', 'POST /api/v1/connectors']);
+    expect(EXAMPLES.map((e) => `${e.method} ${e.path}`)).toEqual(['PUT /api/v1/connectors/mappings/my-crm', 'POST /api/v1/connectors/sources', 'POST /api/v1/connectors', 'POST /api/v1/connectors']);
     let secret = '';
     for (const e of EXAMPLES) {
       const res = await t.call(e.method, e.path, { token, body: e.body });

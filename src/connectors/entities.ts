@@ -7,13 +7,14 @@ import { checkDeal, DEAL_FIELDS, upsertDeals } from '../ingest/deals.ts';
 import type { FieldSpec } from '../ingest/fields.ts';
 import { ACTIVITY_FIELDS, CUSTOMER_FIELDS, TRANSACTION_FIELDS } from '../ingest/specs.ts';
 import { checkTransactionSign, upsertTransactions } from '../ingest/transactions.ts';
+import { checkLogins, TRADING_ACCOUNT_FIELDS, upsertTradingAccounts } from '../partners/accounts/trading-accounts.ts';
 import type { FieldIssue } from '../shared/errors.ts';
 
 /** The OpenIB entities a connector can bring in; each is written only by its ingest function. */
-export const ENTITY_NAMES = ['customer', 'transaction', 'activity', 'deal'] as const;
+export const ENTITY_NAMES = ['customer', 'transaction', 'activity', 'deal', 'trading_account'] as const;
 export type EntityName = (typeof ENTITY_NAMES)[number];
-export const EntitySchema = Type.Union([Type.Literal('customer'), Type.Literal('transaction'), Type.Literal('activity'), Type.Literal('deal')], {
-  description: 'An OpenIB entity: customer, transaction, activity (daily trading activity) or deal.',
+export const EntitySchema = Type.Union([Type.Literal('customer'), Type.Literal('transaction'), Type.Literal('activity'), Type.Literal('deal'), Type.Literal('trading_account')], {
+  description: 'An OpenIB entity: customer, transaction, activity (daily trading activity), deal, or trading_account (a platform login mapped to its customer).',
 });
 
 export interface WriteOptions {
@@ -61,6 +62,13 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     check: checkDeal,
     write: (tx, records, opts) => upsertDeals(tx, records, opts.timeZone),
   },
+  trading_account: {
+    name: 'trading_account',
+    specs: TRADING_ACCOUNT_FIELDS,
+    keyName: 'platform+server+login',
+    keyOf: (r) => `${String(r.platform).toLowerCase()}|${r.server ?? ''}|${r.login}`,
+    write: (tx, records) => upsertTradingAccounts(tx, checkLogins(records)),
+  },
 };
 
 const ALIASES: Record<string, EntityName> = {
@@ -73,6 +81,9 @@ const ALIASES: Record<string, EntityName> = {
   'trading-activity': 'activity',
   deal: 'deal',
   deals: 'deal',
+  trading_account: 'trading_account',
+  trading_accounts: 'trading_account',
+  'trading-accounts': 'trading_account',
 };
 
 /** The entity a name refers to (singular, plural or the data API's path name), or undefined. */

@@ -1,6 +1,7 @@
 import type { AppContext } from '../http/context.ts';
 import { runImport } from './csv/import.ts';
 import { feedOptions, openFeed } from './nats/feed.ts';
+import { checkLag, pruneThroughput } from './pull/catalogue.ts';
 import { dueConnectors, runOnce } from './pull/run.ts';
 
 /*
@@ -15,7 +16,7 @@ export interface ConnectorTask {
   run(ctx: AppContext, signal: AbortSignal): Promise<void>;
 }
 
-/** Runs every active pull connector (REST, MT4, MT5) whose interval has passed. */
+/** Runs every active pull connector (REST, MT4, MT5, Match-Trader) whose interval has passed, then raises connector.lagging where due. */
 export const pullConnectorsTask: ConnectorTask = {
   name: 'connectors.pull',
   intervalMs: 15_000,
@@ -24,6 +25,7 @@ export const pullConnectorsTask: ConnectorTask = {
       if (signal.aborted) return;
       await runOnce(ctx, id, { signal, scheduled: true });
     }
+    await checkLag(ctx);
   },
 };
 
@@ -53,6 +55,7 @@ export const connectorHousekeepingTask: ConnectorTask = {
   async run(ctx) {
     await ctx.db.query('DELETE FROM connector_sessions WHERE expires_at < now()');
     await ctx.db.query(`DELETE FROM connector_received WHERE received_at < now() - interval '30 days'`);
+    await pruneThroughput(ctx.db);
   },
 };
 

@@ -49,7 +49,7 @@ export async function loadDemo(
   const day = cal.day;
   await ensureClient(db, DEMO_CLIENT.id, DEMO_CLIENT.secret, 'Demo admin', ['admin']);
   // An inbound webhook source with the example CRM mapping (its secret is in connectors/demo.ts).
-  await loadConnectorDemo(db);
+  await loadConnectorDemo(db, now);
   await db.transaction(async (tx) => {
     // Created first, so the demo's own events are queued for it.
     await addDemoEndpoint(tx);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { connectorGauges } from '../connectors/pull/catalogue.ts';
 import { AppError } from '../shared/errors.ts';
 
 /** /healthz (process alive), /readyz (database answers) and /metrics (Prometheus text format). */
@@ -21,6 +22,22 @@ export function registerObservability(app: FastifyInstance) {
   });
   app.decorate('metrics', { ingested });
 
+  // Connector gauges are read from the database when scraped, so every process reports the same.
+  const lag = new Gauge({ name: 'openib_connector_lag_seconds', help: 'Seconds the connector is behind its source (see GET /api/v1/connectors).', labelNames: ['connector', 'kind'], registers: [registry] });
+  const rate = new Gauge({ name: 'openib_connector_rows_per_minute', help: 'Records a connector stored or refused per minute over the last five minutes.', labelNames: ['connector', 'kind'], registers: [registry] });
+  const paused = new Gauge({ name: 'openib_connector_paused', help: '1 when the connector is paused.', labelNames: ['connector', 'kind'], registers: [registry] });
+  const readGauges = async () => {
+    lag.reset();
+    rate.reset();
+    paused.reset();
+    for (const g of await connectorGauges(app.ctx.db)) {
+      const labels = { connector: g.id, kind: g.kind };
+      if (g.lag_seconds !== null) lag.set(labels, g.lag_seconds);
+      rate.set(labels, g.rows_per_minute);
+      paused.set(labels, g.status === 'paused' ? 1 : 0);
+    }
+  };
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -40,6 +57,7 @@ export function registerObservability(app: FastifyInstance) {
     const token = app.ctx.config.metricsToken;
     if (token && request.headers.authorization !== `Bearer ${token}`)
       throw new AppError(401, 'unauthorized', 'Send the OPENIB_METRICS_TOKEN as a bearer token to read metrics.');
+    await readGauges().catch((err) => request.log.warn({ err }, 'connector gauges could not be read'));
     reply.header('Content-Type', registry.contentType);
     return registry.metrics();
   });

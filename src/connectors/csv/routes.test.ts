@@ -49,6 +49,16 @@ describe('POST /api/v1/imports', () => {
     expect(big.status).toBe(413);
     expect((await t.call('POST', '/api/v1/imports', { token: undefined, body: {} })).status).toBe(401);
     expect((await t.call('GET', '/api/v1/imports/imp_nope', { token })).status).toBe(404);
-    expect((await t.call('GET', '/api/v1/imports', { token })).body.data).toHaveLength(1);
+    expect((await t.call('GET', '/api/v1/imports', { token })).body.data.filter((i: { entity: string }) => i.entity === 'customer')).toHaveLength(1);
+  });
+
+  it('imports trading accounts (logins mapped to customers), as the console offers', async () => {
+    const text = 'platform,server,login,customer_id\nmatchtrader,sys-1,500001,UP-1\nmatchtrader,sys-1,500002,NOBODY\n';
+    const res = await upload({ entity: 'trading-accounts' }, { name: 'logins.csv', text });
+    expect(res.status).toBe(202);
+    expect(res.body.data.entity).toBe('trading_account');
+    expect(await finished(res.body.data.id)).toMatchObject({ status: 'completed', rows_stored: 1, rows_rejected: 1 });
+    const logins = (await t.call('GET', '/api/v1/trading-accounts?customer_id=UP-1', { token })).body.data;
+    expect(logins).toEqual([expect.objectContaining({ platform: 'matchtrader', server: 'sys-1', login: '500001', customer_id: 'UP-1' })]);
   });
 });

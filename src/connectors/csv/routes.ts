@@ -89,7 +89,7 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
             part.file.resume();
             continue;
           }
-          if (!entityNamed(entityField)) throw validationFailed([{ field: 'entity', reason: 'must come before the file and be one of customers, transactions, activity, deals' }]);
+          if (!entityNamed(entityField)) throw validationFailed([{ field: 'entity', reason: 'must come before the file and be one of customers, transactions, activity, deals, trading-accounts' }]);
           fileName = part.filename || 'upload.csv';
           part.file.on('data', (chunk: Buffer) => {
             bytes += chunk.length;

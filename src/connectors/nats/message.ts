@@ -29,7 +29,7 @@ export function parseFeedMessage(data: Uint8Array, subject: string): FeedMessage
   const b = body as { entity?: unknown; record?: unknown; records?: unknown; metadata?: Record<string, unknown>; data?: unknown };
   const named = b.entity ?? b.metadata?.entity ?? subject.split('.').at(-1);
   const entity = entityNamed(named);
-  if (!entity) throw validationFailed([{ field: 'entity', reason: `"${String(named).slice(0, 100)}" is not an entity OpenIB knows (customer, transaction, activity, deal)` }]);
+  if (!entity) throw validationFailed([{ field: 'entity', reason: `"${String(named).slice(0, 100)}" is not an entity OpenIB knows (customer, transaction, activity, deal, trading_account)` }]);
   const records = Array.isArray(b.data) ? b.data : Array.isArray(b.records) ? b.records : b.record !== undefined ? [b.record] : undefined;
   if (!records || records.length === 0) throw validationFailed([{ field: 'data', reason: 'must hold at least one record (data: [...] or record: {...})' }]);
   if (records.length > MAX_RECORDS) throw validationFailed([{ field: 'data', reason: `must hold at most ${MAX_RECORDS} records; split the batch` }]);

@@ -7,7 +7,10 @@ import { applyLenient, type Rejected } from '../apply.ts';
 import { addDeadLetters } from '../dead-letters.ts';
 import type { EntityName } from '../entities.ts';
 import { pullMt } from '../mt/pull.ts';
+import { pullMatchTrader } from '../match-trader/pull.ts';
+import { SourceError } from '../rest/http.ts';
 import { pullRest } from '../rest/pull.ts';
+import { recordError } from './catalogue.ts';
 import { loadForRun } from './store.ts';
 
 /*
@@ -23,11 +26,20 @@ export interface RunContext {
   connectorId: string;
   kind: string;
   config: Record<string, unknown>;
-  secrets: { auth_header?: { name: string; value: string }; mysql_url?: string };
+  secrets: { auth_header?: { name: string; value: string }; mysql_url?: string; api_key?: string };
   cursor: Record<string, unknown>;
   signal: AbortSignal;
-  /** Commits one page of records with the cursor that follows it. */
-  commit(groups: PageGroup[], cursor: Record<string, unknown>, lagSeconds?: number | null, before?: (tx: Sql) => Promise<void>): Promise<{ stored: number; rejected: number }>;
+  /**
+   * Commits one page of records with the cursor that follows it. `appliedThrough`: every source
+   * fact dated before this instant is now applied (connectors that read by time window say so).
+   */
+  commit(
+    groups: PageGroup[],
+    cursor: Record<string, unknown>,
+    lagSeconds?: number | null,
+    before?: (tx: Sql) => Promise<void>,
+    appliedThrough?: string,
+  ): Promise<{ stored: number; rejected: number }>;
 }
 
 export interface PageGroup {
@@ -56,6 +68,7 @@ async function commitPage(
   cursor: Record<string, unknown>,
   lag: number | null | undefined,
   before?: (tx: Sql) => Promise<void>,
+  appliedThrough?: string,
 ) {
   return ctx.db.transaction(async (tx: Sql) => {
     if (before) await before(tx);
@@ -83,11 +96,17 @@ async function commitPage(
     }
     const updated = await tx.query(
       `UPDATE connectors SET cursor = $3::jsonb, records_in = records_in + $4, records_rejected = records_rejected + $5,
-         lag_seconds = coalesce($6, lag_seconds), updated_at = now()
+         lag_seconds = coalesce($6, lag_seconds), applied_through = coalesce($7::timestamptz, applied_through), updated_at = now()
        WHERE id = $1 AND lease_owner = $2 RETURNING 1`,
-      [id, owner, JSON.stringify(cursor), stored, rejected, lag ?? null],
+      [id, owner, JSON.stringify(cursor), stored, rejected, lag ?? null, appliedThrough ?? null],
     );
     if (updated.length === 0) throw new Error('The connector\'s lease was lost (another worker took over); this page was not committed.');
+    if (stored + rejected > 0)
+      await tx.query(
+        `INSERT INTO connector_throughput (connector_id, minute, rows_in) VALUES ($1, date_trunc('minute', now()), $2)
+         ON CONFLICT (connector_id, minute) DO UPDATE SET rows_in = connector_throughput.rows_in + EXCLUDED.rows_in`,
+        [id, stored + rejected],
+      );
     return { stored, rejected };
   });
 }
@@ -116,14 +135,15 @@ export async function runOnce(ctx: AppContext, connectorId: string, opts: { sign
       secrets: loaded.secrets,
       cursor: loaded.cursor,
       signal: opts.signal ?? new AbortController().signal,
-      async commit(groups, cursor, lag, before) {
-        const r = await commitPage(ctx, connectorId, `${loaded.kind}:${connectorId}`, owner, groups, cursor, lag, before);
+      async commit(groups, cursor, lag, before, appliedThrough) {
+        const r = await commitPage(ctx, connectorId, `${loaded.kind}:${connectorId}`, owner, groups, cursor, lag, before, appliedThrough);
         run.cursor = cursor;
         totals = { in: totals.in + r.stored, rejected: totals.rejected + r.rejected };
         return r;
       },
     };
     if (loaded.kind === 'rest') await pullRest(run);
+    else if (loaded.kind === 'match_trader') await pullMatchTrader(run);
     else await pullMt(run);
     await ctx.db.query(
       `UPDATE connectors SET last_success_at = now(), last_error = NULL, consecutive_failures = 0, status = 'active', lease_owner = NULL, lease_until = NULL, updated_at = now()
@@ -140,6 +160,7 @@ export async function runOnce(ctx: AppContext, connectorId: string, opts: { sign
          RETURNING consecutive_failures, coalesce((config->>'pause_after_failures')::int, 5) AS pause_after, status`,
         [connectorId, owner, message],
       );
+      if (row) await recordError(tx, connectorId, message, err instanceof SourceError ? err.payload : null);
       if (!row || row.status === 'paused' || row.consecutive_failures < row.pause_after) return false;
       await tx.query(`UPDATE connectors SET status = 'paused' WHERE id = $1`, [connectorId]);
       await appendEvents(tx, [

@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/index.ts';
 import { decrypt, encrypt } from '../../shared/keyring.ts';
 import { conflict, notFound, validationFailed } from '../../shared/errors.ts';
+import { LAG_SQL, ROWS_PER_MINUTE_SQL } from './catalogue.ts';
 import { configIssues, type PullKind, type Secrets } from './config.ts';
 
 /** A connector as admins see it: configuration without secrets, and how it is doing. */
@@ -20,15 +21,15 @@ export interface ConnectorView {
   records_in: number;
   records_rejected: number;
   lag_seconds: number | null;
+  applied_through: string | null;
+  rows_per_minute: number;
   created_at: string;
   updated_at: string;
 }
 
-// Lag: how far behind the source the connector is when it knows (age of the newest record it
-// applied), otherwise the time since it last caught up.
 const VIEW = `id, name, kind, status, interval_seconds, config, secrets_sealed IS NOT NULL AS has_secrets, cursor, last_run_at,
   last_success_at, last_error, consecutive_failures, records_in, records_rejected,
-  coalesce(lag_seconds, round(extract(epoch FROM now() - last_success_at)))::float8 AS lag_seconds, created_at, updated_at`;
+  (${LAG_SQL})::float8 AS lag_seconds, applied_through, (${ROWS_PER_MINUTE_SQL}) AS rows_per_minute, created_at, updated_at`;
 
 export interface NewConnector {
   id: string;
@@ -76,7 +77,8 @@ export async function updateConnector(db: Sql, id: string, patch: ConnectorPatch
   const current = await getConnector(db, id);
   if (current.kind === 'nats') throw validationFailed([{ field: 'id', reason: 'the queue feed is configured with OPENIB_NATS_* settings' }]);
   if (patch.config || patch.secrets) {
-    const issues = configIssues(current.kind, patch.config ?? current.config, patch.secrets ?? (current.has_secrets ? { mysql_url: 'mysql://kept' } : {}));
+    const kept = current.kind === 'match_trader' ? { api_key: 'kept' } : current.kind === 'rest' ? {} : { mysql_url: 'mysql://kept' };
+    const issues = configIssues(current.kind, patch.config ?? current.config, patch.secrets ?? (current.has_secrets ? kept : {}));
     if (issues.length) throw validationFailed(issues);
   }
   const sealed = patch.secrets ? encrypt(JSON.stringify(patch.secrets)) : null;

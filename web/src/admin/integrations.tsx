@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, ApiError, currentCsrfToken, download, enc } from '../api.ts';
 import { formatDateTime, formatNumber } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, ErrorMessage, PageHeader, SelectField, TableWrap, useAsync } from '../ui.tsx';
+import { ActionButton, Badge, DataView, ErrorMessage, PageHeader, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
 
 interface Endpoint {
   id: string;
@@ -124,10 +124,34 @@ interface Connector {
   status?: string;
   enabled?: boolean;
   last_run_at?: string | null;
+  last_success_at?: string | null;
   last_error?: string | null;
   records_in?: number;
   records_rejected?: number;
+  lag_seconds?: number | null;
+  applied_through?: string | null;
+  rows_per_minute?: number;
 }
+interface ConnectorError {
+  id: number;
+  message: string;
+  payload: unknown;
+  created_at: string;
+}
+
+const KIND_LABELS: Record<string, string> = { rest: 'REST API', mt4: 'MetaTrader 4 (bridge tables)', mt5: 'MetaTrader 5 (bridge tables)', match_trader: 'Match-Trader Broker API', nats: 'Queue feed (NATS)' };
+
+/** "3 min", "2 h 5 min": how far behind the source a connector is. */
+export function formatLag(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '—';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
 interface Import {
   id: string;
   entity: string;
@@ -157,25 +181,17 @@ export function Connectors() {
       <PageHeader title="Connectors & imports" subtitle="Pull connectors bring data from the broker's systems; CSV imports load files." />
       <DataView state={connectors} isEmpty={(d) => d.data.length === 0} empty="No pull connectors configured. Data arrives through the push API, webhooks or CSV imports.">
         {(d) => (
-          <TableWrap label="Connectors" columns={['Connector', 'Status', 'Last run', { label: 'Records in', className: 'r' }, { label: 'Rejected', className: 'r' }]}>
+          <TableWrap
+            label="Connectors"
+            columns={['Connector', 'Status', 'Last successful sync', { label: 'Lag', className: 'r' }, { label: 'Rows / min', className: 'r' }, { label: 'Records in', className: 'r' }, { label: 'Rejected', className: 'r' }, 'Actions']}
+          >
             {d.data.map((c) => (
-              <tr key={c.id}>
-                <td>
-                  <div className="strong">{c.name ?? c.id}</div>
-                  <div className="small muted">{c.kind}</div>
-                </td>
-                <td>
-                  <Badge>{c.status ?? (c.enabled ? 'active' : 'paused')}</Badge>
-                  {c.last_error ? <div className="small neg">{c.last_error}</div> : null}
-                </td>
-                <td>{formatDateTime(c.last_run_at)}</td>
-                <td className="r">{formatNumber(c.records_in ?? 0)}</td>
-                <td className="r">{formatNumber(c.records_rejected ?? 0)}</td>
-              </tr>
+              <ConnectorRow key={c.id} c={c} admin={can('admin')} onChange={connectors.reload} />
             ))}
           </TableWrap>
         )}
       </DataView>
+      {can('admin') && <NewMatchTrader onCreated={connectors.reload} />}
       {can('admin') && <Upload onUploaded={imports.reload} />}
       <h2>Imports</h2>
       <DataView state={imports} isEmpty={(d) => d.data.length === 0} empty="No CSV imports yet.">
@@ -216,6 +232,135 @@ export function Connectors() {
         )}
       </DataView>
     </>
+  );
+}
+
+function ConnectorRow({ c, admin, onChange }: { c: Connector; admin: boolean; onChange: () => void }) {
+  const [errorsOpen, setErrorsOpen] = useState(false);
+  const [from, setFrom] = useState('');
+  const paused = c.status === 'paused';
+  return (
+    <>
+      <tr>
+        <td>
+          <div className="strong">{c.name ?? c.id}</div>
+          <div className="small muted">{KIND_LABELS[c.kind ?? ''] ?? c.kind}</div>
+        </td>
+        <td>
+          <Badge tone={paused ? 'held' : 'active'}>{c.status ?? (c.enabled ? 'active' : 'paused')}</Badge>
+          {c.last_error ? <div className="small neg">{c.last_error}</div> : null}
+        </td>
+        <td>
+          {formatDateTime(c.last_success_at ?? null)}
+          {c.applied_through ? <div className="small muted">Complete up to {formatDateTime(c.applied_through)}</div> : null}
+        </td>
+        <td className="r">{formatLag(c.lag_seconds)}</td>
+        <td className="r">{formatNumber(c.rows_per_minute ?? 0)}</td>
+        <td className="r">{formatNumber(c.records_in ?? 0)}</td>
+        <td className="r">{formatNumber(c.records_rejected ?? 0)}</td>
+        <td className="nowrap">
+          <button type="button" className="btn btn-small" onClick={() => setErrorsOpen(!errorsOpen)} aria-expanded={errorsOpen}>
+            Errors
+          </button>{' '}
+          {admin && c.kind !== 'nats' && (
+            <>
+              <ActionButton className="btn btn-small" onClick={async () => (await api.patch(`/api/v1/connectors/${enc(c.id)}`, { status: paused ? 'active' : 'paused' }), onChange())}>
+                {paused ? 'Resume' : 'Pause'}
+              </ActionButton>{' '}
+              <ActionButton className="btn btn-small" onClick={async () => (await api.post(`/api/v1/connectors/${enc(c.id)}/run`, {}), onChange())}>
+                Run now
+              </ActionButton>
+            </>
+          )}
+          {admin && (c.kind === 'match_trader' || c.kind === 'rest') && (
+            <div className="inline-form">
+              <input type="date" aria-label={`Backfill ${c.name ?? c.id} from`} value={from} onChange={(e) => setFrom(e.target.value)} />{' '}
+              <ActionButton className="btn btn-small" disabled={!from} onClick={async () => (await api.post(`/api/v1/connectors/${enc(c.id)}/backfill`, { from }), onChange())}>
+                Backfill from date
+              </ActionButton>
+            </div>
+          )}
+        </td>
+      </tr>
+      {errorsOpen && (
+        <tr>
+          <td colSpan={8}>
+            <ConnectorErrors id={c.id} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function ConnectorErrors({ id }: { id: string }) {
+  const errors = useAsync((signal) => api.get<{ data: ConnectorError[] }>(`/api/v1/connectors/${enc(id)}/errors`, { signal }), [id]);
+  return (
+    <DataView state={errors} isEmpty={(d) => d.data.length === 0} empty="No failed runs.">
+      {(d) => (
+        <ul className="plain">
+          {d.data.map((e) => (
+            <li key={e.id}>
+              <div className="small">
+                {formatDateTime(e.created_at)} · <span className="neg">{e.message}</span>
+              </div>
+              {e.payload ? <pre className="small mono break">{JSON.stringify(e.payload, null, 2)}</pre> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </DataView>
+  );
+}
+
+/** Adds a Match-Trader connector: the Broker API's address, the trading system, its groups and the API key (sealed, never shown again). */
+function NewMatchTrader({ onCreated }: { onCreated: () => void }) {
+  const [form, setForm] = useState({ id: '', name: '', base_url: '', system_uuid: '', groups: '', api_key: '', backfill_from: '' });
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    setBusy(true);
+    try {
+      await api.post('/api/v1/connectors', {
+        id: form.id,
+        name: form.name || form.id,
+        kind: 'match_trader',
+        config: {
+          base_url: form.base_url,
+          system_uuid: form.system_uuid,
+          groups: form.groups.split(',').map((g) => g.trim()).filter(Boolean),
+          ...(form.backfill_from ? { backfill_from: form.backfill_from } : {}),
+        },
+        secrets: { api_key: form.api_key },
+      });
+      setForm({ id: '', name: '', base_url: '', system_uuid: '', groups: '', api_key: '', backfill_from: '' });
+      onCreated();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="card" onSubmit={submit} aria-label="Add a Match-Trader connector">
+      <h2>Add a Match-Trader connector</h2>
+      <div className="inline-form">
+        <TextField label="Connector id" value={form.id} onChange={set('id')} required pattern="[a-z0-9][a-z0-9_\-]{0,62}" placeholder="match-trader-live" />
+        <TextField label="Name" value={form.name} onChange={set('name')} placeholder="Match-Trader live" />
+        <TextField label="Broker API base URL" value={form.base_url} onChange={set('base_url')} required type="url" placeholder="https://broker-api.example.com" />
+        <TextField label="System UUID" value={form.system_uuid} onChange={set('system_uuid')} required />
+        <TextField label="Groups (comma-separated)" value={form.groups} onChange={set('groups')} required />
+        <TextField label="API key" value={form.api_key} onChange={set('api_key')} required type="password" autoComplete="off" hint="Sealed at rest and never shown again." />
+        <TextField label="Backfill from" value={form.backfill_from} onChange={set('backfill_from')} type="date" />
+      </div>
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        Add connector
+      </button>
+      <ErrorMessage error={error} />
+    </form>
   );
 }
 
