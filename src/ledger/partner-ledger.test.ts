@@ -37,6 +37,29 @@ describe('GET /api/v1/partners/{id}/ledger and …/ledger/{entry}/explain', () =
     expect(explained.body.summary).toContain(sub);
   });
 
+  it('lists newest first, and the cursor goes on to older entries without a gap or a repeat', async () => {
+    const s = payoutSteps(t, admin);
+    await s.lots('LG-M', '1', '2026-03-03');
+    await s.lots('LG-M', '4', '2026-03-04');
+    await s.run();
+    const all = (await t.call('GET', `/api/v1/partners/${master}/ledger?per_page=500`, { token: admin })).body.data as { entry_id: string; created_at: string }[];
+    expect(all.length).toBeGreaterThan(2);
+    const ids = (await t.server.ctx.db.query<{ entry_id: string }>(
+      `SELECT entry_id FROM ledger_entries WHERE partner_id = $1 ORDER BY id DESC`,
+      [master],
+    )).map((r) => r.entry_id);
+    expect(all.map((e) => e.entry_id)).toEqual(ids);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await t.call('GET', `/api/v1/partners/${master}/ledger?per_page=1${cursor ? `&cursor=${cursor}` : ''}`, { token: admin });
+      expect(res.status).toBe(200);
+      paged.push(...res.body.data.map((e: { entry_id: string }) => e.entry_id));
+      cursor = res.body.meta.next_cursor;
+    } while (cursor);
+    expect(paged).toEqual(ids);
+  });
+
   it('lets an upline read a sub-IB, never a partner outside its subtree', async () => {
     const masterToken = await t.token(['payouts:read'], master);
     expect((await t.call('GET', `/api/v1/partners/${sub}/ledger`, { token: masterToken })).status).toBe(200);

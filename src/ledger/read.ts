@@ -49,13 +49,14 @@ function filters(f: LedgerFilter): Filters {
   return out;
 }
 
-export function listLedger(db: Sql, f: LedgerFilter, page: PageRequest): Promise<Page<LedgerEntryView>> {
+export function listLedger(db: Sql, f: LedgerFilter, page: PageRequest, order: 'asc' | 'desc' = 'asc'): Promise<Page<LedgerEntryView>> {
   return readPage<LedgerEntryView>(
     db,
     VIEW,
     'entry_id, partner_id, currency, amount, kind, level, status, hold_reason, source_type, source_key, rule, fact_date, customer_id, instrument, plan_id, plan_version, corrects, payout_id, created_at',
     filters(f),
     page,
+    order,
   );
 }
 

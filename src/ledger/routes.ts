@@ -59,7 +59,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Ledger'],
         summary: 'A partner\'s ledger entries',
-        description: 'The entries credited to one partner, newest fact first. A partner-bound caller reaches its own partner and its subtree only (404 otherwise).',
+        description: 'The entries credited to one partner, newest first (the entry written last comes first; `next_cursor` goes on to older ones). A partner-bound caller reaches its own partner and its subtree only (404 otherwise).',
         params: Type.Object({ partner_id: Type.String({ maxLength: 200 }) }),
         querystring: Type.Object(
           {
@@ -78,7 +78,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await assertPartnerAccess(db, request.caller, partner_id);
       await requirePartner(db, partner_id);
       const q = request.query;
-      return listLedger(db, { partnerIds: [partner_id], from: day('from', q.from), to: day('to', q.to), status: q.status }, q);
+      return listLedger(db, { partnerIds: [partner_id], from: day('from', q.from), to: day('to', q.to), status: q.status }, q, 'desc');
     },
   );
 

@@ -49,7 +49,8 @@ export class Filters {
  * One page of a table in insertion order (its seq column). Page numbers use OFFSET; the keyset
  * cursor (seq of the last row seen) stays correct while new rows are being inserted.
  */
-export async function readPage<T>(db: Sql, table: string, columns: string, filters: Filters, req: PageRequest): Promise<Page<T>> {
+/** Rows in `seq` order (oldest first), or newest first with `order: 'desc'`; the cursor continues in the same order. */
+export async function readPage<T>(db: Sql, table: string, columns: string, filters: Filters, req: PageRequest, order: 'asc' | 'desc' = 'asc'): Promise<Page<T>> {
   const perPage = req.per_page ?? 50;
   const page = req.page ?? 1;
   const [{ total }] = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${table} ${filters.where()}`, filters.params);
@@ -57,7 +58,7 @@ export async function readPage<T>(db: Sql, table: string, columns: string, filte
   const keyset: string[] = [];
   if (req.cursor !== undefined) {
     params.push(decodeCursor(req.cursor));
-    keyset.push(`seq > $${params.length}`);
+    keyset.push(`seq ${order === 'desc' ? '<' : '>'} $${params.length}`);
   }
   params.push(perPage + 1);
   const limit = `$${params.length}`;
@@ -67,7 +68,7 @@ export async function readPage<T>(db: Sql, table: string, columns: string, filte
     offset = `OFFSET $${params.length}`;
   }
   const rows = await db.query<T & { seq: number }>(
-    `SELECT seq, ${columns} FROM ${table} ${filters.where(keyset)} ORDER BY seq LIMIT ${limit} ${offset}`,
+    `SELECT seq, ${columns} FROM ${table} ${filters.where(keyset)} ORDER BY seq ${order === 'desc' ? 'DESC' : ''} LIMIT ${limit} ${offset}`,
     params,
   );
   const more = rows.length > perPage;
