@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import { Type } from 'typebox';
-import { ErrorBody } from '../http/schemas.ts';
+import { CursorMeta, ErrorBody } from '../http/schemas.ts';
 import { AppError } from '../shared/errors.ts';
 import { type AuditQuery, readAuditLog } from './read.ts';
 import { csvCell } from '../shared/csv.ts';
@@ -57,14 +57,26 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({
           ...Filters,
           cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page.' })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+          per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'Entries per page; 100 when left out.' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'The same as per_page.' })),
         }, { additionalProperties: false }),
-        response: { 200: Type.Object({ data: Type.Array(Entry), next_cursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorBody, 422: ErrorBody },
+        response: {
+          200: Type.Object({
+            data: Type.Array(Entry),
+            meta: CursorMeta,
+            next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'The same as meta.next_cursor (kept for existing readers).' }),
+          }),
+          400: ErrorBody,
+          422: ErrorBody,
+        },
       },
     },
     async (request) => {
       checkRange(request.query);
-      return readAuditLog(db, request.query);
+      const { per_page, limit, ...q } = request.query;
+      const perPage = per_page ?? limit ?? 100;
+      const page = await readAuditLog(db, { ...q, limit: perPage });
+      return { ...page, meta: { per_page: perPage, next_cursor: page.next_cursor } };
     },
   );
 

@@ -18,6 +18,12 @@ export const ErrorBody = Type.Object(
   { $id: 'Error' },
 );
 
+/** The meta of a list read by cursor only (an event stream, the audit log): no total, which would count the whole log. */
+export const CursorMeta = Type.Object({
+  per_page: Type.Integer(),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` to read the next page; null at the end.' }),
+});
+
 export const PageMeta = Type.Object({
   total: Type.Integer(),
   page: Type.Integer(),
