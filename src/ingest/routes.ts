@@ -5,7 +5,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import type { Scope } from '../auth/scopes.ts';
 import { BatchResponse, ErrorBody, PageMeta, PageQuery } from '../http/schemas.ts';
 import { idempotentWrite } from '../http/idempotency.ts';
-import { parseDate, parseDateTime } from '../shared/dates.ts';
+import { addDays, parseDate, parseDateTime } from '../shared/dates.ts';
 import { auditRequest } from '../audit/http.ts';
 import { AppError, type FieldIssue } from '../shared/errors.ts';
 import { Filters, readPage } from '../shared/pagination.ts';
@@ -344,7 +344,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
             transaction_type: Type.Optional(Type.Union(TRANSACTION_TYPES.map((t) => Type.Literal(t)))),
             status: Type.Optional(Type.Union(TRANSACTION_STATUSES.map((t) => Type.Literal(t)))),
             date_from: isoTime('transaction_date at or after this ISO 8601 time (a date means its start, UTC).'),
-            date_to: isoTime('transaction_date before this ISO 8601 time.'),
+            date_to: isoTime('Last day, inclusive, when a date (YYYY-MM-DD, UTC: the whole day counts, as on trading activity); transaction_date before it when an ISO 8601 instant.'),
             ...PageQuery,
           },
           { additionalProperties: false },
@@ -360,7 +360,8 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (q.status !== undefined) f.add('status = ?', q.status);
       const from = timeParam('date_from', q.date_from);
       if (from) f.add('transaction_date >= ?::timestamptz', from);
-      const to = timeParam('date_to', q.date_to);
+      // A date names a whole day, included; an instant is where the range ends.
+      const to = q.date_to !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(q.date_to) ? `${addDays(dateParam('date_to', q.date_to)!, 1)}T00:00:00Z` : timeParam('date_to', q.date_to);
       if (to) f.add('transaction_date < ?::timestamptz', to);
       return readPage(
         db,

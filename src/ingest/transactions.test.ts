@@ -115,4 +115,18 @@ describe('POST /api/v1/forex/transactions', () => {
     expect(res.body.data.map((r: { transaction_id: string }) => r.transaction_id)).toEqual(['dep-2']);
     expect((await get('?status=weird')).status).toBe(400);
   });
+
+  it('reads date_to as a whole day, included, when it is a date (as on trading activity), and as an end instant otherwise', async () => {
+    const ids = async (q: string) => {
+      const res = await get(`?transaction_type=deposit&status=approved&${q}`);
+      expect(res.status, res.text).toBe(200);
+      return res.body.data.map((r: { transaction_id: string }) => r.transaction_id);
+    };
+    expect(await ids('date_from=2026-03-05&date_to=2026-03-05')).toEqual(['dep-2']);
+    const second = await ids('date_from=2026-03-02&date_to=2026-03-02');
+    expect(second).toContain('dep-1');
+    expect(second).not.toContain('dep-2');
+    expect(await ids('date_from=2026-03-05T00:00:00Z&date_to=2026-03-05T00:00:00Z')).toEqual([]);
+    expect((await get('?date_to=2026-02-30')).status).toBe(400);
+  });
 });
