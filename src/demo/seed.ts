@@ -59,7 +59,7 @@ export async function loadDemo(
       customer_id: `C-${2000 + i}`,
       signup_date: `${day(signupOffset(i, cal.days))}T0${i % 10}:15:00.000Z`,
       affiliate_id: affiliates[i % affiliates.length],
-      country_code: ['GB', 'AE', 'DE', 'TH', 'BR'][i % 5],
+      country_code: ['GB', 'AE', 'DE', 'TH', 'AU'][i % 5],
       lang_id: 'en',
       kyc_status_id: i % 6 === 5 ? 'pending' : 'approved',
       trading_account_type: i % 3 === 0 ? 'ECN' : 'standard',
