@@ -23,6 +23,7 @@ import { connectorRoutes } from '../connectors/routes.ts';
 import { partnersArea } from '../partners/index.ts';
 import { commissionRoutes } from '../commissions/routes.ts';
 import { jurisdictionRoutes } from '../commissions/jurisdiction/routes.ts';
+import { marketingRoutes } from '../marketing/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
@@ -180,6 +181,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(partnersArea);
   await app.register(commissionRoutes);
   await app.register(jurisdictionRoutes);
+  await app.register(marketingRoutes);
   await app.register(ledgerRoutes);
   await app.register(payoutsArea);
   await app.register(reportRoutes);
