@@ -54,7 +54,8 @@ describe('the broker\'s marketing library', () => {
   });
 
   it('serves the banner image publicly while the material is active', async () => {
-    const res = await fetch(banner.file_url);
+    expect(banner.file_url).toMatch(new RegExp(`/marketing/files/${banner.material_id}$`));
+    const res = await fetch(`${t.url}/marketing/files/${banner.material_id}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await res.arrayBuffer()).toString('base64')).toBe(png(728, 90));
@@ -71,7 +72,7 @@ describe('the broker\'s marketing library', () => {
   it('embeds the partner\'s own tracking link: one link per partner and material, leading to the destination', async () => {
     const used = await t.call('POST', `/api/v1/partners/${ib}/marketing/materials/${banner.material_id}/use`, { token: ibToken });
     expect(used.status, used.text).toBe(200);
-    expect(used.body.tracking_link).toMatch(/\/l\/[a-z]+$/);
+    expect(used.body.tracking_link).toMatch(/\/l\/[a-z0-9]+$/);
     expect(used.body.snippet).toBe(`<a href="${used.body.tracking_link}" rel="sponsored"><img src="${banner.file_url}" alt="Spring 728×90" width="728" height="90"></a>`);
     const again = await t.call('POST', `/api/v1/partners/${ib}/marketing/materials/${banner.material_id}/use`, { token: ibToken });
     expect(again.body.link_id).toBe(used.body.link_id);
@@ -104,7 +105,7 @@ describe('the broker\'s marketing library', () => {
   it('archives a material: partners no longer see it and its image is gone; audited', async () => {
     const archived = await t.call('POST', `/api/v1/marketing/materials/${banner.material_id}/archive`, { token: admin, body: {} });
     expect(archived.body.status).toBe('archived');
-    expect((await fetch(banner.file_url)).status).toBe(404);
+    expect((await fetch(`${t.url}/marketing/files/${banner.material_id}`)).status).toBe(404);
     expect((await t.call('POST', `/api/v1/partners/${ib}/marketing/materials/${banner.material_id}/use`, { token: ibToken })).status).toBe(404);
     expect((await t.call('POST', '/api/v1/marketing/materials', { token: ibToken, body: { kind: 'text', title: 'x', language: 'en', destination_url: 'https://x.example/', body: 'x' } })).status).toBe(403);
     const audit = (await t.call('GET', `/api/v1/audit-log?subject_type=marketing_materials&subject_id=${banner.material_id}`, { token: admin })).body.data;
@@ -132,7 +133,7 @@ describe('partners\' promotions for approval', () => {
     const audit = (await t.call('GET', `/api/v1/audit-log?subject_type=marketing_submissions&subject_id=${id}`, { token: admin })).body.data;
     expect(audit.map((a: { action: string }) => a.action).sort()).toEqual(['marketing_submissions.approve', 'marketing_submissions.create', 'marketing_submissions.withdraw']);
     const csv = await t.call('GET', '/api/v1/marketing/submissions.csv', { token: admin });
-    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = csv.text.trim().split('\n').filter((l) => l.startsWith(id));
     expect(lines.map((l) => l.split(',')[11])).toEqual(['pending', 'approved', 'withdrawn']);
     expect(csv.text.split('\n')[0]).toBe('submission_id,partner_id,partner_name,kind,title,url,file_name,file_sha256,submitted_at,step,step_at,step_by,step_reason,current_status');
@@ -146,7 +147,7 @@ describe('partners\' promotions for approval', () => {
     expect(rejected.body).toMatchObject({ status: 'rejected', reason: 'No risk warning' });
     const file = await t.call('GET', `/api/v1/marketing/submissions/${s.body.submission_id}/file`, { token: admin });
     expect(file.status).toBe(200);
-    expect(file.headers['content-type']).toBe('image/png');
+    expect(file.headers.get('content-type')).toBe('image/png');
   });
 
   it('refuses bad input and forged statuses, and hides other partners\' promotions (404)', async () => {

@@ -7,6 +7,7 @@ import { ApiClients, AuditLog } from './access.tsx';
 import { Customers } from './customers.tsx';
 import { Connectors, Webhooks } from './integrations.tsx';
 import { JurisdictionPolicies } from './jurisdiction.tsx';
+import { MarketingReview } from './marketing.tsx';
 import { Overview, Partners } from './partners.tsx';
 import { PayoutRun, PayoutRuns } from './payouts.tsx';
 import { Periods } from './periods.tsx';
@@ -18,6 +19,7 @@ const NAV = [
   { href: '/partners', label: 'Partners' },
   { href: '/plans', label: 'Plans' },
   { href: '/jurisdiction', label: 'Jurisdiction rules' },
+  { href: '/marketing', label: 'Marketing' },
   { href: '/customers', label: 'Customers' },
   { href: '/periods', label: 'Periods' },
   { href: '/payouts', label: 'Payouts' },
@@ -37,6 +39,7 @@ export function AdminApp() {
           <Route path="/partners" component={Partners} />
           <Route path="/plans" component={Plans} />
           <Route path="/jurisdiction" component={JurisdictionPolicies} />
+          <Route path="/marketing" component={MarketingReview} />
           <Route path="/customers" component={Customers} />
           <Route path="/periods" component={Periods} />
           <Route path="/payouts" component={PayoutRuns} />
