@@ -47,8 +47,8 @@ export async function seedCommissionsDemo(tx: Sql, network: DemoNetwork, setting
   for (const partner of [network.master, network.sub, network.subSub].filter((p) => p !== undefined))
     await assignPlan(tx, {
       partnerId: partner.partner_id, planId: 'std-ib', effectiveFrom: '2025-01-01', actor: 'demo',
-      // The sub-IB gives its clients 1 USD per lot back, except where a jurisdiction forbids it.
-      ...(partner === network.sub ? { terms: { client_rebate: { per_lot: '1' } } } : {}),
+      // The master IB gives its clients 1 USD per lot back, except where a jurisdiction forbids it.
+      ...(partner === network.master ? { terms: { client_rebate: { per_lot: '1' } } } : {}),
     });
   await createPolicy(tx, DEMO_ASIC_POLICY, '2025-01-01', 'demo');
   const days = Array.from({ length: cal.days + 1 }, (_, i) => new Date(Date.parse(`${cal.start}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));

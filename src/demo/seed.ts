@@ -10,6 +10,7 @@ import { addDemoEndpoint } from '../webhooks/demo.ts';
 import type { EngineSettings } from '../commissions/engine/run.ts';
 import { demoCalendar } from './calendar.ts';
 import { seedCommissionsDemo } from './commissions.ts';
+import { seedMarketingDemo } from './marketing.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 import { seedPayoutDemo } from './payouts.ts';
 import { seedDemoLogins } from '../web-auth/demo.ts';
@@ -120,6 +121,7 @@ export async function loadDemo(
     await upsertActivity(tx, activity);
     await seedCommissionsDemo(tx, network, settings, cal, now.toISOString());
     await seedPayoutDemo(tx, cal);
+    await seedMarketingDemo(tx, network);
     // Sign-in logins for the admin console and the master IB's and sub-IB's portal.
     await seedDemoLogins(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);
