@@ -192,6 +192,25 @@ function tradeCaps(desired: readonly DesiredEntry[], facts: readonly ActivityFac
   const byFact = new Map<string, DesiredEntry[]>();
   for (const e of desired) if (e.source_type === 'activity') byFact.set(e.source_key, [...(byFact.get(e.source_key) ?? []), e]);
   const out: DesiredEntry[] = [];
+  const cutsOf = new Map<string, DesiredEntry[]>();
+  // Two policies that both cut a partner's pay on one fact make one entry (its identity is the
+  // fact, rule, partner and currency) whose explanation holds each cut in turn.
+  const cut = (e: DesiredEntry) => {
+    const same = cutsOf.get(e.source_key)?.find((c) => c.rule === e.rule && c.partner_id === e.partner_id && c.currency === e.currency);
+    if (!same) {
+      out.push(e);
+      cutsOf.set(e.source_key, [...(cutsOf.get(e.source_key) ?? []), e]);
+      return;
+    }
+    const first = same.explanation.steps?.length && same.explanation.formula.startsWith('the cuts') ? same.explanation.steps : [same.explanation];
+    const amounts = [...first, e.explanation].map((x) => x.result);
+    same.amount = new Dec(same.amount).plus(e.amount).toFixed();
+    same.explanation = explain({
+      rule: e.rule, inputs: { policies: first.length + 1 }, formula: 'the cuts of several policies, one after the other',
+      arithmetic: `${amounts.join(' + ')} = ${same.amount}`, result: same.amount,
+      notes: [...first, e.explanation].flatMap((x) => x.notes ?? []), steps: [...first, e.explanation],
+    });
+  };
   for (const fact of facts) {
     const entries = byFact.get(activitySourceKey(fact));
     if (!entries?.length) continue;
@@ -211,7 +230,8 @@ function tradeCaps(desired: readonly DesiredEntry[], facts: readonly ActivityFac
       const deals = ctx.dealsOf(fact);
       const perTrade = policy.policy.per_trade_cap;
       const byPartner = new Map<string, { level: number; hold?: string; earned: Dec }>();
-      for (const e of [...entries, ...out.filter((o) => o.source_key === activitySourceKey(fact))]) {
+      // The fact's entries, with what an earlier policy's caps already took off.
+      for (const e of [...entries, ...(cutsOf.get(activitySourceKey(fact)) ?? [])]) {
         if (e.currency !== currency) continue;
         const p = byPartner.get(e.partner_id) ?? { level: e.level, hold: e.hold_reason, earned: new Dec(0) };
         p.earned = p.earned.plus(e.amount);
@@ -229,7 +249,7 @@ function tradeCaps(desired: readonly DesiredEntry[], facts: readonly ActivityFac
           const allowed = lots.times(limit.amount);
           if (earned.gt(allowed)) {
             const amount = allowed.minus(earned).toFixed();
-            out.push({
+            cut({
               ...base, rule: 'jurisdiction_per_lot_cap', amount,
               explanation: explain({
                 rule: 'jurisdiction_per_lot_cap',
@@ -253,7 +273,7 @@ function tradeCaps(desired: readonly DesiredEntry[], facts: readonly ActivityFac
           }
           if (excess.gt(0)) {
             const amount = excess.neg().toFixed();
-            out.push({
+            cut({
               ...base, rule: 'jurisdiction_per_trade_cap', amount,
               explanation: explain({
                 rule: 'jurisdiction_per_trade_cap',

@@ -168,3 +168,21 @@ describe('per-trade caps', () => {
     expect(entries.map((e) => [e.rule, e.amount]).sort()).toEqual([['jurisdiction_per_trade_cap', '-17.5'], ['per_lot', '40']]);
   });
 });
+
+describe('two policies for one client', () => {
+  it('make one cap entry per fact and partner that explains each cut in turn', async () => {
+    const ib = await b.partner('IB-TWO');
+    await b.plan({ plan_id: 'two-plan', name: 'Per lot', currency: 'USD', rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '40' }] }] });
+    await b.assign(ib, 'two-plan');
+    await b.customer('two-sg', 'IB-TWO', { country_code: 'SG' });
+    await policy({ policy_id: 'sg-a', name: 'A', countries: ['SG'], currency: 'USD', per_lot_caps: [{ symbols: ['EURUSD'], amount: '30' }] });
+    await policy({ policy_id: 'sg-b', name: 'B', countries: ['SG'], currency: 'USD', per_lot_caps: [{ symbols: ['EURUSD'], amount: '20' }] });
+    await b.activity([{ customer_id: 'two-sg', instrument: 'EURUSD', lots_traded: '2', date: '2026-03-05' }]);
+    await b.run();
+    const caps = (await b.ledger(`partner_id=${ib}&kind=cap_adjustment`)) as { amount: string; entry_id: string }[];
+    expect(caps.map((c) => c.amount)).toEqual(['-40']);
+    const explained = (await b.ok('GET', `/api/v1/ledger/${caps[0].entry_id}/explain`)).explanation;
+    expect(explained.arithmetic).toBe('-20 + -20 = -40');
+    expect(explained.notes).toHaveLength(2);
+  });
+});
