@@ -63,7 +63,6 @@ export function JurisdictionPolicies() {
   useEffect(() => {
     setText(JSON.stringify(creating || !latest ? TEMPLATE : latest.definition, null, 2));
     setError(undefined);
-    setSaved('');
     setSim(null);
   }, [creating, latest?.policy_id, latest?.version]);
   const details = error instanceof ApiError ? error.details : [];
@@ -84,7 +83,14 @@ export function JurisdictionPolicies() {
       />
       {writable && (
         <div className="toolbar">
-          <button type="button" className="btn" onClick={() => setCreating(true)}>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => {
+              setCreating(true);
+              setSaved('');
+            }}
+          >
             New policy
           </button>
         </div>
@@ -92,6 +98,7 @@ export function JurisdictionPolicies() {
       <DataView state={policies} isEmpty={(d) => d.data.length === 0 && !creating} empty="No jurisdiction policies yet. Every client is paid as the plans say.">
         {(d) => (
           <div className="split">
+            {d.data.length > 0 && (
             <nav className="card list-nav" aria-label="Jurisdiction policies">
               <ul>
                 {d.data.map((p) => {
@@ -105,6 +112,7 @@ export function JurisdictionPolicies() {
                         aria-pressed={!creating && p.policy_id === policy?.policy_id}
                         onClick={() => {
                           setCreating(false);
+                          setSaved('');
                           setSelected(p.policy_id);
                         }}
                       >
@@ -118,6 +126,7 @@ export function JurisdictionPolicies() {
                 })}
               </ul>
             </nav>
+            )}
             <section className="card grow" aria-labelledby="policy-editor">
               <h2 id="policy-editor">
                 {creating ? 'New policy' : policy?.name ?? policy?.policy_id}{' '}
@@ -230,7 +239,7 @@ export function JurisdictionPolicies() {
                       ))}
                     </TableWrap>
                     <p className="small muted">{sim.entries_affected} entries cut or removed{sim.entries_affected > sim.entries.length ? ` (first ${sim.entries.length} shown)` : ''}.</p>
-                    <TableWrap label="Entries cut or removed" columns={['Date', 'Partner', 'Client', 'Symbol', 'Rule', { label: 'Amount', className: 'r' }, 'Why']}>
+                    <TableWrap label="Entries cut or removed" columns={['Date', 'Partner', 'Client', 'Symbol', 'Rule and reason', { label: 'Amount', className: 'r' }]}>
                       {sim.entries.map((e, i) => (
                         <tr key={i}>
                           <td>{formatDate(e.fact_date)}</td>
@@ -239,11 +248,11 @@ export function JurisdictionPolicies() {
                           <td>{e.instrument ?? ''}</td>
                           <td>
                             <code>{e.rule}</code>
+                            {e.note ? <div className="small muted">{e.note}</div> : null}
                           </td>
                           <td className="r">
                             <Money value={e.amount} currency={e.currency} />
                           </td>
-                          <td className="small">{e.note}</td>
                         </tr>
                       ))}
                     </TableWrap>
