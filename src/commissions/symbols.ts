@@ -128,3 +128,15 @@ export function perLotRateFor(symbol: string, plan: Plan, terms?: PartnerTerms, 
   if (rule) tables.push({ source: 'plan', rates: rule.rates });
   return lookupRate(symbol, tables, plan.symbol_groups ?? [], plan.symbol_normalisation, accountType);
 }
+
+/**
+ * The value of one pip on one standard lot (100,000 units) of an FX pair, in its quote currency:
+ * 0.0001 × 100,000 = 10, or 0.01 × 100,000 = 1,000 for JPY-quoted pairs. Only for a six-letter pair
+ * (after normalisation) quoted in `currency`; anything else (metals, indices, cross pairs) has no
+ * standard pip value and must be configured.
+ */
+export function standardPipValue(symbol: string, currency: string, normalisation?: SymbolNormalisation): string | undefined {
+  const plain = normaliseSymbol(symbol, normalisation);
+  if (!/^[A-Z]{6}$/.test(plain) || plain.slice(3) !== currency) return undefined;
+  return currency === 'JPY' ? '1000' : '10';
+}

@@ -54,4 +54,26 @@ describe('demo data', () => {
     const series = (await t.call('GET', `/api/v1/reports/partners/${master.partner_id}/timeseries?from=2026-06-08&to=2026-06-14&metric=lots&scope=subtree`, { token })).body.points as { bucket: string; value: string }[];
     expect(Number(series.find((p) => p.bucket === '2026-06-14')?.value ?? 0)).toBeGreaterThan(0);
   });
+
+  it('applies the ASIC policy to the Australian client only: rebate removed, gold pay capped, both explained', async () => {
+    const token = await t.token(['admin']);
+    const au = (await t.call('GET', '/api/v1/ledger?per_page=500&customer_id=C-2004', { token })).body.data as { rule: string; amount: string; entry_id: string }[];
+    const rebates = au.filter((e) => e.rule === 'client_rebate');
+    expect(rebates.length).toBeGreaterThan(0);
+    expect(rebates.every((e) => e.amount === '0')).toBe(true);
+    const cap = au.find((e) => e.rule === 'jurisdiction_per_lot_cap');
+    expect(cap).toBeDefined();
+    const explained = await t.call('GET', `/api/v1/ledger/${cap?.entry_id}/explain`, { token });
+    expect(explained.body.explanation.notes[0]).toContain('jurisdiction policy asic-au v1 (ASIC): at most 5 USD per lot on XAUUSD');
+    const gb = (await t.call('GET', '/api/v1/ledger?per_page=500&customer_id=C-2000', { token })).body.data as { rule: string; amount: string }[];
+    expect(gb.some((e) => e.rule === 'client_rebate' && Number(e.amount) < 0)).toBe(true);
+  });
+
+  it('has marketing materials and promotions in every review state', async () => {
+    const token = await t.token(['admin']);
+    const materials = (await t.call('GET', '/api/v1/marketing/materials', { token })).body.data as { kind: string }[];
+    expect(new Set(materials.map((m) => m.kind))).toEqual(new Set(['banner', 'landing_page', 'text']));
+    const submissions = (await t.call('GET', '/api/v1/marketing/submissions', { token })).body.data as { status: string }[];
+    expect(submissions.map((s) => s.status).sort()).toEqual(['approved', 'pending', 'rejected']);
+  });
 });

@@ -1,5 +1,7 @@
 import type { Sql } from '../db/index.ts';
 import { computeCommissions, type EngineSettings } from '../commissions/engine/run.ts';
+import { createPolicy } from '../commissions/jurisdiction/policy-store.ts';
+import type { PolicyDefinition } from '../commissions/jurisdiction/policy-schema.ts';
 import { assignPlan, createPlan } from '../commissions/plan-store.ts';
 import { upsertFxRates } from '../fx/rates.ts';
 import { PLAN_EXAMPLE } from '../commissions/plan-schema.ts';
@@ -19,6 +21,23 @@ export const DEMO_PLAN = {
 };
 
 /**
+ * ASIC's product intervention order for the demo's Australian clients: no client rebates, and IB
+ * pay capped at 3 pips per lot on FX majors and 5 USD per lot on gold and silver.
+ */
+export const DEMO_ASIC_POLICY: PolicyDefinition = {
+  policy_id: 'asic-au',
+  name: 'ASIC product intervention (Australian retail clients)',
+  regulator: 'ASIC',
+  countries: ['AU'],
+  currency: 'USD',
+  client_rebates: 'off',
+  per_lot_caps: [
+    { symbols: ['EURUSD', 'GBPUSD', 'AUDUSD', 'NZDUSD'], pips: '3' },
+    { symbols: ['XAU*', 'XAG*'], amount: '5' },
+  ],
+};
+
+/**
  * Puts the demo IBs on the standard plan, loads the EUR rates the EUR-paid sub-IB needs, closes the
  * calendar's two oldest months and computes the commissions of the whole history, so the ledger,
  * earnings and explanations have something to show.
@@ -26,7 +45,12 @@ export const DEMO_PLAN = {
 export async function seedCommissionsDemo(tx: Sql, network: DemoNetwork, settings: EngineSettings, cal: DemoCalendar, now: string): Promise<void> {
   await createPlan(tx, DEMO_PLAN, '2025-01-01', 'demo');
   for (const partner of [network.master, network.sub, network.subSub].filter((p) => p !== undefined))
-    await assignPlan(tx, { partnerId: partner.partner_id, planId: 'std-ib', effectiveFrom: '2025-01-01', actor: 'demo' });
+    await assignPlan(tx, {
+      partnerId: partner.partner_id, planId: 'std-ib', effectiveFrom: '2025-01-01', actor: 'demo',
+      // The master IB gives its clients 1 USD per lot back, except where a jurisdiction forbids it.
+      ...(partner === network.master ? { terms: { client_rebate: { per_lot: '1' } } } : {}),
+    });
+  await createPolicy(tx, DEMO_ASIC_POLICY, '2025-01-01', 'demo');
   const days = Array.from({ length: cal.days + 1 }, (_, i) => new Date(Date.parse(`${cal.start}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
   await upsertFxRates(tx, days.map((date) => ({ date, base: 'EUR', quote: 'USD', rate: '1.0842', source: 'demo' })));
   for (const period of cal.closed) await tx.query(`INSERT INTO commission_periods (period, closed_by) VALUES ($1, 'demo') ON CONFLICT DO NOTHING`, [period]);

@@ -10,6 +10,7 @@ import { addDemoEndpoint } from '../webhooks/demo.ts';
 import type { EngineSettings } from '../commissions/engine/run.ts';
 import { demoCalendar } from './calendar.ts';
 import { seedCommissionsDemo } from './commissions.ts';
+import { seedMarketingDemo } from './marketing.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 import { seedPayoutDemo } from './payouts.ts';
 import { seedDemoLogins } from '../web-auth/demo.ts';
@@ -59,7 +60,7 @@ export async function loadDemo(
       customer_id: `C-${2000 + i}`,
       signup_date: `${day(signupOffset(i, cal.days))}T0${i % 10}:15:00.000Z`,
       affiliate_id: affiliates[i % affiliates.length],
-      country_code: ['GB', 'AE', 'DE', 'TH', 'BR'][i % 5],
+      country_code: ['GB', 'AE', 'DE', 'TH', 'AU'][i % 5],
       lang_id: 'en',
       kyc_status_id: i % 6 === 5 ? 'pending' : 'approved',
       trading_account_type: i % 3 === 0 ? 'ECN' : 'standard',
@@ -120,6 +121,7 @@ export async function loadDemo(
     await upsertActivity(tx, activity);
     await seedCommissionsDemo(tx, network, settings, cal, now.toISOString());
     await seedPayoutDemo(tx, cal);
+    await seedMarketingDemo(tx, network);
     // Sign-in logins for the admin console and the master IB's and sub-IB's portal.
     await seedDemoLogins(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);

@@ -1,11 +1,13 @@
 /**
  * A small broker for the commission engine's consistency tests: four partners in a tree, five
  * customers, one plan with every rule type, and random steps (activity, deals, deposits,
- * chargebacks, KYC changes, reassignments, tree moves, plan versions, fx rates, period closes).
+ * chargebacks, KYC and country changes, reassignments, tree moves, plan versions, jurisdiction
+ * policy versions, fx rates, period closes).
  */
 import fc from 'fast-check';
 import { computeCommissions } from '../../src/commissions/engine/run.ts';
 import { commissionTask } from '../../src/commissions/engine/task.ts';
+import { addPolicyVersion, createPolicy, listPolicyVersions } from '../../src/commissions/jurisdiction/policy-store.ts';
 import { addPlanVersion, assignPlan, createPlan } from '../../src/commissions/plan-store.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/index.ts';
@@ -40,7 +42,19 @@ const plan = (rate: string, tierRate: string) => ({
   client_rebate: { allowed: true, per_lot: '0.5' },
 });
 
+/** Jurisdiction policy versions the steps choose from; all but the last keep runs incremental. */
+const policyVariant = (id: string, countries: string[], variant: number) =>
+  [
+    { client_rebates: 'off', currency: 'USD', per_lot_caps: [{ symbols: ['EURUSD'], pips: '0.5', pip_value: '10' }, { symbols: ['XAU*'], amount: '7' }] },
+    { currency: 'USD', per_trade_cap: '2', client_rebates: 'off' },
+    { disallowed_rules: ['cpa', 'spread_share'] },
+    { acquisition: { allowed: false, except_partners: ['IA'] } },
+    { client_rebates: 'off', retired: true },
+    { currency: 'USD', period_caps: { per_day: '9.5', per_week: '30', per_month: '55.55' } },
+  ].map((rules) => ({ policy_id: id, name: `Policy ${id}`, regulator: 'ASIC', countries, ...rules }))[variant];
+
 const PARTNERS = ['IA', 'IB', 'IC', 'ID'];
+const COUNTRIES = ['AU', 'AU', 'GB', 'DE', 'US'];
 const CUSTOMERS = ['k0', 'k1', 'k2', 'k3', 'k4'];
 const day = fc.integer({ min: 0, max: 49 }).map((n) => new Date(Date.UTC(2026, 0, 30) + n * 86_400_000).toISOString().slice(0, 10));
 const customer = fc.constantFrom(...CUSTOMERS);
@@ -56,6 +70,8 @@ export const step = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('move' as const), partner: fc.constantFrom('IC', 'ID'), parent: fc.constantFrom('IA', 'IB', null), day }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('plan' as const), day, rate: fc.constantFrom('4', '6', '7.5'), tier: fc.constantFrom('1', '1.25') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fx' as const), day, rate: fc.constantFrom('1.08', '1.1234') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('policy' as const), day, policy: fc.constantFrom('p-au', 'p-gb'), variant: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: fc.constant(5) }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('country' as const), customer, country: fc.constantFrom('AU', 'GB', 'US', 'DE') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), period: fc.constant('2026-02') }) },
 );
 export type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
@@ -72,9 +88,10 @@ export async function setup(db: Database): Promise<Map<string, string>> {
       await assignPlan(tx, { partnerId: p.partner_id, planId: 'every', effectiveFrom: '2020-01-01' });
     }
     await upsertFxRates(tx, [{ date: '2026-01-01', base: 'EUR', quote: 'USD', rate: '1.1' }]);
+    await createPolicy(tx, policyVariant('p-au', ['AU'], 0), '2020-01-01');
     await upsertCustomers(
       tx,
-      CUSTOMERS.map((c, i) => ({ customer_id: c, signup_date: `2026-02-0${i + 1}T10:00:00.000Z`, affiliate_id: PARTNERS[i % 3 === 0 ? 2 : i % PARTNERS.length], kyc_status_id: 'approved' })),
+      CUSTOMERS.map((c, i) => ({ customer_id: c, signup_date: `2026-02-0${i + 1}T10:00:00.000Z`, affiliate_id: PARTNERS[i % 3 === 0 ? 2 : i % PARTNERS.length], kyc_status_id: 'approved', country_code: COUNTRIES[i] })),
       config,
     );
   });
@@ -107,6 +124,18 @@ export async function apply(db: Database, s: Step, ids: Map<string, string>) {
         return moveSubtree(tx, { partnerId: ids.get(s.partner) as string, parentId: s.parent ? (ids.get(s.parent) as string) : null, effectiveFrom: at(s.day, '00:00:00'), maxLevels: 10 });
       case 'plan':
         return addPlanVersion(tx, 'every', plan(s.rate, s.tier), s.day);
+      case 'policy': {
+        const definition = policyVariant(s.policy, s.policy === 'p-au' ? ['AU'] : ['GB', 'US'], s.variant);
+        // Acquisition exceptions name partners by id.
+        if (definition.acquisition) definition.acquisition = { allowed: false, except_partners: [ids.get('IA') as string] };
+        if ((await listPolicyVersions(tx, s.policy)).length) return addPolicyVersion(tx, s.policy, definition, s.day);
+        return createPolicy(tx, definition, s.day);
+      }
+      case 'country': {
+        const i = CUSTOMERS.indexOf(s.customer);
+        const [stored] = await tx.query<{ affiliate_id: string; kyc_status_id: string }>('SELECT affiliate_id, kyc_status_id FROM customers WHERE customer_id = $1', [s.customer]);
+        return upsertCustomers(tx, [{ customer_id: s.customer, signup_date: `2026-02-0${i + 1}T10:00:00.000Z`, affiliate_id: stored.affiliate_id, kyc_status_id: stored.kyc_status_id, country_code: s.country }], config);
+      }
       case 'fx':
         return upsertFxRates(tx, [{ date: s.day, base: 'EUR', quote: 'USD', rate: s.rate }]);
       case 'close':

@@ -14,12 +14,15 @@ import { perLotRateFor } from '../symbols.ts';
 import type { DesiredEntry } from './desired.ts';
 import { type ActivityFact, activitySourceKey, type DealFact } from './facts.ts';
 import type { PlansAt } from './plans-at.ts';
+import { type PolicyInForce, removedBy } from './policies.ts';
 
 export interface ActivityContext {
   plans: PlansAt;
   chainOf: (ownerId: string, eod: string) => string[];
   kycOf: (statusId: string | null) => KycStatus;
   dealsOf: (fact: ActivityFact) => DealFact[] | undefined;
+  /** The jurisdiction policies in force for the fact's customer on its date. */
+  policiesOf?: (fact: ActivityFact) => PolicyInForce[];
 }
 
 /** Lots that earn: with deal-level data, after the plan's hold-time and hedging rules. */
@@ -69,6 +72,22 @@ export function activityEntries(fact: ActivityFact, ctx: ActivityContext): Desir
     for (const l of levels) if (!new Dec(l.amount).isZero()) push(rule, l.level === 0 ? 'per_lot' : 'override', l.partner_id, l.level, plan.currency, l);
   };
 
+  // A client rebate a jurisdiction policy switches off is recorded as a zero saying so; the
+  // partner keeps what the rebate would have taken (and overrides are computed on that).
+  const rebatesOff = ctx.policiesOf?.(fact).find((p) => p.policy.client_rebates === 'off');
+  const clientRebate = (partnerEarning: string) => {
+    const { rebate, partner_net } = applyClientRebate({ lots, partner_earning: partnerEarning, setting: clientRebateSettingFor(plan, own.terms) });
+    if (new Dec(rebate.amount).isZero()) return partner_net;
+    const amount = new Dec(rebate.amount).neg().toFixed();
+    if (!rebatesOff) {
+      push('client_rebate', 'client_rebate', fact.owner_id as string, 0, plan.currency, { ...rebate, amount });
+      return partner_net;
+    }
+    const explanation = removedBy(rebatesOff, fact.country_code, 'client rebate', { amount, explanation: rebate.explanation }, `client rebates are off for clients in ${fact.country_code ?? 'every country'}`);
+    push('client_rebate', 'client_rebate', fact.owner_id as string, 0, plan.currency, { amount: '0', explanation }, { record_zero: true });
+    return partnerEarning;
+  };
+
   const perLot = findRule(plan, 'per_lot');
   const rate = perLotRateFor(fact.instrument, plan, own.terms, fact.trading_account_type);
   const ownerEarning = perLot ? perLotCommission({ lots, rate }) : undefined;
@@ -77,15 +96,11 @@ export function activityEntries(fact: ActivityFact, ctx: ActivityContext): Desir
   if (ownerEarning && hierarchy?.mode === 'split') {
     const shares = splitPool({ pool: ownerEarning.amount, levels: hierarchy.levels, chain, unclaimed: hierarchy.unclaimed });
     const ownerShare = shares.find((s) => s.level === 0);
-    if (ownerShare) {
-      const { rebate } = applyClientRebate({ lots, partner_earning: ownerShare.amount, setting: clientRebateSettingFor(plan, own.terms) });
-      if (!new Dec(rebate.amount).isZero()) push('client_rebate', 'client_rebate', fact.owner_id, 0, plan.currency, { ...rebate, amount: new Dec(rebate.amount).neg().toFixed() });
-    }
+    if (ownerShare) clientRebate(ownerShare.amount);
     pushLevels('split', shares);
   } else if (ownerEarning) {
     push('per_lot', 'per_lot', fact.owner_id, 0, plan.currency, ownerEarning, { record_zero: rate.kind === 'no_rate' });
-    const { rebate, partner_net } = applyClientRebate({ lots, partner_earning: ownerEarning.amount, setting: clientRebateSettingFor(plan, own.terms) });
-    if (!new Dec(rebate.amount).isZero()) push('client_rebate', 'client_rebate', fact.owner_id, 0, plan.currency, { ...rebate, amount: new Dec(rebate.amount).neg().toFixed() });
+    const partner_net = clientRebate(ownerEarning.amount);
     if (hierarchy?.mode === 'override')
       pushLevels('override', overrideEarnings({ lots, owner_earning: partner_net, levels: hierarchy.levels, ancestors: chain.slice(1) }));
     if (hierarchy?.mode === 'differential') {

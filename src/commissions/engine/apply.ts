@@ -107,7 +107,9 @@ export async function applyDesired(tx: Sql, desired: DesiredEntry[], scopes: Dif
     }
     const delta = new Dec(d.amount).minus(ex.total);
     if (new Dec(d.amount).isZero() && !new Dec(ex.total).isZero()) {
-      inserts.push(...reversalOf(ex, 'recomputed from current facts: nothing is earned any more'));
+      // A jurisdiction policy that removed the amount is named in the reversal.
+      const removedBy = d.explanation.rule === 'jurisdiction_policy' ? d.explanation.notes?.[0] : undefined;
+      inserts.push(...reversalOf(ex, removedBy ?? 'recomputed from current facts: nothing is earned any more'));
       reverse.push(...ex.open_ids);
       continue;
     }

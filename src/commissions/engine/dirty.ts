@@ -13,7 +13,7 @@ export interface Work {
 }
 
 /** Events that change what partners earn, whoever's customers they concern. */
-const WIDE = new Set(['partner.moved', 'fx_rates.updated', 'plan.version_created', 'partner.plan_assigned']);
+const WIDE = new Set(['partner.moved', 'fx_rates.updated', 'plan.version_created', 'partner.plan_assigned', 'jurisdiction_policy.version_created']);
 /** Events about one customer (or a batch of customers). */
 const CUSTOMER = new Set(['activity.upserted', 'transaction.created', 'transaction.status_changed', 'customer.registered', 'customer.updated', 'customer.attributed', 'customer.reassigned']);
 

@@ -15,6 +15,8 @@ export interface ActivityFact {
   kyc_status_id: string | null;
   /** The customer's account type (for MT4/MT5 data, its group): rates and exclusions can depend on it. */
   trading_account_type: string | null;
+  /** The customer's ISO 3166-1 country: jurisdiction policies apply by it. */
+  country_code: string | null;
   owner_id: string | null;
   self_referral: string | null;
   /** End of the business day: ownership and the tree are read at this instant. */
@@ -36,7 +38,7 @@ export async function loadActivityFacts(db: Sql, from: string, to: string, timeZ
        SELECT a.*, ((a.date + 1)::timestamp AT TIME ZONE $3) AS eod FROM trading_activity a ${join}
        WHERE a.date BETWEEN $1::date AND $2::date)
      SELECT f.date::text AS date, f.customer_id, f.instrument, f.currency, f.lots_traded, f.volume_usd, f.spread_cost, f.commission, f.pnl,
-            c.kyc_status_id, c.trading_account_type, o.partner_id AS owner_id, o.self_referral, f.eod
+            c.kyc_status_id, c.trading_account_type, c.country_code, o.partner_id AS owner_id, o.self_referral, f.eod
      FROM f JOIN customers c ON c.customer_id = f.customer_id
      LEFT JOIN LATERAL (
        SELECT t.partner_id, t.self_referral FROM attributions t

@@ -13,7 +13,7 @@ import { silentLogger } from '../../worker/log.ts';
 import { commissionTask } from './task.ts';
 
 describe('incremental recomputation agrees with whole-month recomputation', () => {
-  it('after every step of random sequences of facts, plan, tree and fx changes and period closes', async () => {
+  it('after every step of random sequences of facts, plan, jurisdiction policy, country, tree and fx changes and period closes', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 4, maxLength: 14 }), async (steps) => {
         const { db, close } = await migratedDatabase();

@@ -16,6 +16,7 @@ import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
 import { toPayoutCurrency } from './payout-currency.ts';
 import { bonusOwners, lastDayOf, loadPartnerMonthlyRevenue, nextPeriod, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
 import { type PlanInForce, PlansAt } from './plans-at.ts';
+import { applyPolicies, PoliciesAt, policyPeriodCaps } from './policies.ts';
 
 export interface EngineSettings {
   brokerTimeZone: string;
@@ -36,6 +37,8 @@ export interface RunRequest {
   cells?: CustomerCell[];
   /** Replace these partners' plans by this one (plan simulation); nothing is written then. */
   simulate?: { partnerIds?: string[]; plan: PlanInForce };
+  /** Compute without writing anything (a policy simulation, inside a transaction rolled back after). */
+  dryRun?: boolean;
   now?: string;
 }
 
@@ -76,13 +79,15 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   const monthTo = lastDayOf(periodOf(req.to));
   // Caps sum everything a partner earns in a day or month: an incremental run would need the
   // others' amounts, so while any plan sets caps, runs stay whole-month.
-  const scoped = req.cells !== undefined && !req.simulate && !(await anyPlanWithCaps(tx));
+  // Jurisdiction period caps likewise.
+  const policies = await PoliciesAt.load(tx);
+  const scoped = req.cells !== undefined && !req.simulate && !req.dryRun && !policies.periodCapped && !(await anyPlanWithCaps(tx));
   const cells = scoped ? mergeCells(req.cells ?? []) : undefined;
   const customers = cells ? [...new Set(cells.map((c) => c.customer_id))] : undefined;
   const from = cells ? cells.reduce((m, c) => (c.from < m ? c.from : m), req.from) : monthFrom;
   const to = cells ? cells.reduce((m, c) => (c.to > m ? c.to : m), req.to) : monthTo;
   const now = req.now ?? new Date().toISOString();
-  const write = !req.simulate;
+  const write = !req.simulate && !req.dryRun;
   await tx.query('SELECT pg_advisory_xact_lock($1)', [ENGINE_LOCK]);
   const runId = write
     ? (await tx.query<{ id: number }>('INSERT INTO commission_runs (trigger, date_from, date_to) VALUES ($1, $2, $3) RETURNING id', [req.trigger, from, to]))[0].id
@@ -114,6 +119,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     chainOf: (owner, eod) => chains.get(`${owner}|${eod}`) ?? [owner],
     kycOf,
     dealsOf: (f) => deals.get(`${f.date}|${f.customer_id}|${f.instrument}|${f.currency}`),
+    policiesOf: (f) => policies.for(f.country_code, f.date),
   };
   const desired: DesiredEntry[] = [];
   // Lots toward the owner's tier, per customer and day: what per-lot pay would count (not
@@ -189,6 +195,11 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     ...revenueShareEntries(revenue, { plans, closed }).filter((e) => (cells ? revenueMonths.has(`${e.partner_id}|${periodOf(e.fact_date)}`) : e.fact_date >= monthFrom && e.fact_date <= monthTo)),
   );
   desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
+  // Jurisdiction policies cut what the plans pay per client, then their period caps and the plans' caps apply to the rest.
+  const countries = new Map<string, string | null>([...facts.map((f): [string, string | null] => [f.customer_id, f.country_code]), ...cpaCustomers.map((c): [string, string | null] => [c.customer_id, c.country_code])]);
+  const policyCtx = { policies, countryOf: (id: string) => countries.get(id), dealsOf: ctx.dealsOf };
+  desired.splice(0, desired.length, ...applyPolicies([...desired], facts, policyCtx));
+  if (!scoped) desired.push(...policyPeriodCaps(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), policyCtx));
   if (!scoped) desired.push(...capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
 
   const currencies = new Map(

@@ -6,6 +6,8 @@ import { Empty, PageHeader } from '../ui.tsx';
 import { ApiClients, AuditLog } from './access.tsx';
 import { Customers } from './customers.tsx';
 import { Connectors, Webhooks } from './integrations.tsx';
+import { JurisdictionPolicies } from './jurisdiction.tsx';
+import { MarketingReview } from './marketing.tsx';
 import { Overview, Partners } from './partners.tsx';
 import { PayoutRun, PayoutRuns } from './payouts.tsx';
 import { Periods } from './periods.tsx';
@@ -16,6 +18,8 @@ const NAV = [
   { href: '/', label: 'Overview' },
   { href: '/partners', label: 'Partners' },
   { href: '/plans', label: 'Plans' },
+  { href: '/jurisdiction', label: 'Jurisdiction rules' },
+  { href: '/marketing', label: 'Marketing' },
   { href: '/customers', label: 'Customers' },
   { href: '/periods', label: 'Periods' },
   { href: '/payouts', label: 'Payouts' },
@@ -34,6 +38,8 @@ export function AdminApp() {
           <Route path="/" component={Overview} />
           <Route path="/partners" component={Partners} />
           <Route path="/plans" component={Plans} />
+          <Route path="/jurisdiction" component={JurisdictionPolicies} />
+          <Route path="/marketing" component={MarketingReview} />
           <Route path="/customers" component={Customers} />
           <Route path="/periods" component={Periods} />
           <Route path="/payouts" component={PayoutRuns} />

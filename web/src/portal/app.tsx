@@ -6,6 +6,7 @@ import { Empty, PageHeader } from '../ui.tsx';
 import { Dashboard } from './dashboard.tsx';
 import { Earnings, Statements } from './earnings.tsx';
 import { Links } from './links.tsx';
+import { Marketing } from './marketing.tsx';
 import { Clients, Team } from './people.tsx';
 import { Postbacks, Profile } from './settings.tsx';
 
@@ -14,6 +15,7 @@ const NAV = [
   { href: '/clients', label: 'Clients' },
   { href: '/team', label: 'Sub-IB tree' },
   { href: '/links', label: 'Links' },
+  { href: '/marketing', label: 'Marketing' },
   { href: '/earnings', label: 'Earnings' },
   { href: '/statements', label: 'Statements & payouts' },
   { href: '/postbacks', label: 'Postbacks' },
@@ -34,6 +36,7 @@ export function PortalApp() {
               <Route path="/clients" component={Clients} />
               <Route path="/team" component={Team} />
               <Route path="/links" component={Links} />
+              <Route path="/marketing" component={Marketing} />
               <Route path="/earnings" component={Earnings} />
               <Route path="/statements" component={Statements} />
               <Route path="/postbacks" component={Postbacks} />
