@@ -60,7 +60,7 @@ describe('POST /api/v1/forex/trading-activity', () => {
     ]);
     expect(res.status).toBe(422);
     const fields = res.body.error.details.map((d: { index: number; field: string }) => `${d.index}:${d.field}`);
-    expect(fields).toEqual(['1:lots_traded', '2:lots_traded', '3:date', '4:date', '5:currency', '6:spread_cost', '7:instrument', '7:lots_traded']);
+    expect(fields).toEqual(['0:customer_id', '1:lots_traded', '2:lots_traded', '3:date', '4:date', '5:currency', '6:spread_cost', '7:instrument', '7:lots_traded']);
     const ghost = await post([row({ customer_id: 'ghost' }), row({ customer_id: 'a2' })]);
     expect(ghost.status).toBe(422);
     expect(ghost.body.error.details).toEqual([{ index: 0, field: 'customer_id', reason: expect.stringContaining('no customer "ghost"') }]);

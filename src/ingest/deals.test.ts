@@ -63,7 +63,7 @@ describe('POST /api/v1/forex/deals', () => {
       deal('x4', { customer_id: 'nobody' }),
     ]);
     expect(res.status).toBe(422);
-    expect(res.body.error.details.map((d: { index: number; field: string }) => `${d.index}:${d.field}`)).toEqual(['0:side', '1:lots', '2:open_time']);
+    expect(res.body.error.details.map((d: { index: number; field: string }) => `${d.index}:${d.field}`)).toEqual(['0:side', '1:lots', '2:open_time', '3:customer_id']);
     const missing = await post([deal('x4', { customer_id: 'nobody' })]);
     expect(missing.status).toBe(422);
     expect((await t.call('GET', '/api/v1/forex/deals?customer_id=nobody', { token })).body.data).toEqual([]);

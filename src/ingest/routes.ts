@@ -7,12 +7,12 @@ import { BatchResponse, ErrorBody, PageMeta, PageQuery } from '../http/schemas.t
 import { idempotentWrite } from '../http/idempotency.ts';
 import { addDays, parseDate, parseDateTime } from '../shared/dates.ts';
 import { auditRequest } from '../audit/http.ts';
-import { AppError, type FieldIssue } from '../shared/errors.ts';
+import { AppError, type FieldIssue, validationFailed } from '../shared/errors.ts';
 import { Filters, readPage } from '../shared/pagination.ts';
 import type { Sql } from '../db/index.ts';
 import { type BatchResult, MAX_BATCH, readBatch, validateBatch } from './batch.ts';
 import { upsertActivity, activityKey } from './activity.ts';
-import { upsertCustomers } from './customers.ts';
+import { existingCustomerIds, upsertCustomers } from './customers.ts';
 import { checkDeal, DEAL_FIELDS, type DealRecord, upsertDeals } from './deals.ts';
 import { checkTransactionSign, upsertTransactions } from './transactions.ts';
 import type { FieldSpec } from './fields.ts';
@@ -151,6 +151,29 @@ interface WriteRoute<T> {
   keyName: string;
   write: (tx: Sql, records: T[]) => Promise<BatchResult>;
   check?: (record: T, index: number) => FieldIssue[];
+  /** Records name a customer_id that must exist: a refused batch also lists the unknown ones. */
+  refersToCustomers?: boolean;
+}
+
+/**
+ * A batch refused for its fields also lists every record naming a customer that does not exist,
+ * so one answer shows everything to fix (instead of the unknown customers only on the next try).
+ */
+async function withUnknownCustomers(db: Sql, raws: unknown[], err: AppError): Promise<AppError> {
+  const named = raws.map((raw) => {
+    const id = raw && typeof raw === 'object' ? (raw as { customer_id?: unknown }).customer_id : undefined;
+    return typeof id === 'string' && id.trim() !== '' && id.length <= 100 ? id.trim() : undefined;
+  });
+  const ids = named.filter((id): id is string => id !== undefined);
+  if (!ids.length) return err;
+  const known = await existingCustomerIds(db, ids);
+  const flagged = new Set((err.details ?? []).filter((d) => d.field === 'customer_id').map((d) => d.index));
+  const unknown: FieldIssue[] = named.flatMap((id, index) =>
+    id !== undefined && !known.has(id) && !flagged.has(index) ? [{ index, field: 'customer_id', reason: `no customer "${id}" exists; send the customer first` }] : [],
+  );
+  if (!unknown.length) return err;
+  const details = [...(err.details ?? []), ...unknown].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  return validationFailed(details);
 }
 
 export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -174,7 +197,14 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       async (request, reply) => {
         if (!/^application\/([\w.+-]+\+)?json\b/i.test(request.headers['content-type'] ?? ''))
           throw new AppError(415, 'unsupported_media_type', 'Send the records as a JSON body (Content-Type: application/json).');
-        const records = validateBatch<T>(route.specs, readBatch(request.body), route.keyOf, route.keyName, route.check);
+        const raws = readBatch(request.body);
+        let records: T[];
+        try {
+          records = validateBatch<T>(route.specs, raws, route.keyOf, route.keyName, route.check);
+        } catch (err) {
+          if (route.refersToCustomers && err instanceof AppError && err.status === 422) throw await withUnknownCustomers(db, raws, err);
+          throw err;
+        }
         const result = await idempotentWrite(
           db,
           request,
@@ -222,6 +252,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     keyName: 'transaction_id',
     write: upsertTransactions,
     check: checkTransactionSign,
+    refersToCustomers: true,
   });
   writeRoute<ActivityRecord>({
     path: '/api/v1/forex/trading-activity',
@@ -233,6 +264,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     keyOf: activityKey,
     keyName: 'date+customer_id+instrument+currency',
     write: upsertActivity,
+    refersToCustomers: true,
   });
 
   writeRoute<DealRecord>({
@@ -245,6 +277,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     keyOf: (r) => r.deal_id,
     keyName: 'deal_id',
     check: checkDeal,
+    refersToCustomers: true,
     write: (tx, records) => upsertDeals(tx, records, app.ctx.config.brokerTimeZone),
   });
 

@@ -94,13 +94,20 @@ describe('POST /api/v1/forex/transactions', () => {
     ]);
     expect(res.status).toBe(422);
     const fields = res.body.error.details.map((d: { index: number; field: string }) => `${d.index}:${d.field}`);
-    expect(fields).toEqual(['0:transaction_type', '1:status', '2:currency', '3:amount', '4:amount', '6:amount', '7:transaction_date']);
+    expect(fields).toEqual(['0:transaction_type', '1:status', '2:currency', '3:amount', '4:amount', '5:customer_id', '6:amount', '7:transaction_date']);
     const missing = await post([tx('v-5', { customer_id: 'nobody' })]);
     expect(missing.status).toBe(422);
     expect(missing.body.error.details[0]).toMatchObject({ index: 0, field: 'customer_id' });
   });
 
-  it('keeps a 16-significant-digit JSON number from slipping through as a rounded double', async () => {
+  it('lists unknown customers with the field errors of the same batch, in one answer, storing nothing', async () => {
+    const res = await post([tx('u-1', { customer_id: 'nobody-1' }), tx('u-2', { status: 'lost' }), tx('u-3', { customer_id: 'nobody-3', amount: 'x' })]);
+    expect(res.status).toBe(422);
+    expect(res.body.error.details.map((d: { index: number; field: string }) => `${d.index}:${d.field}`)).toEqual(['0:customer_id', '1:status', '2:amount', '2:customer_id']);
+    expect((await get('?customer_id=nobody-1')).body.data).toEqual([]);
+  });
+
+    it('keeps a 16-significant-digit JSON number from slipping through as a rounded double', async () => {
     const res = await t.call('POST', '/api/v1/forex/transactions', {
       token,
       raw: '[{"transaction_id":"p-1","customer_id":"c1","transaction_type":"deposit","amount":1234567.123456789,"currency":"USD","transaction_date":"2026-03-02T10:00:00Z","status":"pending"}]',
