@@ -49,7 +49,7 @@ export interface VerificationView {
 
 export interface DocumentView {
   document_id: string;
-  kind: string;
+  kind: 'id' | 'proof_of_address' | 'company' | 'licence' | 'other';
   content_type: string;
   size_bytes: number;
   sha256: string;

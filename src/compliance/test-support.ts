@@ -1,0 +1,39 @@
+import type { TestServer } from '../../test/helpers/server.ts';
+
+/** A 1×1 PNG and a one-page PDF: real files whose first bytes say what they are. */
+export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+export const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+  'latin1',
+);
+
+/** Uploads one document as multipart/form-data, the way the portal does. */
+export async function uploadDocument(
+  t: TestServer,
+  token: string,
+  partnerId: string,
+  file: { bytes: Buffer; type: string; name?: string },
+  fields: Record<string, string> = { kind: 'id' },
+): Promise<{ status: number; body: any }> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name ?? 'document');
+  const res = await fetch(`${t.url}/api/v1/partners/${partnerId}/verification/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body };
+}
+
+export const DETAILS = {
+  legal_name: 'Gulf Traders FZE',
+  entity_type: 'company',
+  registration_number: 'FZE-2231',
+  country: 'AE',
+  authorisation: { regulator: 'SCA', licence_number: '20200000123' },
+  people: [{ name: 'Omar Haddad', role: 'owner', nationality: 'AE', date_of_birth: '1980-04-01' }],
+};
