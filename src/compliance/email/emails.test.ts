@@ -126,7 +126,7 @@ describe('partner emails over SMTP', () => {
     expect(decoded(smtp.received[1].raw).subject).toBe('Su cuenta de socio está verificada');
   });
 
-  it('Chinese and Arabic partners get their own texts; activity notices wait for the partner to opt in', async () => {
+  it('Chinese and Arabic partners get their own texts; activity notices (a client registered) reach only partners that opted in', async () => {
     const zh = await partnerIn('zh', 'partner@example.cn');
     const ar = await partnerIn('ar', 'partner@example.ae');
     for (const p of [zh, ar]) {
@@ -144,6 +144,17 @@ describe('partner emails over SMTP', () => {
     expect(prefs).toMatchObject({ client_registered: false, commission_approved: false, payout_paid: true });
     expect((await t.call('PATCH', `/api/v1/partners/${zh.id}/compliance`, { token: zh.token, body: { emails: { client_registered: true } } })).status).toBe(200);
     expect((await t.call('GET', `/api/v1/partners/${zh.id}/compliance`, { token: zh.token })).body.data.emails.client_registered).toBe(true);
+    // A client registering through each partner: only the one that opted in hears of it.
+    const affiliate = async (id: string) => (await t.call('GET', `/api/v1/partners/${id}`, { token: admin })).body.affiliate_id;
+    for (const [c, p] of [['ZH-C1', zh], ['AR-C1', ar]] as const) {
+      const res = await t.call('POST', '/api/v1/forex/customers', { token: admin, body: [{ customer_id: c, signup_date: '2026-01-02T10:00:00Z', affiliate_id: await affiliate(p.id) }] });
+      expect(res.status, res.text).toBeLessThan(300);
+    }
+    await t.server.workers!.idle();
+    const notices = await t.server.ctx.db.query<{ partner_id: string; kind: string }>(`SELECT partner_id, kind FROM email_outbox WHERE kind = 'client_registered'`);
+    expect(notices).toEqual([{ partner_id: zh.id, kind: 'client_registered' }]);
+    const registered = smtp.received.filter((r) => r.to[0] === 'partner@example.cn').map((r) => decoded(r.raw)).find((m) => m.subject === '有新客户注册')!;
+    expect(registered.body).toContain('客户 ZH-C1 通过您的链接注册');
     expect((await t.call('PATCH', `/api/v1/partners/${zh.id}/compliance`, { token: zh.token, body: { emails: { spam: true } } })).status).toBe(422);
     expect((await t.call('PATCH', `/api/v1/partners/${zh.id}/compliance`, { token: zh.token, body: { language: 'Chinese' } })).status).toBe(422);
   });

@@ -133,3 +133,13 @@ CREATE TABLE email_outbox (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX email_outbox_due_idx ON email_outbox (next_attempt_at) WHERE status = 'pending';
+
+-- How far the email notifier has read the event outbox (client registered or qualified, commission
+-- approved). It starts after the events that exist now: an upgrade does not email about the past.
+CREATE TABLE email_event_position (
+  id int PRIMARY KEY CHECK (id = 1),
+  last_txid xid8 NOT NULL,
+  last_event_id bigint NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO email_event_position (id, last_txid, last_event_id) VALUES (1, pg_current_xact_id(), coalesce((SELECT max(id) FROM events), 0));
