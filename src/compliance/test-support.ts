@@ -1,11 +1,7 @@
 import type { TestServer } from '../../test/helpers/server.ts';
 
-/** A 1×1 PNG and a one-page PDF: real files whose first bytes say what they are. */
-export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
-export const PDF = Buffer.from(
-  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
-  'latin1',
-);
+export { PDF_SAMPLE as PDF, PNG_SAMPLE as PNG } from './samples.ts';
+import { PNG_SAMPLE as PNG } from './samples.ts';
 
 /** Uploads one document as multipart/form-data, the way the portal does. */
 export async function uploadDocument(

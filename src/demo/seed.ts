@@ -12,6 +12,7 @@ import { demoCalendar } from './calendar.ts';
 import { seedCommissionsDemo } from './commissions.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 import { seedPayoutDemo } from './payouts.ts';
+import { seedComplianceDemo } from './compliance.ts';
 import { seedDemoLogins } from '../web-auth/demo.ts';
 
 const DEFAULT_ENGINE_SETTINGS: EngineSettings = { brokerTimeZone: 'UTC', kycApproved: ['approved', 'verified', 'passed'], kycRejected: ['rejected', 'declined', 'failed'] };
@@ -119,7 +120,7 @@ export async function loadDemo(
     }
     await upsertActivity(tx, activity);
     await seedCommissionsDemo(tx, network, settings, cal, now.toISOString());
-    await seedPayoutDemo(tx, cal);
+    await seedPayoutDemo(tx, cal, () => seedComplianceDemo(tx, network, cal));
     // Sign-in logins for the admin console and the master IB's and sub-IB's portal.
     await seedDemoLogins(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);
