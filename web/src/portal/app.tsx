@@ -8,6 +8,7 @@ import { Earnings, Statements } from './earnings.tsx';
 import { Links } from './links.tsx';
 import { Clients, Team } from './people.tsx';
 import { Postbacks, Profile } from './settings.tsx';
+import { Onboarding } from './onboarding.tsx';
 
 const NAV = [
   { href: '/', label: 'Dashboard' },
@@ -16,6 +17,7 @@ const NAV = [
   { href: '/links', label: 'Links' },
   { href: '/earnings', label: 'Earnings' },
   { href: '/statements', label: 'Statements & payouts' },
+  { href: '/onboarding', label: 'Onboarding' },
   { href: '/postbacks', label: 'Postbacks' },
   { href: '/profile', label: 'Profile' },
 ];
@@ -36,6 +38,7 @@ export function PortalApp() {
               <Route path="/links" component={Links} />
               <Route path="/earnings" component={Earnings} />
               <Route path="/statements" component={Statements} />
+              <Route path="/onboarding" component={Onboarding} />
               <Route path="/postbacks" component={Postbacks} />
               <Route path="/profile" component={Profile} />
               <Route>
