@@ -470,7 +470,7 @@ export const complianceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Annual 1099-NEC summary (US payees)',
         description: 'Partners with a W-9 on file paid at least $600 in USD statements marked paid in the year, with the name, TIN and address from their W-9, for the broker\'s tax filing. CSV (default) or JSON. Each export is audited.',
-        querystring: Type.Object({ year: Type.Integer({ examples: [2026] }), format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) }, { additionalProperties: false }),
+        querystring: Type.Object({ year: Type.Integer({ minimum: 2000, maximum: 2100, examples: [2026] }), format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) }, { additionalProperties: false }),
         response: { 200: Type.Union([Type.Object({ data: Type.Array(Type.Record(Type.String(), Type.Any())) }), Type.String({ description: 'text/csv' })]), 422: ErrorBody },
       },
     },
