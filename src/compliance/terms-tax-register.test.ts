@@ -74,6 +74,12 @@ describe('tax forms', () => {
     expect(row.data_sealed + row.signature_name_sealed).not.toContain('Maria');
     expect(JSON.stringify(await t.server.ctx.db.query(`SELECT after FROM audit_log WHERE subject_id = $1`, [p.id]))).not.toContain('X1234567Z');
     expect((await t.call('GET', `/api/v1/partners/${p.id}/tax-form`, { token: p.token })).body.data.data.foreign_tin).toBe('••••567Z');
+    // A retry with the same Idempotency-Key answers the first form and files nothing new.
+    const key = { 'idempotency-key': `w8-${p.id}` };
+    const first = await t.call('POST', `/api/v1/partners/${p.id}/tax-form`, { token: p.token, body: W8BEN, headers: key });
+    const again = await t.call('POST', `/api/v1/partners/${p.id}/tax-form`, { token: p.token, body: W8BEN, headers: key });
+    expect(again.body.data.form_id).toBe(first.body.data.form_id);
+    expect(await t.server.ctx.db.query('SELECT form_id FROM partner_tax_forms WHERE partner_id = $1', [p.id])).toHaveLength(2);
   });
 
   it('refuses incomplete, inconsistent and unsigned forms, storing nothing', async () => {

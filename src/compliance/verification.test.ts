@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers/server.ts';
+import { installDocumentScanner } from './documents.ts';
+import { AppError } from '../shared/errors.ts';
 import { expireVerifications } from './verification.ts';
 import { DETAILS, PDF, PNG, uploadDocument } from './test-support.ts';
 
@@ -111,6 +113,24 @@ describe('partner verification', () => {
     expect(json.status).toBe(415);
     const after = await t.server.ctx.db.query('SELECT count(*)::int AS n FROM partner_documents WHERE partner_id = $1', [b]);
     expect(after).toEqual(before);
+  });
+
+  it('an installed virus scanner sees each upload first and can refuse it', async () => {
+    const seen: string[] = [];
+    installDocumentScanner(async (bytes, type) => {
+      seen.push(type);
+      if (bytes.includes('EICAR')) throw new AppError(422, 'document_infected', 'The file contains malware.');
+    });
+    try {
+      const infected = Buffer.concat([PDF, Buffer.from('EICAR-STANDARD-ANTIVIRUS-TEST-FILE')]);
+      const res = await uploadDocument(t, other, b, { bytes: infected, type: 'application/pdf' }, { kind: 'other' });
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('document_infected');
+      expect((await uploadDocument(t, other, b, { bytes: PDF, type: 'application/pdf' }, { kind: 'other' })).status).toBe(201);
+      expect(seen).toEqual(['application/pdf', 'application/pdf']);
+    } finally {
+      installDocumentScanner(undefined);
+    }
   });
 
   it('forged statuses and partner self-review are refused; reviews need a reason and a submitted verification', async () => {
