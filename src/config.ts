@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPayoutSettings, type PayoutSettings } from './payouts/settings.ts';
+import { type ComplianceSettings, loadComplianceSettings } from './compliance/settings.ts';
 import { type KeySettings, loadKeySettings } from './shared/keyring.ts';
 import { loadWebhookSettings, type WebhookSettings } from './webhooks/settings.ts';
 import { loadWebSettings, type WebSettings } from './web-auth/settings.ts';
@@ -68,6 +69,8 @@ export interface Config {
   payouts: PayoutSettings;
   /** Sessions, sign-in limits, embed tokens and CORS (docs/web.md). */
   web: WebSettings;
+  /** Documents, public register and partner emails (docs/compliance.md). */
+  compliance: ComplianceSettings;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -208,5 +211,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     commissionsAuto: bool(env, 'OPENIB_COMMISSIONS_AUTO', true),
     payouts: loadPayoutSettings(env),
     web: loadWebSettings(env, publicUrl),
+    compliance: loadComplianceSettings(env),
   };
 }

@@ -12,7 +12,7 @@ const ACTOR = 'demo-admin';
  * full; the newer one under review, its largest statement approved, the next held, any others draft.
  * The last full month stays open (no run), for finance to close.
  */
-export async function seedPayoutDemo(tx: Sql, cal: DemoCalendar): Promise<void> {
+export async function seedPayoutDemo(tx: Sql, cal: DemoCalendar, beforeReviewRun: () => Promise<void> = async () => {}): Promise<void> {
   const settings = loadPayoutSettings({});
   const [paidMonth, reviewMonth] = cal.closed;
   const draftsOf = async (month: string) => {
@@ -27,6 +27,8 @@ export async function seedPayoutDemo(tx: Sql, cal: DemoCalendar): Promise<void> 
     await actOnStatement(tx, s.statement_id, { action: 'pay', reference: `WIRE-${paidMonth}-${String(i + 1).padStart(3, '0')}`, paidOn: `${monthFrom(`${paidMonth}-01`, 1)}-10`, actor: ACTOR });
   }
 
+  // Compliance gates are switched on between the runs: the review month holds a partner that misses them.
+  await beforeReviewRun();
   const review = await draftsOf(reviewMonth);
   if (review[0]) await actOnStatement(tx, review[0].statement_id, { action: 'approve', actor: ACTOR });
   if (review[1]) await actOnStatement(tx, review[1].statement_id, { action: 'hold', reason: 'Waiting for updated bank details', actor: ACTOR });

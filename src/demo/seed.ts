@@ -13,6 +13,7 @@ import { seedCommissionsDemo } from './commissions.ts';
 import { seedMarketingDemo } from './marketing.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 import { seedPayoutDemo } from './payouts.ts';
+import { seedComplianceDemo } from './compliance.ts';
 import { seedDemoLogins } from '../web-auth/demo.ts';
 
 const DEFAULT_ENGINE_SETTINGS: EngineSettings = { brokerTimeZone: 'UTC', kycApproved: ['approved', 'verified', 'passed'], kycRejected: ['rejected', 'declined', 'failed'] };
@@ -120,7 +121,7 @@ export async function loadDemo(
     }
     await upsertActivity(tx, activity);
     await seedCommissionsDemo(tx, network, settings, cal, now.toISOString());
-    await seedPayoutDemo(tx, cal);
+    await seedPayoutDemo(tx, cal, () => seedComplianceDemo(tx, network, cal));
     await seedMarketingDemo(tx, network);
     // Sign-in logins for the admin console and the master IB's and sub-IB's portal.
     await seedDemoLogins(tx);

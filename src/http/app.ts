@@ -30,6 +30,7 @@ import { reportRoutes } from '../reporting/routes.ts';
 import { webRoutes } from '../web/routes.ts';
 import { registerWebPlugins, webAuthArea } from '../web-auth/index.ts';
 import { privacyRoutes } from '../privacy/routes.ts';
+import { complianceArea } from '../compliance/index.ts';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -196,6 +197,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(payoutsArea);
   await app.register(reportRoutes);
   await app.register(privacyRoutes);
+  await app.register(complianceArea);
   await app.register(webAuthArea);
   await app.register(webRoutes);
   return app;

@@ -3,6 +3,7 @@ import { transition } from '../ledger/write.ts';
 import type { Sql } from '../db/index.ts';
 import { appendEvents } from '../events/outbox.ts';
 import { AppError, notFound } from '../shared/errors.ts';
+import { queueEmail } from '../compliance/email/outbox.ts';
 import { statementEntryIds } from './read.ts';
 
 export const ACTIONS = ['review', 'approve', 'hold', 'reject', 'pay', 'fail'] as const;
@@ -26,6 +27,8 @@ export interface ActionInput {
   paidOn?: string;
   actor: string;
   ip?: string;
+  /** Base URL of unsubscribe links in the partner's "payout paid/failed" emails; no email without it. */
+  publicUrl?: string;
 }
 
 interface Row {
@@ -67,6 +70,8 @@ export async function actOnStatement(tx: Sql, statementId: string, input: Action
     if (moved.length !== ids.length)
       throw new AppError(409, 'statement_stale', 'Some entries on this statement changed since it was drafted (reversed by a recomputation); reject it and start a new run.');
     await appendEvents(tx, [{ type: 'payout.paid', subjectType: 'partner', subjectId: before.partner_id, data: { ...data, reference: input.reference, paid_on: input.paidOn } }]);
+    if (input.publicUrl)
+      await queueEmail(tx, input.publicUrl, before.partner_id, 'payout_paid', { amount: before.amount_payable, currency: before.currency, period: before.period, reference: input.reference ?? '' });
   }
   if (input.action === 'fail') {
     if (before.status === 'paid') {
@@ -74,6 +79,8 @@ export async function actOnStatement(tx: Sql, statementId: string, input: Action
     }
     // An alert, not a silent failure: subscribers (finance, the CRM) hear of it at once.
     await appendEvents(tx, [{ type: 'payout.failed', subjectType: 'partner', subjectId: before.partner_id, data: { ...data, reason: input.reason, previous_status: before.status } }]);
+    if (input.publicUrl)
+      await queueEmail(tx, input.publicUrl, before.partner_id, 'payout_failed', { amount: before.amount_payable, currency: before.currency, period: before.period, reason: input.reason ?? '' });
   }
   await recordAudit(tx, {
     actor: input.actor,

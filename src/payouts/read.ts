@@ -20,6 +20,10 @@ export interface StatementView {
   amount_payable: string;
   carried_forward: string;
   carry_reason: string | null;
+  /** Why a payout gate held the statement (docs/compliance.md), or null. */
+  compliance_hold: string | null;
+  /** The partner terms version in force (the one the partner had accepted) when the statement was drafted. */
+  terms_version: number | null;
   status_reason: string | null;
   paid_reference: string | null;
   paid_on: string | null;
@@ -30,7 +34,7 @@ export interface StatementView {
 
 const SELECT = `SELECT s.statement_id, s.run_id, s.period, r.period_start::text AS period_start, r.period_end::text AS period_end,
   s.partner_id, p.name AS partner_name, s.currency::text AS currency, s.status, s.opening_balance, s.period_amount, s.ledger_total,
-  s.rounded_total, s.rounding_difference, s.amount_payable, s.carried_forward, s.carry_reason, s.status_reason, s.paid_reference,
+  s.rounded_total, s.rounding_difference, s.amount_payable, s.carried_forward, s.carry_reason, s.compliance_hold, s.terms_version, s.status_reason, s.paid_reference,
   s.paid_on::text AS paid_on, (SELECT count(*)::int FROM payout_statement_entries pe WHERE pe.statement_id = s.statement_id) AS entries,
   s.created_at, s.updated_at
   FROM payout_statements s JOIN payout_runs r USING (run_id) JOIN partners p ON p.partner_id = s.partner_id`;

@@ -40,7 +40,7 @@ export const payoutRunRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const period = parsePeriod(request.body.period, settings.period);
       const today = businessDate(clock.now().toISOString(), config.brokerTimeZone);
       const asOf = request.body.as_of ? dayParam('as_of', request.body.as_of) : today;
-      const runId = await db.transaction((tx) => createRun(tx, settings, { period, asOf, actor: actorOf(request), ip: request.ip }, today));
+      const runId = await db.transaction((tx) => createRun(tx, settings, { period, asOf, actor: actorOf(request), ip: request.ip, publicUrl: config.publicUrl }, today));
       // createRun wrote the audit entry in its transaction.
       request.audited = true;
       const run = (await getRun(db, runId))!;

@@ -1,6 +1,9 @@
 import { recordAudit } from '../audit/record.ts';
 import type { Sql } from '../db/index.ts';
 import { AppError } from '../shared/errors.ts';
+import { queueEmail } from '../compliance/email/outbox.ts';
+import { payoutGates } from '../compliance/gates.ts';
+import { roundMoney } from '../commissions/maths/money.ts';
 import { type PayableEntry, payability, statementFigures } from './lines.ts';
 import { daysBefore, type Period } from './periods.ts';
 import type { PayoutSettings } from './settings.ts';
@@ -11,6 +14,8 @@ export interface RunInput {
   asOf: string;
   actor: string;
   ip?: string;
+  /** Base URL of the unsubscribe links in the partners' "statement ready" emails. */
+  publicUrl?: string;
 }
 
 /** Monthly runs wait for the commission month to be closed; weekly and daily runs for the period to have ended. */
@@ -70,18 +75,26 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
     const key = `${e.partner_id}\u0001${e.currency}`;
     byStatement.set(key, [...(byStatement.get(key) ?? []), e]);
   }
+  // Payout gates of each partner's programme (docs/compliance.md): a statement that would be paid is
+  // carried instead, with the reason, while verification, current terms or a tax form is missing;
+  // its entries stay in the pool, so the next run after the partner completes them pays it.
+  const gates = await payoutGates(tx, [...new Set(entries.map((e) => e.partner_id))]);
   const statements = [...byStatement.values()].map((list) => {
     const { partner_id, currency } = list[0];
     const figures = statementFigures(list, currency, input.period.start);
-    return { partner_id, currency, ids: list.map((e) => e.id), figures, pay: payability(figures.rounded_total, currency, settings.minimums[currency]) };
+    const gate = gates.get(partner_id);
+    let pay = payability(figures.rounded_total, currency, settings.minimums[currency]);
+    const hold = pay.status === 'draft' && gate?.hold ? gate.hold : null;
+    if (hold) pay = { status: 'carried', amount_payable: roundMoney('0', currency), carried_forward: figures.rounded_total, carry_reason: hold };
+    return { partner_id, currency, ids: list.map((e) => e.id), figures, pay, hold, termsVersion: gate?.termsVersion ?? null };
   });
   if (statements.length) {
     const col = <T>(f: (s: (typeof statements)[number]) => T) => statements.map(f);
     const rows = await tx.query<{ statement_id: string; partner_id: string; currency: string; status: string }>(
       `INSERT INTO payout_statements (run_id, period, partner_id, currency, status, opening_balance, period_amount, ledger_total, rounded_total,
-                                      rounding_difference, amount_payable, carried_forward, carry_reason, lines)
+                                      rounding_difference, amount_payable, carried_forward, carry_reason, lines, compliance_hold, terms_version)
        SELECT $1, $2, t.* FROM unnest($3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[],
-                                      $10::numeric[], $11::numeric[], $12::numeric[], $13::text[], $14::jsonb[]) AS t
+                                      $10::numeric[], $11::numeric[], $12::numeric[], $13::text[], $14::jsonb[], $15::text[], $16::int[]) AS t
        RETURNING statement_id, partner_id, currency::text AS currency, status`,
       [
         run.run_id, input.period.period,
@@ -89,6 +102,7 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
         col((s) => s.figures.opening_balance), col((s) => s.figures.period_amount), col((s) => s.figures.ledger_total),
         col((s) => s.figures.rounded_total), col((s) => s.figures.rounding_difference), col((s) => s.pay.amount_payable),
         col((s) => s.pay.carried_forward), col((s) => s.pay.carry_reason), col((s) => JSON.stringify(s.figures.lines)),
+        col((s) => s.hold), col((s) => s.termsVersion),
       ],
     );
     const idOf = new Map(rows.map((r) => [`${r.partner_id}\u0001${r.currency}`, r]));
@@ -101,11 +115,17 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
       [links.map((l) => l.statement_id), links.map((l) => l.entry_id), links.map((l) => l.released)],
     );
   }
+  if (input.publicUrl)
+    for (const s of statements)
+      if (s.pay.status === 'draft' || s.hold)
+        await queueEmail(tx, input.publicUrl, s.partner_id, 'statement_ready', {
+          period: input.period.period, amount: s.hold ? s.figures.rounded_total : s.pay.amount_payable, currency: s.currency, hold: s.hold ?? '',
+        });
   await recordAudit(tx, {
     actor: input.actor,
     action: 'payout_run.create',
     subject: { type: 'payout_run', id: run.run_id },
-    after: { period: input.period.period, as_of: input.asOf, statements: statements.length, entries: entries.length },
+    after: { period: input.period.period, as_of: input.asOf, statements: statements.length, entries: entries.length, held_for_compliance: statements.filter((s) => s.hold).length },
     ip: input.ip,
   });
   return run.run_id;

@@ -38,6 +38,8 @@ export const StatementView = Type.Object({
   amount_payable: Money('What is paid: rounded_total, or 0 when carried.'),
   carried_forward: Money('What carries to the next run instead of being paid.', '0.00'),
   carry_reason: Nullable(Type.String({ description: 'Why the balance carries: below the minimum, negative balance.' })),
+  compliance_hold: Nullable(Type.String({ description: 'Why a payout gate of the partner\'s programme carried the statement (verification, current terms or tax form missing); released on the next run once complete.', examples: ['held for compliance: no tax form (W-9, W-8BEN or W-8BEN-E) on file. Released on the next payout run once complete.'] })),
+  terms_version: Type.Union([Type.Integer(), Type.Null()], { description: 'The partner terms version in force (accepted by the partner) when the statement was drafted.', examples: [2] }),
   status_reason: Nullable(Type.String({ description: 'The reason given for a hold or rejection.' })),
   paid_reference: Nullable(Type.String({ description: 'External payment reference recorded when paid.' })),
   paid_on: Nullable(Type.String({ format: 'date' })),

@@ -133,7 +133,7 @@ export const statementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (action === 'pay' && !body.paid_on) throw missing('paid_on');
       const paidOn = body.paid_on ? dayParam('paid_on', body.paid_on) : undefined;
       await db.transaction((tx) =>
-        actOnStatement(tx, statement_id, { action, reason: body.reason, reference: body.reference, paidOn, actor: actorOf(request), ip: request.ip }),
+        actOnStatement(tx, statement_id, { action, reason: body.reason, reference: body.reference, paidOn, actor: actorOf(request), ip: request.ip, publicUrl: app.ctx.config.publicUrl }),
       );
       // actOnStatement wrote the audit entry in its transaction.
       request.audited = true;

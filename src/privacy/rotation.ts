@@ -23,6 +23,10 @@ export const TARGETS: readonly Target[] = [
   { table: 'connectors', id: 'id', columns: ['secrets_sealed'], pii: false },
   { table: 'connector_sources', id: 'id', columns: ['secret_sealed'], pii: false },
   { table: 'webhook_endpoints', id: 'id', columns: ['secret_sealed', 'previous_secret_sealed'], pii: false },
+  // Due diligence and tax forms (docs/compliance.md). Appended: a running rotation's table_index keeps its meaning.
+  { table: 'partner_verifications', id: 'partner_id', columns: ['details_sealed'], pii: false },
+  { table: 'partner_documents', id: 'document_id', columns: ['file_name_sealed', 'content_sealed'], pii: false },
+  { table: 'partner_tax_forms', id: 'form_id', columns: ['data_sealed', 'signature_name_sealed'], pii: false },
 ];
 
 const BATCH = 500;

@@ -6,6 +6,9 @@ import { webhookDeliveryTask } from '../webhooks/task.ts';
 import { rollupTask } from '../reporting/task.ts';
 import { keyRotationTask } from '../privacy/rotation.ts';
 import type { Task } from './runner.ts';
+import { emailDeliveryTask } from '../compliance/email/task.ts';
+import { emailNoticeTask } from '../compliance/email/notices.ts';
+import { verificationExpiryTask } from '../compliance/task.ts';
 
 /** Forgets Idempotency-Key answers past their retention (OPENIB_IDEMPOTENCY_TTL_HOURS), every ten minutes. */
 const idempotencyPurgeTask: Task = {
@@ -31,5 +34,5 @@ function fromConnectorTask(task: ConnectorTask, app: AppContext): Task {
 
 /** Every background task a worker process runs. An area with background work adds its task here. */
 export function platformTasks(app: AppContext): Task[] {
-  return [webhookDeliveryTask(), commissionTask(), rollupTask(), keyRotationTask(), idempotencyPurgeTask, ...connectorTasks.map((t) => fromConnectorTask(t, app))];
+  return [webhookDeliveryTask(), commissionTask(), rollupTask(), keyRotationTask(), idempotencyPurgeTask, emailNoticeTask(), emailDeliveryTask(), verificationExpiryTask(), ...connectorTasks.map((t) => fromConnectorTask(t, app))];
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG_SAMPLE } from '../../src/compliance/samples.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { appErrors, builtWebApp, settled } from './support.ts';
@@ -7,27 +8,17 @@ let t: TestServer;
 let browser: TestBrowser;
 let admin: string;
 let partnerId: string;
+
 const PASSWORD = 'a-long-compliance-password';
 
 beforeAll(async () => {
   await builtWebApp();
-  t = await startTestServer({ OPENIB_COMMISSIONS_AUTO: '0' });
+  t = await startTestServer();
   admin = await t.token();
-  const ok = async (method: string, path: string, body: unknown) => {
-    const res = await t.call(method, path, { token: admin, body });
-    expect(res.status, res.text).toBeLessThan(300);
-    return res.body;
-  };
-  await ok('POST', '/api/v1/admin-users', { email: 'compliance@example.com', name: 'Compliance', role: 'admin', password: PASSWORD });
-  partnerId = (await ok('POST', '/api/v1/partners', { name: 'Kookaburra Partners', affiliate_id: 'IB-KOOK' })).partner_id;
-  await ok('POST', `/api/v1/partners/${partnerId}/portal-users`, { email: 'kook@example.com', password: PASSWORD });
-  await ok('POST', '/api/v1/plans', { plan_id: 'rebating', name: 'Rebating', currency: 'USD', client_rebate: { allowed: true, per_lot: '2' }, rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '40' }] }] });
-  await ok('POST', `/api/v1/partners/${partnerId}/plan`, { plan_id: 'rebating', effective_from: '2020-01-01' });
-  const date = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
-  await ok('POST', '/api/v1/forex/customers', [{ customer_id: 'KOOK-AU', signup_date: `${date}T08:00:00Z`, affiliate_id: 'IB-KOOK', country_code: 'AU', kyc_status_id: 'approved' }]);
-  await ok('POST', '/api/v1/forex/trading-activity', [{ customer_id: 'KOOK-AU', date, instrument: 'EURUSD', currency: 'USD', lots_traded: '2' }]);
-  await ok('POST', '/api/v1/commissions/run', { from: date, to: date });
-  await ok('POST', '/api/v1/marketing/materials', { kind: 'text', title: 'Risk-warned post', language: 'en', destination_url: 'https://broker.example/register', body: 'Open an account: {tracking_link}. CFDs carry a high risk.' });
+  expect((await t.call('POST', '/api/v1/admin-users', { token: admin, body: { email: 'compliance@example.com', name: 'Compliance', role: 'admin', password: PASSWORD } })).status).toBe(201);
+  partnerId = (await t.call('POST', '/api/v1/partners', { token: admin, body: { name: 'Lopez Introducers', email: 'maria@example.es', country: 'ES' } })).body.partner_id;
+  expect((await t.call('POST', `/api/v1/partners/${partnerId}/portal-users`, { token: admin, body: { email: 'maria@example.es', password: PASSWORD } })).status).toBe(201);
+  expect((await t.call('POST', '/api/v1/compliance/terms', { token: admin, body: { programme_id: 'default', language: 'en', title: 'Partner agreement', body: 'You introduce clients fairly.' } })).status).toBe(201);
   browser = await launchBrowser();
 }, 300_000);
 afterAll(async () => {
@@ -35,73 +26,85 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function signIn(area: 'admin' | 'portal', email: string, heading: string) {
-  const opened = await browser.newPage({ width: 1280, height: 900 });
-  await opened.page.goto(`${t.url}/${area}/`);
-  await opened.page.getByLabel('Email').fill(email);
-  await opened.page.getByLabel('Password').fill(PASSWORD);
-  await opened.page.getByRole('button', { name: 'Sign in' }).click();
-  await opened.page.getByRole('heading', { name: heading }).waitFor();
-  return opened;
-}
-
-describe('compliance pages in a browser', () => {
-  it('the compliance officer simulates an ASIC policy on history, then saves it', async () => {
-    const { page, consoleErrors, context } = await signIn('admin', 'compliance@example.com', 'Overview');
-    await page.getByRole('link', { name: 'Jurisdiction rules' }).click();
-    await page.getByRole('heading', { name: 'Jurisdiction rules' }).waitFor();
+describe('compliance in a browser', () => {
+  it('the partner submits documents, accepts the terms and fills a W-8BEN in the portal', async () => {
+    const { page, consoleErrors } = await browser.newPage();
+    await page.goto(`${t.url}/portal/`);
+    await page.getByLabel('Email').fill('maria@example.es');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('link', { name: 'Onboarding' }).click();
     await settled(page);
-    await page.getByRole('button', { name: 'New policy' }).click();
-    await page.getByLabel('Policy (JSON)').fill(JSON.stringify({ policy_id: 'asic-au', name: 'ASIC', regulator: 'ASIC', countries: ['AU'], currency: 'USD', client_rebates: 'off', per_lot_caps: [{ symbols: ['EURUSD'], pips: '3' }] }));
-    await page.getByLabel('Effective from').fill('2020-01-01');
-    await page.getByRole('button', { name: 'Simulate' }).click();
-    // 2 lots × 40 − 2 × 2 rebate = 76 now; with the policy 2 × 30 = 60.
-    const effect = page.getByRole('region', { name: 'Effect on partners' });
-    await effect.waitFor();
-    await expect.poll(() => effect.locator('tbody tr').first().textContent()).toMatch(/US\$76\.00US\$60\.00-US\$16\.00/);
-    await expect.poll(() => page.getByRole('region', { name: 'Entries cut or removed' }).textContent()).toContain('Cut by jurisdiction policy asic-au v1 (ASIC)');
-    await browser.screenshot(page, 'admin-jurisdiction-simulation');
-    await page.getByRole('button', { name: 'Create policy' }).click();
-    await page.getByText(/Saved as version 1/).waitFor();
-    const saved = await t.call('GET', '/api/v1/jurisdiction-policies/asic-au', { token: admin });
-    expect(saved.body.versions[0].definition).toMatchObject({ client_rebates: 'off', countries: ['AU'] });
-    await page.getByLabel('Policy (JSON)').fill('{"policy_id": "asic-au", "name": "ASIC", "countries": ["AU"], "per_trade_cap": "5"}');
-    await page.getByRole('button', { name: 'Save new version' }).click();
-    await page.getByRole('alert', { name: 'Problems in the policy' }).getByText('is required when the policy sets a cap').waitFor();
-    expect(appErrors(consoleErrors).filter((e) => !/status of 422/.test(e))).toEqual([]);
-    await context.close();
+
+    const details = page.getByRole('form', { name: 'Verification details' });
+    await details.getByLabel('Legal name').fill('Maria Lopez');
+    await details.getByLabel('Country (2 letters)').fill('ES');
+    await details.getByLabel('Your full name').fill('Maria Lopez');
+    await details.getByRole('button', { name: 'Save details' }).click();
+    await details.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+
+    const upload = page.getByRole('form', { name: 'Upload a document' });
+    await upload.getByLabel('Expires on (if it has an expiry)').fill('2035-05-31');
+    await upload.getByLabel('File (PDF, PNG or JPEG)').setInputFiles({ name: 'passport.png', mimeType: 'image/png', buffer: PNG_SAMPLE });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('button', { name: 'passport.png' }).waitFor();
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    await page.getByRole('heading', { name: /Business verification/ }).getByText('Submitted').waitFor();
+
+    await page.getByRole('button', { name: 'I accept version 1' }).click();
+    await page.getByText('You accepted version 1').waitFor();
+
+    const tax = page.getByRole('form', { name: 'Tax form' });
+    await tax.getByLabel('Name', { exact: true }).fill('Maria Lopez');
+    await tax.getByLabel('Country of citizenship (2 letters)').fill('ES');
+    await tax.getByLabel('Permanent residence address').fill('Calle Mayor 1');
+    await tax.getByLabel('City and country').fill('Madrid, Spain');
+    await tax.getByLabel('Country of residence (2 letters)').fill('ES');
+    await tax.getByLabel('Date of birth').fill('1985-02-11');
+    await tax.getByLabel('Signature: type your full name').fill('Maria Lopez');
+    await tax.getByRole('checkbox').check();
+    await tax.getByRole('button', { name: 'Sign and submit' }).click();
+    await tax.getByRole('status').filter({ hasText: 'Tax form filed.' }).waitFor();
+    await browser.screenshot(page, 'portal-onboarding');
+
+    const v = (await t.call('GET', `/api/v1/partners/${partnerId}/verification`, { token: admin })).body.data;
+    expect(v).toMatchObject({ status: 'submitted', details: { legal_name: 'Maria Lopez', country: 'ES' }, documents: [{ kind: 'id', content_type: 'image/png', expires_on: '2035-05-31' }] });
+    expect((await t.call('GET', `/api/v1/partners/${partnerId}/terms`, { token: admin })).body.data.accepted_version).toBe(1);
+    expect((await t.call('GET', `/api/v1/partners/${partnerId}/tax-form`, { token: admin })).body.data).toMatchObject({ form_type: 'W-8BEN', signature: { typed_name: 'Maria Lopez' } });
+    expect(appErrors(consoleErrors)).toEqual([]);
   });
 
-  it('a partner gets a material with its tracking link and submits a promotion; the officer rejects it with a reason', async () => {
-    const portal = await signIn('portal', 'kook@example.com', 'Dashboard');
-    await portal.page.getByRole('link', { name: 'Marketing' }).click();
-    await portal.page.getByRole('heading', { name: 'Marketing' }).waitFor();
-    await settled(portal.page);
-    await portal.page.getByRole('button', { name: 'Get my code' }).click();
-    const code = portal.page.getByLabel('Code to paste');
-    await expect.poll(() => code.inputValue()).toMatch(/^Open an account: http:\/\/127\.0\.0\.1:\d+\/l\/\w+\. CFDs carry a high risk\.$/);
-    await portal.page.getByRole('button', { name: 'Close Your code for Risk-warned post' }).click();
-    await portal.page.getByRole('button', { name: 'Submit a promotion' }).click();
-    await portal.page.getByLabel('Title').fill('Facebook group post');
-    await portal.page.getByLabel('Address').fill('https://facebook.example/groups/fx/1');
-    await portal.page.getByRole('button', { name: 'Submit for approval' }).click();
-    await portal.page.getByRole('region', { name: 'My promotions' }).getByText('Facebook group post').waitFor();
-    await browser.screenshot(portal.page, 'portal-marketing');
+  it('the compliance officer reviews it in the console: asks for more, then approves', async () => {
+    const { page, consoleErrors } = await browser.newPage();
+    await page.goto(`${t.url}/admin/`);
+    await page.getByLabel('Email').fill('compliance@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('link', { name: 'Compliance' }).click();
+    await settled(page);
+    await page.getByRole('button', { name: 'Review Lopez Introducers' }).click();
+    await page.getByText('Maria Lopez', { exact: true }).first().waitFor();
+    await page.getByRole('button', { name: /Download passport\.png/ }).waitFor();
+    await page.getByLabel('Reason (to reject or ask for more; shown to the partner)').fill('Please add a proof of address.');
+    await page.getByRole('button', { name: 'Ask for more' }).click();
+    await page.getByText('No partners in this state.').waitFor();
+    expect((await t.call('GET', `/api/v1/partners/${partnerId}/verification`, { token: admin })).body.data).toMatchObject({ status: 'more_requested', requested: 'Please add a proof of address.' });
 
-    const { page, consoleErrors, context } = await signIn('admin', 'compliance@example.com', 'Overview');
-    await page.getByRole('link', { name: 'Marketing' }).click();
-    await page.getByRole('heading', { name: 'Marketing' }).waitFor();
-    const row = page.getByRole('region', { name: 'Promotions' }).locator('tr', { hasText: 'Facebook group post' });
-    await row.getByRole('button', { name: 'Reject' }).click();
-    await page.getByLabel('Reason (shown to the partner)').fill('No risk warning');
-    await page.getByRole('region', { name: 'Reject Facebook group post' }).getByRole('button', { name: 'Reject', exact: true }).click();
-    await expect.poll(async () => (await t.call('GET', `/api/v1/partners/${partnerId}/marketing/submissions`, { token: admin })).body.data[0]?.status).toBe('rejected');
-    await browser.screenshot(page, 'admin-marketing');
-    await portal.page.reload();
-    await portal.page.getByRole('region', { name: 'My promotions' }).getByText('No risk warning').waitFor();
+    // The partner adds the document and submits again (through the API here); the officer approves.
+    const own = await t.token(['partners:read', 'partners:write'], partnerId);
+    expect((await t.call('POST', `/api/v1/partners/${partnerId}/verification/submit`, { token: own })).status).toBe(200);
+    await page.reload();
+    await settled(page);
+    await page.getByRole('button', { name: 'Review Lopez Introducers' }).click();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('No partners in this state.').waitFor();
+    await browser.screenshot(page, 'admin-compliance');
+    expect((await t.call('GET', `/api/v1/partners/${partnerId}/verification`, { token: admin })).body.data.status).toBe('approved');
+    const audit = await t.server.ctx.db.query<{ actor: string; action: string }>(`SELECT actor, action FROM audit_log WHERE subject_id = $1 AND action LIKE 'partner.verification.%' ORDER BY id`, [partnerId]);
+    expect(audit.map((a) => a.action)).toEqual(['partner.verification.details', 'partner.verification.submitted', 'partner.verification.more_requested', 'partner.verification.submitted', 'partner.verification.approved']);
+    expect(audit[2].actor).toMatch(/^user:/);
     expect(appErrors(consoleErrors)).toEqual([]);
-    expect(appErrors(portal.consoleErrors)).toEqual([]);
-    await context.close();
-    await portal.context.close();
   });
 });

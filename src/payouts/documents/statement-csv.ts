@@ -27,6 +27,8 @@ export function statementCsv(s: StatementView & { lines: StatementLine[]; payout
     ['amount_payable', s.amount_payable],
     ['carried_forward', s.carried_forward],
     ['carry_reason', s.carry_reason ?? ''],
+    ['compliance_hold', s.compliance_hold ?? ''],
+    ['terms_version', s.terms_version === null ? '' : String(s.terms_version)],
     ['payout_to', payoutDetailsLine(s.payout_to)],
   ];
   for (const [k, v] of summary) rows.push(['total', k, '', '', '', '', '', '', cell(v), '']);

@@ -48,8 +48,10 @@ export function statementPdf(s: StatementView & { lines: StatementLine[]; payout
   total('Carried forward', s.carried_forward);
   if (s.carry_reason) {
     doc.x = 40;
-    doc.font('Helvetica').fontSize(9).text(`Carried forward: ${s.carry_reason}.`, 40, doc.y, { width: 515 });
+    doc.font('Helvetica').fontSize(9).text(`Carried forward: ${s.carry_reason.replace(/\.$/, '')}.`, 40, doc.y, { width: 515 });
   }
+  doc.x = 40;
+  doc.font('Helvetica').fontSize(9).text(s.terms_version === null ? 'Partner terms: none accepted.' : `Partner terms in force: version ${s.terms_version}.`, 40, doc.y, { width: 515 });
   doc.end();
   return done;
 }

@@ -12,6 +12,7 @@ import { Overview, Partners } from './partners.tsx';
 import { PayoutRun, PayoutRuns } from './payouts.tsx';
 import { Periods } from './periods.tsx';
 import { Plans } from './plans.tsx';
+import { Compliance } from './compliance.tsx';
 import { Reconciliation } from './reconciliation.tsx';
 
 const NAV = [
@@ -23,6 +24,7 @@ const NAV = [
   { href: '/customers', label: 'Customers' },
   { href: '/periods', label: 'Periods' },
   { href: '/payouts', label: 'Payouts' },
+  { href: '/compliance', label: 'Compliance' },
   { href: '/reconciliation', label: 'Reconciliation' },
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/connectors', label: 'Connectors & imports' },
@@ -44,6 +46,7 @@ export function AdminApp() {
           <Route path="/periods" component={Periods} />
           <Route path="/payouts" component={PayoutRuns} />
           <Route path="/payouts/:run_id" component={PayoutRun} />
+          <Route path="/compliance" component={Compliance} />
           <Route path="/reconciliation" component={Reconciliation} />
           <Route path="/webhooks" component={Webhooks} />
           <Route path="/connectors" component={Connectors} />

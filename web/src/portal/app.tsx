@@ -9,6 +9,7 @@ import { Links } from './links.tsx';
 import { Marketing } from './marketing.tsx';
 import { Clients, Team } from './people.tsx';
 import { Postbacks, Profile } from './settings.tsx';
+import { Onboarding } from './onboarding.tsx';
 
 const NAV = [
   { href: '/', label: 'Dashboard' },
@@ -18,6 +19,7 @@ const NAV = [
   { href: '/marketing', label: 'Marketing' },
   { href: '/earnings', label: 'Earnings' },
   { href: '/statements', label: 'Statements & payouts' },
+  { href: '/onboarding', label: 'Onboarding' },
   { href: '/postbacks', label: 'Postbacks' },
   { href: '/profile', label: 'Profile' },
 ];
@@ -39,6 +41,7 @@ export function PortalApp() {
               <Route path="/marketing" component={Marketing} />
               <Route path="/earnings" component={Earnings} />
               <Route path="/statements" component={Statements} />
+              <Route path="/onboarding" component={Onboarding} />
               <Route path="/postbacks" component={Postbacks} />
               <Route path="/profile" component={Profile} />
               <Route>

@@ -1,3 +1,4 @@
+import { Link as WouterLink } from 'wouter';
 import { useMemo, useState } from 'react';
 import { api, download, enc, qs } from '../api.ts';
 import { type Point, TimeChart } from '../chart.tsx';
@@ -320,6 +321,7 @@ export interface Statement {
   amount_payable: string;
   carried_forward: string;
   carry_reason: string | null;
+  compliance_hold?: string | null;
   status_reason: string | null;
   paid_reference: string | null;
   paid_on: string | null;
@@ -346,6 +348,11 @@ export function Statements() {
                   <Badge>{s.status}</Badge>
                   {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
                   {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
+                  {s.compliance_hold ? (
+                    <div className="small">
+                      <WouterLink href="/onboarding">Complete your onboarding</WouterLink>
+                    </div>
+                  ) : null}
                 </td>
                 <td className="r">{formatMoney(s.amount_payable, s.currency)}</td>
                 <td className="r">{formatMoney(s.carried_forward, s.currency)}</td>
