@@ -66,7 +66,17 @@ export function applyLanguage(code: Language) {
   void i18next.changeLanguage(code);
   document.documentElement.lang = code;
   document.documentElement.dir = lang.dir;
-  setDisplayLocale(code);
+  setDisplayLocale(formattingLocale(code));
+}
+
+/**
+ * The locale numbers and dates follow: the browser's own when it is the same language (en-GB keeps "US$" and day-month
+ * order for an English reader in Britain, ar-EG its digits), else the language chosen.
+ */
+function formattingLocale(code: Language): string {
+  const browser = typeof navigator !== 'undefined' ? navigator.language : '';
+  const base = (tag: string) => tag.toLowerCase().split('-')[0];
+  return browser && base(browser) === base(code) ? browser : code;
 }
 
 /** Applies and remembers the partner's choice. */
