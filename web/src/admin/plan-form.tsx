@@ -14,12 +14,12 @@ export type PlanDoc = Record<string, any>;
 type Path = (string | number)[];
 
 export const RULE_TYPES = [
-  { type: 'per_lot', label: 'Per lot (by symbol, group, account type)' },
-  { type: 'per_notional', label: 'Per notional volume' },
-  { type: 'spread_share', label: 'Spread share' },
-  { type: 'revenue_share', label: 'Revenue share' },
-  { type: 'cpa', label: 'CPA (cost per acquisition)' },
-  { type: 'tiered_per_lot', label: 'Tiered per lot (by monthly volume)' },
+  { type: 'per_lot', label: 'Per lot (by symbol, group, account type)', short: 'per lot' },
+  { type: 'per_notional', label: 'Per notional volume', short: 'per notional volume' },
+  { type: 'spread_share', label: 'Spread share', short: 'spread share' },
+  { type: 'revenue_share', label: 'Revenue share', short: 'revenue share' },
+  { type: 'cpa', label: 'CPA (cost per acquisition)', short: 'CPA' },
+  { type: 'tiered_per_lot', label: 'Tiered per lot (by monthly volume)', short: 'tiered per lot' },
 ] as const;
 
 const NEW_RULES: Record<string, PlanDoc> = {
@@ -493,7 +493,7 @@ export function PlanForm({ doc, onChange, errors, isNew, readOnly = false }: { d
         <div className="toolbar" role="group" aria-label="Add a rule">
           {missing.map((r) => (
             <button key={r.type} type="button" className="btn btn-small" onClick={() => onChange(setAt(doc, ['rules', rules.length], structuredClone(NEW_RULES[r.type])))}>
-              Add {r.label.split(' (')[0]!.toLowerCase()}
+              Add {r.short}
             </button>
           ))}
         </div>
