@@ -9,6 +9,7 @@ import { Connectors, Webhooks } from './integrations.tsx';
 import { Overview, Partners } from './partners.tsx';
 import { PayoutRun, PayoutRuns } from './payouts.tsx';
 import { Periods } from './periods.tsx';
+import { PartnerDetail } from './partner-detail.tsx';
 import { Plans } from './plans.tsx';
 import { Reconciliation } from './reconciliation.tsx';
 
@@ -33,6 +34,7 @@ export function AdminApp() {
         <Switch>
           <Route path="/" component={Overview} />
           <Route path="/partners" component={Partners} />
+          <Route path="/partners/:id" component={PartnerDetail} />
           <Route path="/plans" component={Plans} />
           <Route path="/customers" component={Customers} />
           <Route path="/periods" component={Periods} />
