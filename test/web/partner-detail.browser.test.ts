@@ -58,7 +58,7 @@ describe('a partner detail page in the admin console', () => {
       expect(await seriousViolations(page)).toEqual([]);
       await browser.screenshot(page, width === 1440 ? 'admin-partner-detail' : 'admin-partner-detail-390');
       if (width === 1440) {
-        await expect.poll(() => page.locator('[data-parent]').textContent()).toBe('Atlas Master');
+        await expect.poll(() => page.locator('[data-parent]').textContent(), { timeout: 15_000 }).toBe('Atlas Master');
         // Move it under Zenith, found by typing part of its name.
         await page.getByRole('button', { name: 'Move in the tree…' }).click();
         await page.getByLabel('New parent').fill('Zen');
@@ -67,7 +67,7 @@ describe('a partner detail page in the admin console', () => {
         expect(await seriousViolations(page)).toEqual([]);
         await browser.screenshot(page, 'admin-partner-move');
         await page.getByRole('button', { name: 'Move partner' }).click();
-        await expect.poll(() => page.locator('[data-parent]').textContent()).toBe('Zenith Master');
+        await expect.poll(() => page.locator('[data-parent]').textContent(), { timeout: 15_000 }).toBe('Zenith Master');
         expect((await t.call('GET', `/api/v1/partners/${nova}`, { token: admin })).body.parent_id).toBe(zenith);
       }
       expect(appErrors(consoleErrors)).toEqual([]);

@@ -84,12 +84,12 @@ describe('plans in the admin console', () => {
     await page.getByLabel('From', { exact: true }).fill('2026-03-01');
     await page.getByLabel('To', { exact: true }).fill('2026-03-31');
     await page.getByRole('button', { name: 'Simulate' }).click();
-    await expect.poll(() => override.locator('.field-error').first().textContent()).toMatch(/1/);
+    await expect.poll(() => override.locator('.field-error').first().textContent(), { timeout: 15_000 }).toMatch(/1/);
     await override.getByLabel('Level above the owner').fill('1');
     await page.getByRole('button', { name: 'Simulate' }).click();
     const row = page.locator(`tr[data-partner="${partner}"]`);
     await row.waitFor();
-    await expect.poll(() => row.locator('td').first().textContent()).toBe('Partner FORM'); // named, not an id
+    await expect.poll(() => row.locator('td').first().textContent(), { timeout: 15_000 }).toBe('Partner FORM'); // named, not an id
     expect(await row.locator('[data-col="simulated"]').textContent()).toBe('US$240.00'); // 12 lots × 20
     expect(await row.locator('td').nth(2).textContent()).toBe('US$120.00'); // what it actually earned
     expect((await t.call('GET', '/api/v1/plans/web-form', { token: admin })).body.versions).toHaveLength(1); // nothing saved

@@ -274,7 +274,8 @@ function MovePartner({ partner, onClose, onDone }: { partner: Partner; onClose: 
     try {
       await api.post(`/api/v1/partners/${enc(partner.partner_id)}/move`, {
         parent_id: topLevel ? null : target!.partner_id,
-        effective_from: `${from}T00:00:00Z`,
+        // Today means now (a partner created today cannot move before it joined); another day, from its start.
+        ...(from === dayIn(config.broker_time_zone) ? {} : { effective_from: `${from}T00:00:00Z` }),
         ...(reason.trim() ? { reason: reason.trim() } : {}),
       });
       onDone();
