@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Decimal } from 'decimal.js';
 import { brokerSteps } from '../../test/helpers/broker.ts';
 import { startTestServer, type TestServer } from '../../test/helpers/server.ts';
 import { transition } from '../ledger/write.ts';
@@ -377,6 +378,40 @@ describe('plan simulation', () => {
     const res = await b.ok('POST', '/api/v1/plans/sim/simulate', { from: '2026-03-01', to: '2026-03-31', partner_ids: [ib] });
     const row = res.partners.find((p: { partner_id: string }) => p.partner_id === ib);
     expect(Number(row.simulated)).toBeGreaterThan(Number(row.actual));
+    expect((await b.ledger('')).length).toBe(before);
+  });
+
+  it('simulates an unsaved edit, and a plan not created yet, without saving either; an invalid edit answers 422 naming the field', async () => {
+    await b.plan(perLotPlan('sim-draft', { rules: [{ type: 'per_lot', rates: [{ group: 'fx_majors', rate: '10' }] }] }));
+    const ib = (await b.ok('GET', '/api/v1/partners?affiliate_id=IB-PL')).data[0].partner_id;
+    const before = (await b.ledger('')).length;
+    const period = { from: '2026-03-01', to: '2026-03-31', partner_ids: [ib] };
+    const stored = (await b.ok('POST', '/api/v1/plans/sim-draft/simulate', period)).partners.find((p: { partner_id: string }) => p.partner_id === ib);
+    expect(Number(stored.simulated)).toBeGreaterThan(0);
+
+    // The same plan with the rate doubled, not saved: twice the stored version's figure.
+    const edit = perLotPlan('sim-draft', { rules: [{ type: 'per_lot', rates: [{ group: 'fx_majors', rate: '20' }] }] });
+    const drafted = await b.ok('POST', '/api/v1/plans/sim-draft/simulate', { ...period, plan: edit });
+    expect(drafted.draft).toBe(true);
+    expect(drafted.version).toBe(2);
+    const row = drafted.partners.find((p: { partner_id: string }) => p.partner_id === ib);
+    expect(new Decimal(row.simulated).eq(new Decimal(stored.simulated).times(2))).toBe(true);
+    expect(row.actual).toBe(stored.actual);
+    expect((await b.ok('GET', '/api/v1/plans/sim-draft')).versions).toHaveLength(1);
+
+    // A plan that does not exist yet, for chosen partners.
+    const fresh = await b.ok('POST', '/api/v1/plans/sim-new/simulate', { ...period, plan: perLotPlan('sim-new') });
+    expect(fresh.partners.find((p: { partner_id: string }) => p.partner_id === ib)).toBeTruthy();
+    expect((await t.call('GET', '/api/v1/plans/sim-new', { token: await t.token(['admin']) })).status).toBe(404);
+
+    // An invalid edit, or one naming another plan: 422 with the field, as saving would answer.
+    const admin = await t.token(['admin']);
+    const bad = await t.call('POST', '/api/v1/plans/sim-draft/simulate', { token: admin, body: { ...period, plan: { ...edit, rules: [{ type: 'per_lot', rates: [{ group: 'fx_majors', rate: '-1' }] }] } } });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body.error.details)).toMatch(/rules.*rate/);
+    const other = await t.call('POST', '/api/v1/plans/sim-draft/simulate', { token: admin, body: { ...period, plan: perLotPlan('another') } });
+    expect(other.status).toBe(422);
+    expect(other.body.error.details).toEqual([{ field: 'plan_id', reason: 'must be "sim-draft", the plan in the path' }]);
     expect((await b.ledger('')).length).toBe(before);
   });
 });

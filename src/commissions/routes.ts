@@ -300,15 +300,30 @@ export const commissionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Plans'],
         summary: 'What a plan would have paid',
-        description: 'Applies the plan\'s latest version to the stored history of the given partners (default: the partners ever assigned to it) and compares with what they actually earned. Writes nothing.',
+        description:
+          'Applies the plan\'s latest version — or `plan`, an edited version not saved yet — to the stored history of the given partners (default: the partners ever assigned to it) and compares with what they actually earned. Writes nothing. An unsaved `plan` is validated as saving it would be (422 with the same field paths), must name the plan in the path, and may be a plan not created yet (then give `partner_ids`).',
         params: Type.Object({ plan_id: Type.String({ maxLength: 100 }) }),
-        body: Type.Object({ from: Day, to: Day, partner_ids: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            from: Day,
+            to: Day,
+            partner_ids: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 })),
+            plan: Type.Optional(Type.Unknown({ description: 'An unsaved plan document (see CommissionPlan) to simulate instead of the latest stored version.' })),
+          },
+          {
+            additionalProperties: false,
+            examples: [
+              { from: '2026-01-01', to: '2026-03-31' },
+              { from: '2026-01-01', to: '2026-03-31', plan: { plan_id: 'std-ib', name: 'Standard IB', currency: 'USD', rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '7' }] }] } },
+            ],
+          },
+        ),
         response: { 200: Type.Unknown(), 404: ErrorBody, 422: ErrorBody },
       },
     },
     async (request) => {
       const b = request.body;
-      return simulatePlan(db, config, { planId: request.params.plan_id, from: day('from', b.from), to: day('to', b.to), partnerIds: b.partner_ids, now: clock.now().toISOString() });
+      return simulatePlan(db, config, { planId: request.params.plan_id, from: day('from', b.from), to: day('to', b.to), partnerIds: b.partner_ids, now: clock.now().toISOString(), draft: b.plan });
     },
   );
 

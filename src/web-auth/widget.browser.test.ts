@@ -22,14 +22,14 @@ async function mint(ttl?: number): Promise<string> {
   return res.body.token;
 }
 
-function page(token: string, withRefresh: boolean): string {
+function page(token: string, withRefresh: boolean, locale?: string): string {
   const escape = (s: string) => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>My broker – client area</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family: sans-serif; background: #f0f2f5; padding: 16px">
 <h1>Client area</h1>
 ${withRefresh ? '<script>window.getOpenibToken = async () => (await (await fetch("/token")).json()).token;</script>' : ''}
-<openib-widget embed-token="${escape(token)}" api-base="${escape(t.url)}"${withRefresh ? ' refresh-callback="getOpenibToken"' : ''}></openib-widget>
+<openib-widget embed-token="${escape(token)}" api-base="${escape(t.url)}"${withRefresh ? ' refresh-callback="getOpenibToken"' : ''}${locale ? ` locale="${escape(locale)}"` : ''}></openib-widget>
 <script src="${escape(t.url)}/widget.js"></script>
 </body></html>`;
 }
@@ -93,6 +93,34 @@ describe('the partner widget in a broker page on another origin', () => {
     expect(await qr.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth > 0)).toBe(true);
     expect(await widget.locator('.chart polyline').count()).toBe(1);
     await browser.screenshot(page, 'widget');
+    expect(consoleErrors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('speaks the locale it is given: Arabic right to left, Chinese, with numbers in that locale', async () => {
+    for (const width of [1440, 390]) {
+      const { page, consoleErrors } = await browser.newPage({ width, height: 800 });
+      await page.goto(serve(`/ar-${width}`, page_(await mint(), false, 'ar')));
+      await page.waitForSelector('openib-widget[data-state="ready"]', { timeout: 15_000 });
+      const widget = page.locator('openib-widget');
+      const card = widget.locator('.card');
+      expect(await card.getAttribute('dir')).toBe('rtl');
+      expect(await card.getAttribute('lang')).toBe('ar');
+      expect(await widget.locator('[data-metric="registrations"] .label').textContent()).toBe('التسجيلات');
+      expect(await widget.locator('[data-metric="registrations"] .value').textContent()).toBe(new Intl.NumberFormat('ar').format(2));
+      expect(await widget.locator('.invite strong').textContent()).toBe('رابط الدعوة الخاص بك');
+      await browser.screenshot(page, `widget-ar-${width}`);
+      expect(consoleErrors).toEqual([]);
+      await page.context().close();
+    }
+    const { page, consoleErrors } = await browser.newPage({ width: 1000, height: 700 });
+    await page.goto(serve('/zh', page_(await mint(), false, 'zh-CN')));
+    await page.waitForSelector('openib-widget[data-state="ready"]', { timeout: 15_000 });
+    const widget = page.locator('openib-widget');
+    expect(await widget.locator('.card').getAttribute('dir')).toBe('ltr');
+    expect(await widget.locator('[data-metric="registrations"] .label').textContent()).toBe('注册');
+    expect(await widget.locator('.period').textContent()).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
+    await browser.screenshot(page, 'widget-zh');
     expect(consoleErrors).toEqual([]);
     await page.context().close();
   });

@@ -105,7 +105,7 @@ describe('admin console in a browser', () => {
     const march = page.locator('tr[data-period="2026-03"]');
     expect(await april.locator('.badge').textContent()).toBe('open');
     expect(await march.locator('.badge').textContent()).toBe('closed');
-    await april.getByRole('button', { name: 'Close April 2026', exact: true }).click();
+    await april.getByRole('button', { name: 'Close month… April 2026', exact: true }).click();
     const panel = page.locator('.panel');
     const settles = panel.getByRole('region', { name: 'What closing settles' });
     await settles.getByText('Tier adjustment').waitFor();

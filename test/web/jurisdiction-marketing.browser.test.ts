@@ -45,7 +45,7 @@ async function signIn(area: 'admin' | 'portal', email: string, heading: string) 
   return opened;
 }
 
-describe('compliance pages in a browser', () => {
+describe('jurisdiction rules and marketing in a browser', () => {
   it('the compliance officer simulates an ASIC policy on history, then saves it', async () => {
     const { page, consoleErrors, context } = await signIn('admin', 'compliance@example.com', 'Overview');
     await page.getByRole('link', { name: 'Jurisdiction rules' }).click();

@@ -1,6 +1,8 @@
 import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, ApiError } from './api.ts';
+import { LanguagePicker } from './portal/language.tsx';
 import { acceptSession } from './session.tsx';
 import { ErrorMessage, fieldErrors, TextField } from './ui.tsx';
 
@@ -10,6 +12,7 @@ export function SignIn({ kind, onDone }: { kind: 'partner' | 'admin'; onDone: ()
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const { t } = useTranslation();
   const title = kind === 'admin' ? 'Admin console' : 'Partner portal';
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -20,9 +23,9 @@ export function SignIn({ kind, onDone }: { kind: 'partner' | 'admin'; onDone: ()
       acceptSession(res);
       onDone();
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'invalid_credentials') setError(new Error('The email or password is not right. Check both and try again.'));
+      if (err instanceof ApiError && err.code === 'invalid_credentials') setError(new Error(t('auth.badCredentials')));
       else if (err instanceof ApiError && err.code === 'account_locked')
-        setError(new Error('Too many failed attempts: this account is locked for 15 minutes. Wait, then try again, or ask your administrator.'));
+        setError(new Error(t('auth.locked')));
       else setError(err);
     } finally {
       setBusy(false);
@@ -31,19 +34,20 @@ export function SignIn({ kind, onDone }: { kind: 'partner' | 'admin'; onDone: ()
   return (
     <main className="center-page" id="main">
       <form className="card narrow auth-card" onSubmit={submit} aria-labelledby="sign-in-title">
+        {kind === 'partner' && <LanguagePicker />}
         <div className="brand brand-large">
           <span className="logo" aria-hidden="true">◆</span> OpenIB
         </div>
-        <h1 id="sign-in-title">Sign in to the {title.toLowerCase()}</h1>
-        <TextField label="Email" type="email" autoComplete="username" required value={email} onChange={setEmail} />
-        <TextField label="Password" type="password" autoComplete="current-password" required value={password} onChange={setPassword} />
+        <h1 id="sign-in-title">{kind === 'partner' ? t('auth.signInTitle') : `Sign in to the ${title.toLowerCase()}`}</h1>
+        <TextField label={t('auth.email')} type="email" autoComplete="username" required value={email} onChange={setEmail} />
+        <TextField label={t('auth.password')} type="password" autoComplete="current-password" required value={password} onChange={setPassword} />
         <ErrorMessage error={error} />
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+          {busy ? t('auth.signingIn') : t('auth.signIn')}
         </button>
         {kind === 'partner' ? (
           <p className="muted">
-            New partner? <Link href="/sign-up">Create an account</Link>
+            {t('auth.newPartner')} <Link href="/sign-up">{t('auth.createAccountLink')}</Link>
           </p>
         ) : (
           <p className="muted">Broker staff only. Partners sign in at <a href="/portal/">the partner portal</a>.</p>
@@ -61,12 +65,13 @@ export function SignUp() {
   const [form, setForm] = useState({ name: '', email: '', password: '', country: '', payout_currency: 'USD', recruit_code: recruitFromLink });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const { t } = useTranslation();
   const set = (k: keyof typeof form) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
   const errors = fieldErrors(error);
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (form.password.length < 10) {
-      setError(new ApiError(422, 'validation_failed', 'Choose a longer password.', [{ field: 'password', reason: 'at least 10 characters' }]));
+      setError(new ApiError(422, 'validation_failed', t('auth.passwordShort'), [{ field: 'password', reason: t('auth.passwordHint') }]));
       return;
     }
     setBusy(true);
@@ -80,7 +85,7 @@ export function SignUp() {
       acceptSession(res);
       navigate('/');
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'email_taken') setError(new Error('An account with this email already exists. Sign in instead, or use another email.'));
+      if (err instanceof ApiError && err.code === 'email_taken') setError(new Error(t('auth.emailTaken')));
       else setError(err);
     } finally {
       setBusy(false);
@@ -89,25 +94,26 @@ export function SignUp() {
   return (
     <main className="center-page" id="main">
       <form className="card narrow auth-card" onSubmit={submit} aria-labelledby="sign-up-title">
+        <LanguagePicker />
         <div className="brand brand-large">
           <span className="logo" aria-hidden="true">◆</span> OpenIB
         </div>
-        <h1 id="sign-up-title">Become a partner</h1>
-        {recruitFromLink && <p className="notice">You were invited by a partner: you will join their team as a sub-IB.</p>}
-        <TextField label="Your name or company" required autoComplete="name" value={form.name} onChange={set('name')} error={errors.name} />
-        <TextField label="Email" type="email" required autoComplete="email" value={form.email} onChange={set('email')} error={errors.email} />
-        <TextField label="Password" type="password" required autoComplete="new-password" minLength={10} value={form.password} onChange={set('password')} error={errors.password} hint="At least 10 characters." />
+        <h1 id="sign-up-title">{t('auth.becomePartner')}</h1>
+        {recruitFromLink && <p className="notice">{t('auth.invited')}</p>}
+        <TextField label={t('auth.name')} required autoComplete="name" value={form.name} onChange={set('name')} error={errors.name} />
+        <TextField label={t('auth.email')} type="email" required autoComplete="email" value={form.email} onChange={set('email')} error={errors.email} />
+        <TextField label={t('auth.password')} type="password" required autoComplete="new-password" minLength={10} value={form.password} onChange={set('password')} error={errors.password} hint={t('auth.passwordHint')} />
         <div className="field-row">
-          <TextField label="Country (2 letters)" maxLength={2} autoComplete="country" value={form.country} onChange={set('country')} error={errors.country} />
-          <TextField label="Payout currency" maxLength={3} value={form.payout_currency} onChange={set('payout_currency')} error={errors.payout_currency} />
+          <TextField label={t('auth.country')} maxLength={2} autoComplete="country" value={form.country} onChange={set('country')} error={errors.country} />
+          <TextField label={t('auth.payoutCurrency')} maxLength={3} value={form.payout_currency} onChange={set('payout_currency')} error={errors.payout_currency} />
         </div>
-        <TextField label="Invitation code (optional)" value={form.recruit_code} onChange={set('recruit_code')} error={errors.recruit_code} hint="Filled in when you came through a partner's recruit link." />
+        <TextField label={t('auth.invitation')} value={form.recruit_code} onChange={set('recruit_code')} error={errors.recruit_code} hint={t('auth.invitationHint')} />
         <ErrorMessage error={Object.keys(errors).length ? new Error((error as Error).message) : error} />
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-          {busy ? 'Creating your account…' : 'Create account'}
+          {busy ? t('auth.creatingAccount') : t('auth.createAccount')}
         </button>
         <p className="muted">
-          Already a partner? <Link href="/">Sign in</Link>
+          {t('auth.alreadyPartner')} <Link href="/">{t('auth.signIn')}</Link>
         </p>
       </form>
     </main>

@@ -7,7 +7,17 @@
  */
 
 /** The viewer's language (Node, where the unit tests run, has `navigator` too). */
-const viewerLocale = typeof navigator !== 'undefined' && navigator.language ? navigator.language : 'en';
+const browserLocale = typeof navigator !== 'undefined' && navigator.language ? navigator.language : 'en';
+/** The locale numbers and dates are shown in: the browser's, or the language the partner chose in the portal. */
+let viewerLocale = browserLocale;
+
+/** Shows numbers and dates in a locale from now on (the portal's language); null goes back to the browser's. */
+export function setDisplayLocale(locale: string | null) {
+  viewerLocale = locale ?? browserLocale;
+}
+
+/** The locale numbers and dates are shown in now. */
+export const displayLocale = () => viewerLocale;
 
 type Value = string | number | null | undefined;
 
@@ -164,27 +174,36 @@ export function changeLabel(change: { previous: string | number; delta: string |
   return { text: `${format(f, String(change.percent))} %`, tone: isNegative(delta) ? 'down' : 'up' };
 }
 
-const dateTime = new Intl.DateTimeFormat(viewerLocale, { dateStyle: 'medium', timeStyle: 'short' });
-/** An instant, in the viewer's own time zone. */
-export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : dateTime.format(d);
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(locale: string, key: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const k = `${locale}|${key}`;
+  let f = dateFormats.get(k);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, options);
+    dateFormats.set(k, f);
+  }
+  return f;
 }
 
-const businessDate = new Intl.DateTimeFormat(viewerLocale, { dateStyle: 'medium', timeZone: 'UTC' });
+/** An instant, in the viewer's own time zone. */
+export function formatDateTime(iso: string | null | undefined, locale = viewerLocale): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateFormat(locale, 'datetime', { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
 /** A business date (YYYY-MM-DD in the broker's time zone): shown as that calendar day, never shifted. */
-export function formatDate(day: string | null | undefined): string {
+export function formatDate(day: string | null | undefined, locale = viewerLocale): string {
   if (!day) return '—';
   const d = new Date(`${day.slice(0, 10)}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) ? day : businessDate.format(d);
+  return Number.isNaN(d.getTime()) ? day : dateFormat(locale, 'date', { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
 }
 
 /** A month (YYYY-MM) by name: "March 2026". */
 export function formatMonth(month: string | null | undefined, locale = viewerLocale): string {
   if (!month) return '—';
   const d = new Date(`${month.slice(0, 7)}-01T00:00:00Z`);
-  return Number.isNaN(d.getTime()) ? month : new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(d);
+  return Number.isNaN(d.getTime()) ? month : dateFormat(locale, 'month', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(d);
 }
 
 /** A period of business dates, with the broker time zone they follow. */

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { Redirect, Route, Switch } from 'wouter';
 import { AdminApp } from './admin/app.tsx';
 import { PortalApp } from './portal/app.tsx';
+import './i18n/index.ts';
 import './styles.css';
 
 function App() {

@@ -1,4 +1,5 @@
 import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ApiError, type ErrorDetail } from './api.ts';
 import { changeLabel, formatMoney, formatMoneyExact, formatNumber, formatNumberExact, isNegative, kpiFigure } from './format.ts';
 
@@ -39,21 +40,23 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
   return { data, error, loading, reload, setData };
 }
 
-export function Loading({ label = 'Loading…' }: { label?: string }) {
+export function Loading({ label }: { label?: string }) {
+  const { t } = useTranslation();
   return (
     <div className="state state-loading" role="status" aria-live="polite">
-      <span className="spinner" aria-hidden="true" /> {label}
+      <span className="spinner" aria-hidden="true" /> {label ?? t('common.loading')}
     </div>
   );
 }
 
 export function ErrorMessage({ error, retry }: { error: unknown; retry?: () => void }) {
+  const { t } = useTranslation();
   if (!error) return null;
   const message = error instanceof Error ? error.message : String(error);
   const details = error instanceof ApiError ? error.details : [];
   return (
     <div className="state state-error" role="alert">
-      <strong>{error instanceof ApiError && error.status === 403 ? 'Not allowed. ' : ''}</strong>
+      <strong>{error instanceof ApiError && error.status === 403 ? `${t('common.notAllowed')} ` : ''}</strong>
       {message}
       {details.length > 0 && (
         <ul className="error-details">
@@ -67,7 +70,7 @@ export function ErrorMessage({ error, retry }: { error: unknown; retry?: () => v
       )}
       {retry && (
         <button type="button" className="btn btn-small" onClick={retry}>
-          Try again
+          {t('common.tryAgain')}
         </button>
       )}
     </div>
@@ -80,12 +83,13 @@ export function Empty({ children }: { children: ReactNode }) {
 
 /** Loading, error and empty states around data; `isEmpty` decides when to show the empty message. */
 export function DataView<T>({ state, empty, isEmpty, children }: { state: Async<T>; empty?: ReactNode; isEmpty?: (data: T) => boolean; children: (data: T) => ReactNode }) {
+  const { t } = useTranslation();
   if (state.error && state.data === undefined) return <ErrorMessage error={state.error} retry={state.reload} />;
   if (state.data === undefined) return <Loading />;
   return (
     <>
       {state.error && <ErrorMessage error={state.error} retry={state.reload} />}
-      {isEmpty?.(state.data) ? <Empty>{empty ?? 'Nothing here yet.'}</Empty> : children(state.data)}
+      {isEmpty?.(state.data) ? <Empty>{empty ?? t('common.nothingYet')}</Empty> : children(state.data)}
     </>
   );
 }
@@ -134,10 +138,11 @@ export function KpiValue({ value, currency }: { value: string | number | null | 
 
 /** The change of a KPI against the previous period: "+12.5 %", "no change", "new". */
 export function KpiChange({ change, suffix }: { change: { previous: string | number; delta: string | number; percent: string | null }; suffix: string }) {
+  const { t } = useTranslation();
   const { text, tone } = changeLabel(change);
   return (
     <div className={`kpi-change ${tone}`} data-tone={tone}>
-      {text} {suffix}
+      {tone === 'flat' ? t('dashboard.noChange') : tone === 'new' ? t('dashboard.new') : text} {suffix}
     </div>
   );
 }
@@ -229,7 +234,9 @@ export function ActionButton({ onClick, children, className = 'btn', confirm, di
   );
 }
 
-export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+export function CopyButton({ text, label: given }: { text: string; label?: string }) {
+  const { t } = useTranslation();
+  const label = given ?? t('common.copy');
   const [copied, setCopied] = useState(false);
   const timer = useRef<number>(undefined);
   useEffect(() => () => window.clearTimeout(timer.current), []);
@@ -254,13 +261,14 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
       }}
       aria-label={`${label}: ${text}`}
     >
-      {copied ? 'Copied' : label}
+      {copied ? t('common.copied') : label}
     </button>
   );
 }
 
 /** A dialog-like panel (rendered in place, focus moved into it). */
 export function Panel({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const { t } = useTranslation();
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     ref.current?.focus();
@@ -269,8 +277,8 @@ export function Panel({ title, onClose, children }: { title: string; onClose: ()
     <section className="panel" aria-label={title} tabIndex={-1} ref={ref} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <div className="panel-head">
         <h2>{title}</h2>
-        <button type="button" className="btn btn-ghost" onClick={onClose} aria-label={`Close ${title}`}>
-          Close
+        <button type="button" className="btn btn-ghost" onClick={onClose} aria-label={t('common.closeNamed', { title })}>
+          {t('common.close')}
         </button>
       </div>
       {children}
@@ -279,18 +287,17 @@ export function Panel({ title, onClose, children }: { title: string; onClose: ()
 }
 
 export function Pager({ page, perPage, total, onPage }: { page: number; perPage: number; total: number; onPage: (p: number) => void }) {
+  const { t } = useTranslation();
   const pages = Math.max(1, Math.ceil(total / perPage));
   if (pages <= 1) return null;
   return (
-    <nav className="pager" aria-label="Pages">
+    <nav className="pager" aria-label={t('common.pages')}>
       <button type="button" className="btn btn-small" disabled={page <= 1} onClick={() => onPage(page - 1)}>
-        Previous
+        {t('common.previous')}
       </button>
-      <span>
-        Page {page} of {pages}
-      </span>
+      <span>{t('common.pageOf', { page, pages })}</span>
       <button type="button" className="btn btn-small" disabled={page >= pages} onClick={() => onPage(page + 1)}>
-        Next
+        {t('common.next')}
       </button>
     </nav>
   );

@@ -1,7 +1,9 @@
 import type { Database } from '../../db/index.ts';
 import { Dec } from '../../shared/decimal.ts';
-import { notFound } from '../../shared/errors.ts';
+import { notFound, validationFailed } from '../../shared/errors.ts';
+import type { Plan } from '../plan-schema.ts';
 import { listPlanVersions } from '../plan-store.ts';
+import { validatePlan } from '../plan-validation.ts';
 import { computeCommissions, type EngineSettings } from './run.ts';
 
 interface Totals {
@@ -13,12 +15,28 @@ interface Totals {
 }
 
 /**
- * What the plan's latest version would have paid the partners over [from, to] (whole months), next
- * to what they actually earned. The computation runs in a transaction that is always rolled back.
+ * An unsaved plan document, checked exactly as saving it would be (the same field paths in the errors), for the same
+ * plan as the path names.
  */
-export async function simulatePlan(db: Database, settings: EngineSettings, req: { planId: string; from: string; to: string; partnerIds?: string[]; now?: string }) {
+function draftPlan(planId: string, input: unknown): Plan {
+  const { plan, issues } = validatePlan(input);
+  if (!plan) throw validationFailed(issues.map((i) => ({ field: i.field, reason: i.reason })), 'The edited plan is invalid; nothing was simulated. See details.');
+  if (plan.plan_id !== planId) throw validationFailed([{ field: 'plan_id', reason: `must be "${planId}", the plan in the path` }]);
+  return plan;
+}
+
+/**
+ * What the plan would have paid the partners over [from, to] (whole months), next to what they actually earned: its
+ * latest stored version, or `draft`, an edited version not saved yet (a plan not created yet too). The computation
+ * runs in a transaction that is always rolled back.
+ */
+export async function simulatePlan(db: Database, settings: EngineSettings, req: { planId: string; from: string; to: string; partnerIds?: string[]; now?: string; draft?: unknown }) {
   const versions = await listPlanVersions(db, req.planId);
-  const latest = versions[versions.length - 1];
+  const stored = versions[versions.length - 1];
+  const latest =
+    req.draft !== undefined
+      ? { plan_id: req.planId, version: (stored?.version ?? 0) + 1, definition: draftPlan(req.planId, req.draft) }
+      : stored;
   if (!latest) throw notFound(`Plan "${req.planId}"`);
   const partnerIds =
     req.partnerIds ?? (await db.query<{ partner_id: string }>('SELECT DISTINCT partner_id FROM partner_plans WHERE plan_id = $1', [req.planId])).map((r) => r.partner_id);
@@ -57,5 +75,5 @@ export async function simulatePlan(db: Database, settings: EngineSettings, req: 
     const a = actual.get(k) ?? new Dec(0);
     return { partner_id, currency, simulated: s.toFixed(), actual: a.toFixed(), difference: s.minus(a).toFixed() };
   });
-  return { plan_id: req.planId, version: latest.version, from: summary.from, to: summary.to, partners: rows };
+  return { plan_id: req.planId, version: latest.version, draft: req.draft !== undefined, from: summary.from, to: summary.to, partners: rows };
 }

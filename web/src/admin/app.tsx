@@ -11,6 +11,7 @@ import { MarketingReview } from './marketing.tsx';
 import { Overview, Partners } from './partners.tsx';
 import { PayoutRun, PayoutRuns } from './payouts.tsx';
 import { Periods } from './periods.tsx';
+import { PartnerDetail } from './partner-detail.tsx';
 import { Plans } from './plans.tsx';
 import { Compliance } from './compliance.tsx';
 import { Reconciliation } from './reconciliation.tsx';
@@ -39,6 +40,7 @@ export function AdminApp() {
         <Switch>
           <Route path="/" component={Overview} />
           <Route path="/partners" component={Partners} />
+          <Route path="/partners/:id" component={PartnerDetail} />
           <Route path="/plans" component={Plans} />
           <Route path="/jurisdiction" component={JurisdictionPolicies} />
           <Route path="/marketing" component={MarketingReview} />

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { Link } from 'wouter';
 import { api, enc, qs } from '../api.ts';
 import { dayIn, formatDate, formatMoney, formatNumber, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
@@ -151,7 +152,9 @@ export function Partners() {
               {d.data.map((p) => (
                 <tr key={p.partner_id}>
                   <td>
-                    <div className="strong">{p.name}</div>
+                    <Link href={`/partners/${enc(p.partner_id)}`} className="strong">
+                      {p.name}
+                    </Link>
                     <div className="small muted">
                       {p.partner_id}
                       {p.email ? ` · ${p.email}` : ''}

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, enc, qs } from '../api.ts';
 import { type Point, TimeChart } from '../chart.tsx';
 import { dayIn, formatDateTime, formatMoney, formatNumber, formatNumberCompact, formatPeriod } from '../format.ts';
@@ -16,23 +17,20 @@ interface Summary {
 }
 
 const CARDS: { metric: string; label: string; money?: boolean }[] = [
-  { metric: 'clicks', label: 'Clicks' },
-  { metric: 'registrations', label: 'Registrations' },
-  { metric: 'ftd_count', label: 'First deposits' },
-  { metric: 'net_deposits', label: 'Net deposits', money: true },
-  { metric: 'lots', label: 'Lots traded' },
-  { metric: 'commission_approved', label: 'Commission approved', money: true },
-  { metric: 'commission_pending', label: 'Commission pending', money: true },
-  { metric: 'commission_paid', label: 'Commission paid', money: true },
+  { metric: 'clicks', label: 'dashboard.kpi.clicks' },
+  { metric: 'registrations', label: 'dashboard.kpi.registrations' },
+  { metric: 'ftd_count', label: 'dashboard.kpi.ftd_count' },
+  { metric: 'net_deposits', label: 'dashboard.kpi.net_deposits', money: true },
+  { metric: 'lots', label: 'dashboard.kpi.lots' },
+  { metric: 'commission_approved', label: 'dashboard.kpi.commission_approved', money: true },
+  { metric: 'commission_pending', label: 'dashboard.kpi.commission_pending', money: true },
+  { metric: 'commission_paid', label: 'dashboard.kpi.commission_paid', money: true },
 ];
 
-const RANGES = [
-  { days: 7, label: '7 days' },
-  { days: 30, label: '30 days' },
-  { days: 90, label: '90 days' },
-];
+const RANGES = [7, 30, 90];
 
 export function Dashboard() {
+  const { t, i18n } = useTranslation();
   const { me, config } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const tz = config.broker_time_zone;
@@ -76,31 +74,33 @@ export function Dashboard() {
     };
   }, [partnerId, from, to]);
 
-  const moneyFmt = useMemo(() => (v: string | number) => formatMoney(v, 'USD'), []);
-  const countFmt = useMemo(() => (v: string | number) => formatNumber(v), []);
+  // The formatters follow the portal's language (format.ts has its locale; the dependency redraws the charts).
+  const lang = i18n.language;
+  const moneyFmt = useMemo(() => (v: string | number) => formatMoney(v, 'USD'), [lang]);
+  const countFmt = useMemo(() => (v: string | number) => formatNumber(v), [lang]);
   // Axis ticks: compact and without the currency symbol, so they fit the axis (the legend shows the amount).
-  const tick = useMemo(() => (v: string | number) => formatNumberCompact(String(v)), []);
+  const tick = useMemo(() => (v: string | number) => formatNumberCompact(String(v)), [lang]);
 
   return (
     <>
       <PageHeader
-        title="Dashboard"
-        subtitle={formatPeriod(from, to, tz)}
+        title={t('dashboard.title')}
+        subtitle={t('common.brokerTime', { range: formatPeriod(from, to), zone: tz })}
         actions={
           <div className="toolbar">
-            <div className="segmented" role="group" aria-label="Period">
+            <div className="segmented" role="group" aria-label={t('dashboard.period')}>
               {RANGES.map((r) => (
-                <button key={r.days} type="button" className={`btn btn-small${days === r.days ? ' selected' : ''}`} aria-pressed={days === r.days} onClick={() => setDays(r.days)}>
-                  {r.label}
+                <button key={r} type="button" className={`btn btn-small${days === r ? ' selected' : ''}`} aria-pressed={days === r} onClick={() => setDays(r)}>
+                  {t('dashboard.days', { days: r })}
                 </button>
               ))}
             </div>
-            <div className="segmented" role="group" aria-label="Whose numbers">
+            <div className="segmented" role="group" aria-label={t('dashboard.whose')}>
               <button type="button" className={`btn btn-small${scope === 'subtree' ? ' selected' : ''}`} aria-pressed={scope === 'subtree'} onClick={() => setScope('subtree')}>
-                With my team
+                {t('dashboard.withTeam')}
               </button>
               <button type="button" className={`btn btn-small${scope === 'own' ? ' selected' : ''}`} aria-pressed={scope === 'own'} onClick={() => setScope('own')}>
-                My clients only
+                {t('dashboard.ownOnly')}
               </button>
             </div>
           </div>
@@ -108,12 +108,12 @@ export function Dashboard() {
       />
       {me.user.partner_status === 'pending' && (
         <p className="notice" role="status">
-          Your partner account is waiting for the broker's approval. You can look around; links start working once it is approved.
+          {t('dashboard.pending')}
         </p>
       )}
       <p className={`live live-${streamState}`} aria-live="polite">
         <span className="dot" aria-hidden="true" />
-        {streamState === 'live' ? `Live${live ? ` · updated ${formatDateTime(live.at)}` : ''}` : streamState === 'connecting' ? 'Connecting to live updates…' : 'Live updates interrupted, reconnecting…'}
+        {streamState === 'live' ? (live ? t('dashboard.liveUpdated', { at: formatDateTime(live.at) }) : t('dashboard.live')) : streamState === 'connecting' ? t('dashboard.connecting') : t('dashboard.reconnecting')}
       </p>
       <DataView state={summary}>
         {(s) => {
@@ -124,9 +124,9 @@ export function Dashboard() {
                 const change = s.change[c.metric];
                 return (
                   <div className="kpi card" key={c.metric} data-kpi={c.metric}>
-                    <div className="kpi-label">{c.label}</div>
+                    <div className="kpi-label">{t(c.label)}</div>
                     <KpiValue value={values[c.metric]} currency={c.money ? s.currency : undefined} />
-                    {scope === 'subtree' && change && <KpiChange change={change} suffix={`vs previous ${days} days`} />}
+                    {scope === 'subtree' && change && <KpiChange change={change} suffix={t('dashboard.vsPrevious', { days })} />}
                   </div>
                 );
               })}
@@ -136,17 +136,17 @@ export function Dashboard() {
       </DataView>
       <div className="grid-2">
         <section className="card" aria-labelledby="chart-deposits">
-          <h2 id="chart-deposits">Net deposits</h2>
-          {deposits.error ? <ErrorMessage error={deposits.error} retry={deposits.reload} /> : deposits.data ? <TimeChart points={deposits.data.points} label="Net deposits" format={moneyFmt} tick={tick} /> : <div className="chart-placeholder">Loading…</div>}
+          <h2 id="chart-deposits">{t('dashboard.netDeposits')}</h2>
+          {deposits.error ? <ErrorMessage error={deposits.error} retry={deposits.reload} /> : deposits.data ? <TimeChart points={deposits.data.points} label={t('dashboard.netDeposits')} format={moneyFmt} tick={tick} /> : <div className="chart-placeholder">{t('common.loading')}</div>}
         </section>
         <section className="card" aria-labelledby="chart-registrations">
-          <h2 id="chart-registrations">Registrations</h2>
+          <h2 id="chart-registrations">{t('dashboard.registrations')}</h2>
           {registrations.error ? (
             <ErrorMessage error={registrations.error} retry={registrations.reload} />
           ) : registrations.data ? (
-            <TimeChart points={registrations.data.points} label="Registrations" format={countFmt} tick={tick} integer color="#16a34a" />
+            <TimeChart points={registrations.data.points} label={t('dashboard.registrations')} format={countFmt} tick={tick} integer color="#16a34a" />
           ) : (
-            <div className="chart-placeholder">Loading…</div>
+            <div className="chart-placeholder">{t('common.loading')}</div>
           )}
         </section>
       </div>

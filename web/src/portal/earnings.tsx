@@ -1,5 +1,7 @@
+import type { TFunction } from 'i18next';
 import { Link as WouterLink } from 'wouter';
 import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, download, enc, qs } from '../api.ts';
 import { type Point, TimeChart } from '../chart.tsx';
 import { dayIn, formatDate, formatMoney, formatMoneyExact, formatMonth, formatNumber, formatNumberCompact, formatPeriod, monthIn, titleCase } from '../format.ts';
@@ -37,21 +39,32 @@ interface Report {
 }
 
 const GROUP_TABS: { group: Group; label: string }[] = [
-  { group: 'month', label: 'Month' },
-  { group: 'kind', label: 'Kind' },
-  { group: 'level', label: 'Level' },
-  { group: 'customer', label: 'Client' },
-  { group: 'instrument', label: 'Instrument' },
+  { group: 'month', label: 'earnings.group.month' },
+  { group: 'kind', label: 'earnings.group.kind' },
+  { group: 'level', label: 'earnings.group.level' },
+  { group: 'customer', label: 'earnings.group.customer' },
+  { group: 'instrument', label: 'earnings.group.instrument' },
 ];
+const groupName = (t: TFunction, group: Group) => t(GROUP_TABS.find((g) => g.group === group)!.label);
 
 /** What a group's key means to a partner. */
-function groupLabel(group: Group, key: string | null): string {
+function groupLabel(t: TFunction, group: Group, key: string | null): string {
   if (group === 'month') return formatMonth(key);
   if (group === 'kind') return key ? titleCase(key) : '—';
-  if (group === 'level') return key === '0' ? 'Your own clients' : `Level ${key}: your sub-IBs' clients`;
-  if (group === 'customer') return key ?? 'Not for a single client';
-  return key ?? 'Not per instrument';
+  if (group === 'level') return key === '0' ? t('earnings.ownClients') : t('earnings.levelN', { level: key });
+  if (group === 'customer') return key ?? t('earnings.notOneClient');
+  return key ?? t('earnings.notInstrument');
 }
+
+const STATES: Record<string, string> = {
+  pending: 'earnings.state.pending',
+  approved: 'earnings.state.approved',
+  paid: 'earnings.state.paid',
+  reversed: 'earnings.state.reversed',
+  held: 'earnings.state.held',
+};
+/** A ledger status in the partner's language (an unknown one as the API names it). */
+const stateName = (t: TFunction, status: string) => (STATES[status] ? t(STATES[status]) : titleCase(status));
 
 const lastDayOfMonth = (month: string) => new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
 
@@ -78,6 +91,7 @@ function monthlyPoints(rows: GroupRow[], currency: string, from: string, to: str
 const PER_PAGE = 50;
 
 export function Earnings() {
+  const { t, i18n } = useTranslation();
   const { me, config } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const tz = config.broker_time_zone;
@@ -95,8 +109,9 @@ export function Earnings() {
     (signal) => api.get<{ data: Entry[]; meta: { total: number } }>(`/api/v1/reports/partners/${enc(partnerId)}/earnings/entries${qs({ ...entriesQuery, page, per_page: PER_PAGE })}`, { signal }),
     [partnerId, from, to, status, drill?.group, drill?.key, page],
   );
-  const moneyOf = useMemo(() => (currency: string) => (v: string | number) => formatMoney(String(v), currency), []);
-  const tick = useMemo(() => (v: string | number) => formatNumberCompact(String(v)), []);
+  const lang = i18n.language;
+  const moneyOf = useMemo(() => (currency: string) => (v: string | number) => formatMoney(String(v), currency), [lang]);
+  const tick = useMemo(() => (v: string | number) => formatNumberCompact(String(v)), [lang]);
   const reset = () => {
     setPage(1);
     setDrill(null);
@@ -104,85 +119,91 @@ export function Earnings() {
   return (
     <>
       <PageHeader
-        title="Earnings"
-        subtitle={`Your commission by month, kind, level, client and instrument, ${formatPeriod(from, to, tz)}. Amounts are shown to the cent; Explain shows the exact figure.`}
+        title={t('earnings.title')}
+        subtitle={t('earnings.subtitle', { period: t('common.brokerTime', { range: formatPeriod(from, to), zone: tz }) })}
         actions={
           <ActionButton className="btn" onClick={() => download(`/api/v1/reports/partners/${enc(partnerId)}/earnings/entries${qs({ ...entriesQuery, format: 'csv' })}`, `earnings-${from}-${to}.csv`)}>
-            Download CSV
+            {t('earnings.downloadCsv')}
           </ActionButton>
         }
       />
-      <div className="toolbar" role="group" aria-label="Filters">
+      <div className="toolbar" role="group" aria-label={t('earnings.filters')}>
         <SelectField
-          label="Period"
+          label={t('earnings.period')}
           value={preset}
           onChange={(v) => {
             setPreset(v);
             reset();
           }}
           options={[
-            { value: 'this-month', label: 'This month' },
-            { value: 'last-month', label: 'Last month' },
-            { value: '3-months', label: 'Last 3 months' },
-            { value: '12-months', label: 'Last 12 months' },
+            { value: 'this-month', label: t('earnings.thisMonth') },
+            { value: 'last-month', label: t('earnings.lastMonth') },
+            { value: '3-months', label: t('earnings.last3') },
+            { value: '12-months', label: t('earnings.last12') },
           ]}
         />
         <SelectField
-          label="Status"
+          label={t('earnings.status')}
           value={status}
           onChange={(v) => {
             setStatus(v);
             reset();
           }}
           options={[
-            { value: '', label: 'All (without reversed)' },
-            { value: 'pending', label: 'Pending' },
-            { value: 'approved', label: 'Approved' },
-            { value: 'paid', label: 'Paid' },
-            { value: 'reversed', label: 'Reversed' },
+            { value: '', label: t('earnings.allStatuses') },
+            { value: 'pending', label: t('earnings.state.pending') },
+            { value: 'approved', label: t('earnings.state.approved') },
+            { value: 'paid', label: t('earnings.state.paid') },
+            { value: 'reversed', label: t('earnings.state.reversed') },
           ]}
         />
       </div>
-      <DataView state={report} isEmpty={(d) => d.totals.length === 0} empty="No earnings in this period. Commission appears here once your clients trade.">
+      <DataView state={report} isEmpty={(d) => d.totals.length === 0} empty={t('earnings.empty')}>
         {(d) => {
           const main = d.totals[0]!;
           return (
             <>
               <div className="kpis">
-                {d.totals.map((t) => (
-                  <div className="kpi card" key={t.currency} data-kpi={`total-${t.currency}`}>
-                    <div className="kpi-label">Earned ({t.currency})</div>
-                    <KpiValue value={t.amount} currency={t.currency} />
+                {d.totals.map((total) => (
+                  <div className="kpi card" key={total.currency} data-kpi={`total-${total.currency}`}>
+                    <div className="kpi-label">{t('earnings.earned', { currency: total.currency })}</div>
+                    <KpiValue value={total.amount} currency={total.currency} />
                     <div className="small muted">
-                      {Object.entries(t.by_status)
-                        .map(([s, v]) => `${titleCase(s)} ${formatMoney(v, t.currency)}`)
+                      {Object.entries(total.by_status)
+                        .map(([s, v]) => `${stateName(t, s)} ${formatMoney(v, total.currency)}`)
                         .join(' · ')}
                     </div>
                   </div>
                 ))}
               </div>
               <section className="card" aria-labelledby="chart-months">
-                <h2 id="chart-months">By month{d.totals.length > 1 ? ` (${main.currency})` : ''}</h2>
-                <TimeChart points={monthlyPoints(d.groups.month, main.currency, d.from, d.to)} label={`Earned (${main.currency})`} format={moneyOf(main.currency)} tick={tick} bars bucketLabel={formatMonth} />
+                <h2 id="chart-months">
+                  {t('earnings.byMonth')}
+                  {d.totals.length > 1 ? ` (${main.currency})` : ''}
+                </h2>
+                <TimeChart points={monthlyPoints(d.groups.month, main.currency, d.from, d.to)} label={t('earnings.earned', { currency: main.currency })} format={moneyOf(main.currency)} tick={tick} bars bucketLabel={formatMonth} />
               </section>
               <section className="card" aria-labelledby="groups-heading">
                 <div className="section-head">
-                  <h2 id="groups-heading">Grouped</h2>
-                  <div className="segmented" role="group" aria-label="Group by">
+                  <h2 id="groups-heading">{t('earnings.grouped')}</h2>
+                  <div className="segmented" role="group" aria-label={t('earnings.groupBy')}>
                     {GROUP_TABS.map((g) => (
                       <button key={g.group} type="button" className={`btn btn-small${group === g.group ? ' selected' : ''}`} aria-pressed={group === g.group} onClick={() => setGroup(g.group)}>
-                        {g.label}
+                        {t(g.label)}
                       </button>
                     ))}
                   </div>
                 </div>
                 {d.groups[group].length === 0 ? (
-                  <p className="state state-empty">Nothing to group.</p>
+                  <p className="state state-empty">{t('earnings.nothingToGroup')}</p>
                 ) : (
-                  <TableWrap label={`Earnings by ${GROUP_TABS.find((g) => g.group === group)!.label.toLowerCase()}`} columns={[GROUP_TABS.find((g) => g.group === group)!.label, { label: 'Entries', className: 'r' }, { label: 'Amount', className: 'r' }, { label: 'Show entries', srOnly: true }]}>
+                  <TableWrap
+                    label={t('earnings.byGroup', { group: groupName(t, group).toLowerCase() })}
+                    columns={[groupName(t, group), { label: t('earnings.entries'), className: 'r' }, { label: t('earnings.amount'), className: 'r' }, { label: t('earnings.showEntries'), srOnly: true }]}
+                  >
                     {d.groups[group].map((r) => (
                       <tr key={`${r.key}-${r.currency}`} data-group-key={r.key ?? ''}>
-                        <td>{groupLabel(group, r.key)}</td>
+                        <td>{groupLabel(t, group, r.key)}</td>
                         <td className="r">{formatNumber(r.entries)}</td>
                         <td className="r">
                           <Money value={r.amount} currency={r.currency} />
@@ -192,14 +213,14 @@ export function Earnings() {
                             <button
                               type="button"
                               className="btn btn-small"
-                              aria-label={`Show entries of ${groupLabel(group, r.key)}`}
+                              aria-label={t('earnings.showEntriesOf', { name: groupLabel(t, group, r.key) })}
                               onClick={() => {
                                 setDrill({ group, key: r.key });
                                 setPage(1);
                                 document.getElementById('entries-heading')?.scrollIntoView({ block: 'start' });
                               }}
                             >
-                              Entries
+                              {t('earnings.entries')}
                             </button>
                           )}
                         </td>
@@ -217,40 +238,43 @@ export function Earnings() {
       {report.data?.totals.length === 0 ? null : (
         <section aria-labelledby="entries-heading">
           <div className="section-head">
-            <h2 id="entries-heading">Entries, newest first</h2>
+            <h2 id="entries-heading">{t('earnings.newestFirst')}</h2>
             {drill && (
               <span className="chip">
-                {GROUP_TABS.find((g) => g.group === drill.group)!.label}: {groupLabel(drill.group, drill.key)}{' '}
-                <button type="button" className="btn btn-small btn-ghost" onClick={() => reset()} aria-label="Show all entries">
-                  Show all
+                {groupName(t, drill.group)}: {groupLabel(t, drill.group, drill.key)}{' '}
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => reset()} aria-label={t('earnings.showAllEntries')}>
+                  {t('earnings.showAll')}
                 </button>
               </span>
             )}
           </div>
-          <DataView state={entries} isEmpty={(d) => d.data.length === 0} empty="No ledger entries match.">
+          <DataView state={entries} isEmpty={(d) => d.data.length === 0} empty={t('earnings.noEntries')}>
             {(d) => (
               <>
-                <TableWrap label="Ledger entries" columns={['Date', 'What', 'Status', { label: 'Amount', className: 'r' }, { label: 'Explain', srOnly: true }]}>
+                <TableWrap
+                  label={t('earnings.ledgerEntries')}
+                  columns={[t('earnings.date'), t('earnings.what'), t('earnings.status'), { label: t('earnings.amount'), className: 'r' }, { label: t('earnings.explain'), srOnly: true }]}
+                >
                   {d.data.map((e) => (
                     <tr key={e.entry_id} data-entry={e.entry_id}>
                       <td className="nowrap">{formatDate(e.fact_date)}</td>
                       <td>
                         <div>
                           {titleCase(e.kind)}
-                          {e.level > 0 ? ` · level ${e.level}` : ''}
+                          {e.level > 0 ? t('earnings.levelSuffix', { level: e.level }) : ''}
                         </div>
                         <div className="small muted">{[e.customer_id, e.instrument].filter(Boolean).join(' · ') || e.source_type}</div>
                       </td>
                       <td>
-                        <Badge>{e.status}</Badge>
+                        <Badge tone={e.status}>{stateName(t, e.status)}</Badge>
                         {e.hold_reason ? <div className="small muted">{titleCase(e.hold_reason)}</div> : null}
                       </td>
                       <td className="r">
                         <Money value={e.amount} currency={e.currency} />
                       </td>
                       <td>
-                        <button type="button" className="btn btn-small" onClick={() => setExplain(e)} aria-label={`Explain ${formatMoney(e.amount, e.currency)} of ${formatDate(e.fact_date)}`}>
-                          Explain
+                        <button type="button" className="btn btn-small" onClick={() => setExplain(e)} aria-label={t('earnings.explainEntry', { amount: formatMoney(e.amount, e.currency), date: formatDate(e.fact_date) })}>
+                          {t('earnings.explain')}
                         </button>
                       </td>
                     </tr>
@@ -267,12 +291,13 @@ export function Earnings() {
 }
 
 function Explain({ partnerId, entry, onClose }: { partnerId: string; entry: Entry; onClose: () => void }) {
+  const { t } = useTranslation();
   const state = useAsync(
     (signal) => api.get<{ summary: string; explanation: Record<string, unknown>; history: Entry[] }>(`/api/v1/partners/${enc(partnerId)}/ledger/${enc(entry.entry_id)}/explain`, { signal }),
     [entry.entry_id],
   );
   return (
-    <Panel title={`How ${formatMoneyExact(entry.amount, entry.currency)} was computed`} onClose={onClose}>
+    <Panel title={t('earnings.howComputed', { amount: formatMoneyExact(entry.amount, entry.currency) })} onClose={onClose}>
       {state.loading && !state.data ? <Loading /> : null}
       <ErrorMessage error={state.error} retry={state.reload} />
       {state.data && (
@@ -290,11 +315,11 @@ function Explain({ partnerId, entry, onClose }: { partnerId: string; entry: Entr
           </dl>
           {state.data.history.length > 1 && (
             <>
-              <h3>Entries for the same fact</h3>
+              <h3>{t('earnings.sameFact')}</h3>
               <ul>
                 {state.data.history.map((h) => (
                   <li key={h.entry_id}>
-                    {formatMoneyExact(h.amount, h.currency)} · {h.status} · {titleCase(h.kind)}
+                    {formatMoneyExact(h.amount, h.currency)} · {stateName(t, h.status)} · {titleCase(h.kind)}
                   </li>
                 ))}
               </ul>

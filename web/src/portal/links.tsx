@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, enc, qs } from '../api.ts';
 import { dayIn, formatMoney, formatNumber, formatPercent, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
@@ -26,6 +27,7 @@ interface Funnel {
 }
 
 export function Links() {
+  const { t } = useTranslation();
   const { me, config } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const tz = config.broker_time_zone;
@@ -39,11 +41,11 @@ export function Links() {
   return (
     <>
       <PageHeader
-        title="Links"
-        subtitle={`Invite clients and recruit sub-IBs. Funnel over ${formatPeriod(from, to, tz)}.`}
+        title={t('links.title')}
+        subtitle={t('links.subtitle', { period: t('common.brokerTime', { range: formatPeriod(from, to), zone: tz }) })}
         actions={
-          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)} disabled={me.user.partner_status !== 'active'} title={me.user.partner_status !== 'active' ? 'Links can be created once your account is approved' : undefined}>
-            New link
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)} disabled={me.user.partner_status !== 'active'} title={me.user.partner_status !== 'active' ? t('links.notApproved') : undefined}>
+            {t('links.newLink')}
           </button>
         }
       />
@@ -59,20 +61,31 @@ export function Links() {
         />
       )}
       {qr && (
-        <Panel title={`QR code for ${qr.label ?? qr.code}`} onClose={() => setQr(null)}>
+        <Panel title={t('links.qrTitle', { name: qr.label ?? qr.code })} onClose={() => setQr(null)}>
           <div className="qr">
-            <img src={`/api/v1/links/${enc(qr.link_id)}/qr.svg?size=240`} width={240} height={240} alt={`QR code that opens ${qr.url}`} />
+            <img src={`/api/v1/links/${enc(qr.link_id)}/qr.svg?size=240`} width={240} height={240} alt={t('links.qrAlt', { url: qr.url })} />
             <p className="mono">{qr.url}</p>
             <a className="btn" href={`/api/v1/links/${enc(qr.link_id)}/qr.png?size=1024`} download={`${qr.code}-qr.png`}>
-              Download PNG
+              {t('links.downloadPng')}
             </a>
           </div>
         </Panel>
       )}
       {funnel.error && <ErrorMessage error={funnel.error} retry={funnel.reload} />}
-      <DataView state={links} isEmpty={(d) => d.data.length === 0} empty="You have no links yet. Create one to start inviting clients or sub-IBs.">
+      <DataView state={links} isEmpty={(d) => d.data.length === 0} empty={t('links.empty')}>
         {(d) => (
-          <TableWrap label="Your links" columns={['Link', 'Kind', { label: 'Clicks', className: 'r' }, { label: 'Registrations', className: 'r' }, { label: 'First deposits', className: 'r' }, { label: 'FTD amount', className: 'r' }, 'Share']}>
+          <TableWrap
+            label={t('links.tableLabel')}
+            columns={[
+              t('links.colLink'),
+              t('links.colKind'),
+              { label: t('links.colClicks'), className: 'r' },
+              { label: t('links.colRegistrations'), className: 'r' },
+              { label: t('links.colFtd'), className: 'r' },
+              { label: t('links.colFtdAmount'), className: 'r' },
+              t('links.colShare'),
+            ]}
+          >
             {d.data.map((l) => {
               const f = byLink.get(l.link_id);
               return (
@@ -80,11 +93,11 @@ export function Links() {
                   <td>
                     <div className="strong">{l.label ?? l.code}</div>
                     <div className="mono small muted">{l.url}</div>
-                    {l.campaign_id && <div className="small muted">Campaign {l.campaign_id}</div>}
+                    {l.campaign_id && <div className="small muted">{t('links.campaign', { campaign: l.campaign_id })}</div>}
                     {l.status !== 'active' && <Badge>{l.status}</Badge>}
                   </td>
                   <td>
-                    <Badge tone={l.kind}>{l.kind === 'recruit' ? 'Recruit sub-IBs' : 'Clients'}</Badge>
+                    <Badge tone={l.kind}>{l.kind === 'recruit' ? t('links.kindRecruit') : t('links.kindClient')}</Badge>
                   </td>
                   <td className="r" data-col="clicks">{formatNumber(f?.clicks ?? 0)}</td>
                   <td className="r" data-col="registrations">
@@ -97,7 +110,10 @@ export function Links() {
                   </td>
                   <td className="r">{formatMoney(f?.ftd_amount ?? '0', 'USD')}</td>
                   <td className="nowrap">
-                    <CopyButton text={l.url} label="Copy link" /> <button type="button" className="btn btn-small" onClick={() => setQr(l)}>QR code</button>
+                    <CopyButton text={l.url} label={t('links.copyLink')} />{' '}
+                    <button type="button" className="btn btn-small" onClick={() => setQr(l)}>
+                      {t('links.qrCode')}
+                    </button>
                   </td>
                 </tr>
               );
@@ -110,6 +126,7 @@ export function Links() {
 }
 
 function NewLink({ partnerId, onClose, onCreated }: { partnerId: string; onClose: () => void; onCreated: () => void }) {
+  const { t } = useTranslation();
   const { config } = useSession();
   const [kind, setKind] = useState<'client' | 'recruit'>('client');
   const [label, setLabel] = useState('');
@@ -140,32 +157,32 @@ function NewLink({ partnerId, onClose, onCreated }: { partnerId: string; onClose
     }
   }
   return (
-    <Panel title="New link" onClose={onClose}>
+    <Panel title={t('links.newLink')} onClose={onClose}>
       <form onSubmit={submit} className="form-grid">
         <SelectField
-          label="Who is it for?"
+          label={t('links.whoFor')}
           value={kind}
           onChange={(v) => setKind(v as 'client' | 'recruit')}
           options={[
-            { value: 'client', label: 'Clients (trading accounts)' },
-            { value: 'recruit', label: 'Sub-IBs (partners who join your team)' },
+            { value: 'client', label: t('links.forClients') },
+            { value: 'recruit', label: t('links.forRecruits') },
           ]}
         />
-        <TextField label="Name (for you)" value={label} onChange={setLabel} error={errors.label} placeholder="e.g. YouTube description" />
+        <TextField label={t('links.label')} value={label} onChange={setLabel} error={errors.label} placeholder={t('links.labelPlaceholder')} />
         {kind === 'client' ? (
-          <TextField label="Destination URL" type="url" required value={destination} onChange={setDestination} error={errors.destination_url} hint="The broker's registration page the link leads to." placeholder="https://broker.example/register" />
+          <TextField label={t('links.destination')} type="url" required value={destination} onChange={setDestination} error={errors.destination_url} hint={t('links.destinationHint')} placeholder="https://broker.example/register" />
         ) : (
-          <p className="field-hint">Leads to the partner sign-up page; people who sign up through it join your team.</p>
+          <p className="field-hint">{t('links.recruitHint')}</p>
         )}
-        <TextField label="Campaign (optional)" value={campaign} onChange={setCampaign} error={errors.campaign_id} />
-        <TextField label="Custom code (optional)" value={code} onChange={setCode} error={errors.code} hint="Letters, digits and dashes; generated when empty." />
+        <TextField label={t('links.campaignField')} value={campaign} onChange={setCampaign} error={errors.campaign_id} />
+        <TextField label={t('links.code')} value={code} onChange={setCode} error={errors.code} hint={t('links.codeHint')} />
         <ErrorMessage error={error} />
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create link'}
+            {busy ? t('links.creating') : t('links.create')}
           </button>
           <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>

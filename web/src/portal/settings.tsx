@@ -1,6 +1,8 @@
 import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, ApiError, enc, qs, routeExists } from '../api.ts';
 import { formatDateTime, titleCase } from '../format.ts';
+import { chooseLanguage, isLanguage, LANGUAGES } from '../i18n/index.ts';
 import { useSession } from '../session.tsx';
 import { ActionButton, Badge, DataView, Empty, ErrorMessage, fieldErrors, Loading, PageHeader, Panel, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
 
@@ -231,8 +233,28 @@ export function Profile() {
         </section>
         <ChangePassword />
       </div>
+      <PortalLanguageSetting />
       <PayoutDetails partnerId={partnerId} />
     </>
+  );
+}
+
+/** The portal's language, remembered on this device (the header has the same choice). */
+function PortalLanguageSetting() {
+  const { t, i18n } = useTranslation();
+  return (
+    <section className="card" aria-labelledby="profile-language">
+      <h2 id="profile-language">{t('profile.language')}</h2>
+      <SelectField
+        label={t('shell.language')}
+        value={i18n.language}
+        onChange={(v) => {
+          if (isLanguage(v)) chooseLanguage(v);
+        }}
+        options={LANGUAGES.map((l) => ({ value: l.code, label: l.name }))}
+      />
+      <p className="field-hint">{t('profile.languageHint')}</p>
+    </section>
   );
 }
 
