@@ -22,6 +22,7 @@ import { webhookEndpointRoutes } from '../webhooks/routes.ts';
 import { connectorRoutes } from '../connectors/routes.ts';
 import { partnersArea } from '../partners/index.ts';
 import { commissionRoutes } from '../commissions/routes.ts';
+import { riskRoutes } from '../risk/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
@@ -178,6 +179,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(connectorRoutes);
   await app.register(partnersArea);
   await app.register(commissionRoutes);
+  await app.register(riskRoutes);
   await app.register(ledgerRoutes);
   await app.register(payoutsArea);
   await app.register(reportRoutes);

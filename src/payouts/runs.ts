@@ -1,6 +1,8 @@
 import { recordAudit } from '../audit/record.ts';
 import type { Sql } from '../db/index.ts';
 import { AppError } from '../shared/errors.ts';
+import { roundMoney } from '../commissions/maths/money.ts';
+import { payoutBlocks } from '../risk/overlay.ts';
 import { type PayableEntry, payability, statementFigures } from './lines.ts';
 import { daysBefore, type Period } from './periods.ts';
 import type { PayoutSettings } from './settings.ts';
@@ -70,10 +72,14 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
     const key = `${e.partner_id}\u0001${e.currency}`;
     byStatement.set(key, [...(byStatement.get(key) ?? []), e]);
   }
+  const blocks = await payoutBlocks(tx, [...new Set(entries.map((e) => e.partner_id))]);
   const statements = [...byStatement.values()].map((list) => {
     const { partner_id, currency } = list[0];
     const figures = statementFigures(list, currency, input.period.start);
-    return { partner_id, currency, ids: list.map((e) => e.id), figures, pay: payability(figures.rounded_total, currency, settings.minimums[currency]) };
+    const pay = payability(figures.rounded_total, currency, settings.minimums[currency]);
+    const blocked = blocks.get(partner_id);
+    // A positive balance waits while a risk case is open; a negative one carries as it would anyway.
+    return { partner_id, currency, ids: list.map((e) => e.id), figures, pay: blocked && pay.status === 'draft' ? { ...pay, status: 'carried' as const, amount_payable: roundMoney('0', currency), carried_forward: figures.rounded_total, carry_reason: blocked } : pay };
   });
   if (statements.length) {
     const col = <T>(f: (s: (typeof statements)[number]) => T) => statements.map(f);

@@ -16,6 +16,7 @@ import { loadActivityFacts, loadChains, loadDeals } from './facts.ts';
 import { toPayoutCurrency } from './payout-currency.ts';
 import { bonusOwners, lastDayOf, loadPartnerMonthlyRevenue, nextPeriod, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
 import { type PlanInForce, PlansAt } from './plans-at.ts';
+import { applyRiskCases, excludeDeals, loadRiskOverlay } from '../../risk/overlay.ts';
 
 export interface EngineSettings {
   brokerTimeZone: string;
@@ -107,6 +108,9 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   let plans = await PlansAt.load(tx, [...partnerIds]);
   if (req.simulate) plans = plans.withOverride(req.simulate.partnerIds, req.simulate.plan);
   const deals = await loadDeals(tx, from, to, cells);
+  // Risk cases are an input like the facts: confirmed ones take lots out, open ones hold pay.
+  const risk = await loadRiskOverlay(tx, customerIds);
+  excludeDeals(risk, facts, deals);
   const kycOf = (id: string | null) => kycState(id, settings);
 
   const ctx: ActivityContext = {
@@ -189,6 +193,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     ...revenueShareEntries(revenue, { plans, closed }).filter((e) => (cells ? revenueMonths.has(`${e.partner_id}|${periodOf(e.fact_date)}`) : e.fact_date >= monthFrom && e.fact_date <= monthTo)),
   );
   desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
+  applyRiskCases(risk, desired);
   if (!scoped) desired.push(...capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
 
   const currencies = new Map(
