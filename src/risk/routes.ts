@@ -13,7 +13,7 @@ const Id = Type.String({ maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$' });
 const Programme = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$', description: 'A plan id, or `*` for every programme without rules of its own.', examples: ['*', 'standard-ib'] });
 
 const Signal = Type.Object({
-  signal: Type.Union(SIGNALS.map((s) => Type.Literal(s))),
+  signal: Type.String({ description: `One of: ${SIGNALS.join(', ')} (docs/risk.md).`, examples: ['hedging'] }),
   score: Type.Integer({ minimum: 0, maximum: 100, description: 'Its part of the case\'s score.' }),
   summary: Type.String(),
   evidence: Type.Unknown({ description: 'What fired: `deals` (with the deal each was matched with), `deal_ids`, `accounts` (other customers and the identifier kinds shared), `identifiers` (kinds, never values), `figures`.' }),
