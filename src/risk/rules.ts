@@ -63,7 +63,7 @@ export const RiskRules = Type.Object(
         enabled: Type.Boolean({ default: true }),
         window_minutes: Type.Integer({ minimum: 1, maximum: 10_080, default: 60 }),
         min_signups: Type.Integer({ minimum: 2, maximum: 100_000, default: 5, description: 'Sign-ups from one network inside the window that fire.' }),
-        weight: Weight('Score of each customer in a burst.', 30),
+        weight: Weight('Score of each customer in a burst.', 40),
       },
       { additionalProperties: false, default: {} },
     ),

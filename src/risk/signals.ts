@@ -306,7 +306,7 @@ export async function payoutDetailsChange(db: Sql, rules: RiskRules['payout_deta
   if (!rules.enabled) return [];
   const rows = await db.query<{ partner_id: string; updated_at: string; updated_by: string; method: string }>(
     `SELECT partner_id, updated_at::text AS updated_at, updated_by, method FROM partner_payout_details
-     WHERE updated_at >= $1::timestamptz - make_interval(days => $2) AND updated_at <= $1::timestamptz AND updated_at > created_at + interval '1 second'`,
+     WHERE updated_at >= $1::timestamptz - make_interval(days => $2) AND updated_at <= $1::timestamptz AND updated_at > created_at`,
     [w.now, rules.days],
   );
   return rows.map((r) => ({
