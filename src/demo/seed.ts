@@ -12,6 +12,7 @@ import { demoCalendar } from './calendar.ts';
 import { seedCommissionsDemo } from './commissions.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 import { seedPayoutDemo } from './payouts.ts';
+import { seedRiskDemo } from './risk.ts';
 import { seedDemoLogins } from '../web-auth/demo.ts';
 
 const DEFAULT_ENGINE_SETTINGS: EngineSettings = { brokerTimeZone: 'UTC', kycApproved: ['approved', 'verified', 'passed'], kycRejected: ['rejected', 'declined', 'failed'] };
@@ -118,6 +119,7 @@ export async function loadDemo(
       }
     }
     await upsertActivity(tx, activity);
+    await seedRiskDemo(tx, cal, now.toISOString(), settings.brokerTimeZone);
     await seedCommissionsDemo(tx, network, settings, cal, now.toISOString());
     await seedPayoutDemo(tx, cal);
     // Sign-in logins for the admin console and the master IB's and sub-IB's portal.

@@ -41,10 +41,12 @@ const trade = fc.record({
   mirror: fc.option(fc.record({ customer: fc.integer({ min: 0, max: 2 }), delaySeconds: fc.integer({ min: 0, max: 300 }) }), { freq: 2 }),
 });
 
+type Trade = typeof trade extends fc.Arbitrary<infer T> ? T : never;
+
 let world = 0;
 let casesSeen = 0;
 
-async function send(prefix: string, plan: string, trades: fc.infer<typeof trade>[]) {
+async function send(prefix: string, plan: string, trades: Trade[]) {
   const master = await b.partner(`${prefix}-M`);
   const sub = await b.partner(`${prefix}-S`, { parent_id: master });
   await b.assign(master, plan);
