@@ -11,6 +11,7 @@ import { PayoutRun, PayoutRuns } from './payouts.tsx';
 import { Periods } from './periods.tsx';
 import { Plans } from './plans.tsx';
 import { Reconciliation } from './reconciliation.tsx';
+import { Risk } from './risk.tsx';
 
 const NAV = [
   { href: '/', label: 'Overview' },
@@ -20,6 +21,7 @@ const NAV = [
   { href: '/periods', label: 'Periods' },
   { href: '/payouts', label: 'Payouts' },
   { href: '/reconciliation', label: 'Reconciliation' },
+  { href: '/risk', label: 'Risk' },
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/connectors', label: 'Connectors & imports' },
   { href: '/api-clients', label: 'API clients' },
@@ -39,6 +41,7 @@ export function AdminApp() {
           <Route path="/payouts" component={PayoutRuns} />
           <Route path="/payouts/:run_id" component={PayoutRun} />
           <Route path="/reconciliation" component={Reconciliation} />
+          <Route path="/risk" component={Risk} />
           <Route path="/webhooks" component={Webhooks} />
           <Route path="/connectors" component={Connectors} />
           <Route path="/api-clients" component={ApiClients} />
