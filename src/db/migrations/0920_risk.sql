@@ -52,3 +52,6 @@ CREATE INDEX risk_cases_partner_idx ON risk_cases (partner_id, status);
 ALTER TABLE clicks ADD COLUMN bot_reason text;
 -- The network prefix of a click's address (/24 or /64) as a keyed hash, for bursts per subnet.
 ALTER TABLE clicks ADD COLUMN ip_prefix_hash text;
+
+-- The hedging signal looks up opposite deals on one symbol opened close together.
+CREATE INDEX deals_symbol_open_idx ON deals (symbol, side, open_time);
