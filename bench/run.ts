@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   commissions: async () => (await import('./commissions.ts')).commissionsBench,
   realtime: async () => (await import('./realtime.ts')).realtimeBench,
   reporting: async () => (await import('./reporting.ts')).reportingBench,
+  risk: async () => (await import('./risk.ts')).riskBench,
 };
 
 const args = process.argv.slice(2);

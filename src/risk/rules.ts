@@ -45,6 +45,7 @@ export const RiskRules = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
+        max_shared: Type.Integer({ minimum: 2, maximum: 100_000, default: 20, description: 'A value shared by more customers than this (a carrier NAT, a shop device) links nobody.' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -46,7 +46,7 @@ const scaled = (weight: number, share: Dec) => Math.min(100, Math.round(share.ti
 
 /**
  * Cross-account hedging: opposite deals on one symbol opened at most `window_seconds` apart and
- * open at the same time, by one customer or by two customers of one IB network (the same
+ * open at the same time (deals without an open time cannot be matched), by one customer or by two customers of one IB network (the same
  * top-level partner). Each deal counts at most its own lots; a customer's share is its hedged
  * lots over all its lots in the window.
  */
@@ -60,13 +60,14 @@ export async function hedging(db: Sql, rules: RiskRules['hedging'], w: ScanWindo
        SELECT a.customer_id, u.root FROM attributions a JOIN up u ON u.partner_id = a.partner_id AND u.parent_id IS NULL
        WHERE a.superseded_at IS NULL AND a.effective_to IS NULL),
      buys AS (
-       SELECT d.deal_id, d.customer_id, d.symbol, d.lots, coalesce(d.open_time, d.close_time) AS opened, d.close_time
-       FROM deals d WHERE d.side = 'buy' AND d.close_time >= $1::timestamptz AND d.close_time <= $2::timestamptz)
+       SELECT d.deal_id, d.customer_id, d.symbol, d.lots, d.open_time AS opened, d.close_time
+       FROM deals d WHERE d.side = 'buy' AND d.open_time IS NOT NULL AND d.close_time >= $1::timestamptz AND d.close_time <= $2::timestamptz)
      SELECT a.deal_id AS a, b.deal_id AS b, a.customer_id AS ca, b.customer_id AS cb, least(a.lots, b.lots)::text AS matched
      FROM buys a
-     JOIN deals b ON b.symbol = a.symbol AND b.side = 'sell' AND b.close_time >= $1::timestamptz AND b.close_time <= $2::timestamptz
-       AND coalesce(b.open_time, b.close_time) BETWEEN a.opened - make_interval(secs => $3) AND a.opened + make_interval(secs => $3)
-       AND a.opened < b.close_time AND coalesce(b.open_time, b.close_time) < a.close_time
+     JOIN deals b ON b.symbol = a.symbol AND b.side = 'sell'
+       AND b.open_time BETWEEN a.opened - make_interval(secs => $3) AND a.opened + make_interval(secs => $3)
+       AND b.close_time >= $1::timestamptz AND b.close_time <= $2::timestamptz
+       AND a.opened < b.close_time AND b.open_time < a.close_time
      LEFT JOIN net na ON na.customer_id = a.customer_id
      LEFT JOIN net nb ON nb.customer_id = b.customer_id
      WHERE a.customer_id = b.customer_id OR (na.root IS NOT NULL AND na.root = nb.root)`,
@@ -158,18 +159,23 @@ export async function shortTrades(db: Sql, rules: RiskRules['short_trades'], w: 
 /**
  * Linked accounts: customers sharing identifiers (sign-up network, device, payment instrument,
  * phone, email, address). A customer's score is the strongest link: the weights of the kinds it
- * shares with one other customer, added. Only customers who signed up in the window are scanned.
+ * shares with one other customer, added. Only customers who signed up in the window are scanned;
+ * a value shared by more than `max_shared` customers (a mobile carrier's NAT, a shared office
+ * device) links nobody: bursts and the other identifiers still see those customers.
  */
 export async function linkedAccounts(db: Sql, rules: RiskRules['linked_accounts'], w: ScanWindow): Promise<Finding[]> {
   if (!rules.enabled) return [];
   const rows = await db.query<{ customer_id: string; other: string; kinds: string[]; signup: string; other_signup: string }>(
-    `SELECT a.customer_id, b.customer_id AS other, array_agg(a.kind ORDER BY a.kind) AS kinds, min(ca.signup_date)::text AS signup, min(cb.signup_date)::text AS other_signup
-     FROM customer_identifiers a
+    `WITH shared AS MATERIALIZED (
+       SELECT kind, value_hash FROM customer_identifiers GROUP BY kind, value_hash HAVING count(*) BETWEEN 2 AND $3),
+     ids AS MATERIALIZED (SELECT i.customer_id, i.kind, i.value_hash FROM customer_identifiers i JOIN shared s ON s.kind = i.kind AND s.value_hash = i.value_hash)
+     SELECT a.customer_id, b.customer_id AS other, array_agg(a.kind ORDER BY a.kind) AS kinds, min(ca.signup_date)::text AS signup, min(cb.signup_date)::text AS other_signup
+     FROM ids a
      JOIN customers ca ON ca.customer_id = a.customer_id AND ca.signup_date >= $1::timestamptz AND ca.signup_date <= $2::timestamptz
-     JOIN customer_identifiers b ON b.kind = a.kind AND b.value_hash = a.value_hash AND b.customer_id <> a.customer_id
+     JOIN ids b ON b.kind = a.kind AND b.value_hash = a.value_hash AND b.customer_id <> a.customer_id
      JOIN customers cb ON cb.customer_id = b.customer_id
      GROUP BY a.customer_id, b.customer_id`,
-    [w.since, w.now],
+    [w.since, w.now, rules.max_shared],
   );
   const weightOf = (kinds: string[]) => Math.min(100, kinds.reduce((s, k) => s + (rules.weights[k as keyof typeof rules.weights] ?? 0), 0));
   const by = new Map<string, typeof rows>();
