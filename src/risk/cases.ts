@@ -17,7 +17,7 @@ export interface RiskCase {
   partner_id: string | null;
   status: CaseStatus;
   score: number;
-  signals: Omit<Finding, 'subject_type' | 'subject_id' | 'excluded_deals'>[];
+  signals: Omit<Finding, 'subject_type' | 'subject_id' | 'excluded_deals' | 'key'>[];
   excluded_deals: string[];
   consequences: RiskRules['consequences'];
   programme: string;
@@ -108,7 +108,7 @@ export async function findCandidates(db: Sql, opts: { now: string; timeZone: str
     const score = Math.min(100, findings.reduce((s, f) => s + f.score, 0));
     if (score < version.definition.open_threshold) continue;
     findings.sort((a, b) => b.score - a.score || (a.signal < b.signal ? -1 : 1));
-    const evidenceIds = findings.flatMap((f) => [f.signal, ...(f.excluded_deals ?? []), ...(f.evidence.accounts ?? []).map((a) => a.customer_id), f.date_from]).sort();
+    const evidenceIds = findings.flatMap((f) => [f.signal, ...(f.excluded_deals ?? []), ...(f.evidence.accounts ?? []).map((a) => a.customer_id), ...(f.key ?? [f.date_from])]).sort();
     out.push({
       subject_type: first.subject_type,
       subject_id: first.subject_id,
@@ -126,7 +126,7 @@ export async function findCandidates(db: Sql, opts: { now: string; timeZone: str
   return out.sort((a, b) => b.score - a.score || (a.subject_id < b.subject_id ? -1 : 1));
 }
 
-const signalsOf = (c: Candidate) => c.findings.map(({ subject_type: _t, subject_id: _s, excluded_deals: _d, ...rest }) => rest);
+const signalsOf = (c: Candidate) => c.findings.map(({ subject_type: _t, subject_id: _s, excluded_deals: _d, key: _k, ...rest }) => rest);
 const eventData = (c: Pick<RiskCase, 'case_id' | 'subject_type' | 'subject_id' | 'partner_id' | 'status' | 'score'>, signals: string[], extra: Record<string, unknown> = {}) => ({
   case_id: c.case_id,
   subject_type: c.subject_type,

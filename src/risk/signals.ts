@@ -26,6 +26,11 @@ export interface Finding {
   evidence: Evidence;
   /** Deals a confirmed case excludes from pay and tier volume. */
   excluded_deals?: string[];
+  /**
+   * What identifies the evidence, for telling new evidence from evidence a closed case already
+   * decided (default: the first day of the evidence).
+   */
+  key?: string[];
   /** A confirmed case reverses the customer's CPA. */
   reverses_cpa?: boolean;
   date_from: string;
@@ -279,6 +284,8 @@ export async function botClicks(db: Sql, rules: RiskRules['bot_clicks'], w: Scan
       score: scaled(rules.weight, share),
       summary: `${r.bots} of ${r.clicks} clicks marked as bots (${r.reasons.join(', ')})`,
       evidence: { figures: { clicks: r.clicks, bots: r.bots, share: share.toDecimalPlaces(4).toFixed() }, identifiers: r.reasons },
+      // The window slides with every scan: a decided case comes back at most once a month.
+      key: [w.now.slice(0, 7)],
       date_from: day(r.first),
       date_to: day(r.last),
     };
@@ -301,6 +308,7 @@ export async function fastSignups(db: Sql, rules: RiskRules['bot_clicks'], w: Sc
     score: rules.signup_weight,
     summary: `registered ${new Dec(r.seconds).toDecimalPlaces(1).toFixed()} s after the click ${r.click_id}`,
     evidence: { figures: { click_id: r.click_id, seconds: new Dec(r.seconds).toDecimalPlaces(3).toFixed() } },
+    key: [r.click_id],
     reverses_cpa: true,
     date_from: day(r.signup),
     date_to: day(r.signup),
@@ -322,6 +330,7 @@ export async function payoutDetailsChange(db: Sql, rules: RiskRules['payout_deta
     score: rules.weight,
     summary: `payout details (${r.method}) changed by ${r.updated_by} on ${r.updated_at.slice(0, 16)}`,
     evidence: { figures: { changed_at: r.updated_at, changed_by: r.updated_by, method: r.method } },
+    key: [r.updated_at],
     date_from: day(r.updated_at),
     date_to: day(r.updated_at),
   }));
