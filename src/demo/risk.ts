@@ -1,3 +1,4 @@
+import { computeCommissions, type EngineSettings } from '../commissions/engine/run.ts';
 import type { Sql } from '../db/index.ts';
 import { upsertCustomers } from '../ingest/customers.ts';
 import { upsertDeals } from '../ingest/deals.ts';
@@ -7,10 +8,12 @@ import type { DemoCalendar } from './calendar.ts';
 /**
  * Two fraud cases for the risk page: clients of two sub-IBs of one network who open opposite
  * EURUSD positions seconds apart (hedging), and two "different" clients registered from one
- * device with one payment card (linked accounts). The scan opens their cases before the demo's
- * commissions are computed, so their pay shows as held pending risk_review.
+ * device with one payment card (linked accounts). Loaded after the demo's payout runs (the cases
+ * are recent); the scan opens the cases, then the hedgers' days are computed, so their pay shows as
+ * held pending risk_review.
  */
-export async function seedRiskDemo(tx: Sql, cal: DemoCalendar, now: string, timeZone: string): Promise<void> {
+export async function seedRiskDemo(tx: Sql, cal: DemoCalendar, now: string, settings: EngineSettings): Promise<void> {
+  const timeZone = settings.brokerTimeZone;
   const recent = cal.day(cal.days - 4);
   await upsertCustomers(tx, [
     { customer_id: 'C-2090', signup_date: `${cal.day(cal.days - 20)}T08:10:00.000Z`, affiliate_id: 'IB-1001', kyc_status_id: 'approved', country_code: 'CY', signup_ip: '198.51.100.23', device_id: 'demo-device-a1' },
@@ -29,4 +32,5 @@ export async function seedRiskDemo(tx: Sql, cal: DemoCalendar, now: string, time
   }
   await upsertDeals(tx, deals, timeZone);
   await scan(tx, { now, timeZone });
+  await computeCommissions(tx, settings, { from: recent, to: recent, trigger: 'demo', now, cells: ['C-2090', 'C-2091'].map((customer_id) => ({ customer_id, from: recent, to: recent })) });
 }

@@ -119,9 +119,9 @@ export async function loadDemo(
       }
     }
     await upsertActivity(tx, activity);
-    await seedRiskDemo(tx, cal, now.toISOString(), settings.brokerTimeZone);
     await seedCommissionsDemo(tx, network, settings, cal, now.toISOString());
     await seedPayoutDemo(tx, cal);
+    await seedRiskDemo(tx, cal, now.toISOString(), settings);
     // Sign-in logins for the admin console and the master IB's and sub-IB's portal.
     await seedDemoLogins(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);
