@@ -55,6 +55,7 @@ const scoreTone = (score: number) => (score >= 80 ? 'rejected' : score >= 50 ? '
 
 /** Risk cases: what the signals found per customer and partner, reviewed and decided here. */
 export function Risk() {
+  const { can } = useSession();
   const [status, setStatus] = useState('open');
   const [selected, setSelected] = useState<string | null>(null);
   const state = useAsync((signal) => api.get<{ data: RiskCase[] }>(`/api/v1/risk/cases${qs({ status: status || undefined, limit: 500 })}`, { signal }), [status]);
@@ -64,9 +65,17 @@ export function Risk() {
         title="Risk"
         subtitle="Cases the fraud signals opened: hedging, short-trade farming, linked accounts, CPA abuse, sign-up bursts, bot traffic and payout detail changes. While a case is open its commissions are held and the partner's payout waits; a decision releases or reverses them."
         actions={
-          <ActionButton className="btn" onClick={async () => { await api.post('/api/v1/risk/scan', {}); state.reload(); }}>
-            Scan now
-          </ActionButton>
+          can('payouts:write') ? (
+            <ActionButton
+              className="btn"
+              onClick={async () => {
+                await api.post('/api/v1/risk/scan', {});
+                state.reload();
+              }}
+            >
+              Scan now
+            </ActionButton>
+          ) : undefined
         }
       />
       <div className="toolbar">
