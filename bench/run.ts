@@ -13,6 +13,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   realtime: async () => (await import('./realtime.ts')).realtimeBench,
   reporting: async () => (await import('./reporting.ts')).reportingBench,
   'connector-match-trader': async () => (await import('./connector-match-trader.ts')).matchTraderBench,
+  risk: async () => (await import('./risk.ts')).riskBench,
 };
 
 const args = process.argv.slice(2);

@@ -1,3 +1,4 @@
+import { parseCidrList } from './risk/bot-traffic.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,8 @@ export interface Config {
   defaultDestinationUrl?: string;
   linkBaseUrl: string;
   linkAppSchemes: string[];
+  /** Data-centre ranges whose clicks are marked as bots (OPENIB_RISK_DATACENTRE_CIDRS, docs/risk.md). */
+  riskDatacentreCidrs: string[];
   ctraderInviteUser?: string;
   ctraderInvitePassword?: string;
   /** Recompute commissions in the background as facts arrive (OPENIB_COMMISSIONS_AUTO, on by default). */
@@ -206,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultDestinationUrl: httpUrl(env, 'OPENIB_DEFAULT_DESTINATION_URL'),
     linkBaseUrl: (httpUrl(env, 'OPENIB_LINK_BASE_URL') ?? publicUrl).replace(/\/$/, ''),
     linkAppSchemes: appSchemes(env),
+    riskDatacentreCidrs: parseCidrList(env.OPENIB_RISK_DATACENTRE_CIDRS),
     ctraderInviteUser,
     ctraderInvitePassword,
     commissionsAuto: bool(env, 'OPENIB_COMMISSIONS_AUTO', true),

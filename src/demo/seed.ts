@@ -14,6 +14,7 @@ import { seedMarketingDemo } from './marketing.ts';
 import { seedAttributionDemo, seedPartnerNetwork } from './partners.ts';
 import { seedPayoutDemo } from './payouts.ts';
 import { seedComplianceDemo } from './compliance.ts';
+import { seedRiskDemo } from './risk.ts';
 import { seedDemoLogins } from '../web-auth/demo.ts';
 
 const DEFAULT_ENGINE_SETTINGS: EngineSettings = { brokerTimeZone: 'UTC', kycApproved: ['approved', 'verified', 'passed'], kycRejected: ['rejected', 'declined', 'failed'] };
@@ -123,6 +124,7 @@ export async function loadDemo(
     await seedCommissionsDemo(tx, network, settings, cal, now.toISOString());
     await seedPayoutDemo(tx, cal, () => seedComplianceDemo(tx, network, cal));
     await seedMarketingDemo(tx, network);
+    await seedRiskDemo(tx, cal, now.toISOString(), settings);
     // Sign-in logins for the admin console and the master IB's and sub-IB's portal.
     await seedDemoLogins(tx);
     await tx.query(`INSERT INTO settings (key, value) VALUES ('demo_loaded', 'true'::jsonb) ON CONFLICT (key) DO NOTHING`);

@@ -24,6 +24,7 @@ import { partnersArea } from '../partners/index.ts';
 import { commissionRoutes } from '../commissions/routes.ts';
 import { jurisdictionRoutes } from '../commissions/jurisdiction/routes.ts';
 import { marketingRoutes } from '../marketing/routes.ts';
+import { riskRoutes } from '../risk/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
@@ -193,6 +194,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(commissionRoutes);
   await app.register(jurisdictionRoutes);
   await app.register(marketingRoutes);
+  await app.register(riskRoutes);
   await app.register(ledgerRoutes);
   await app.register(payoutsArea);
   await app.register(reportRoutes);

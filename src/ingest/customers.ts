@@ -3,6 +3,7 @@ import { appendEvents, type NewEvent } from '../events/outbox.ts';
 import { attributeCustomers } from '../partners/attribution/attribute.ts';
 import { type BatchResult, type Outcome, summarise } from './batch.ts';
 import { CUSTOMER_PII, type CustomerPiiField, openCustomerPii, sealCustomerPii, withoutPii } from './customer-pii.ts';
+import { recordIdentifiers } from './signup-identifiers.ts';
 import type { CustomerRecord } from './specs.ts';
 
 const COLUMNS = [
@@ -133,6 +134,8 @@ export async function upsertCustomers(
     // Every registration, from the data API or any later source, is attributed in this transaction.
     await attributeCustomers(tx, changes);
   }
+  // Sign-up identifiers are kept as keyed hashes beside the record, for the risk signals.
+  await recordIdentifiers(tx, records, erased);
   return { result: summarise(ids, (id) => outcomes.get(id) ?? 'unchanged'), changes };
 }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { type TSchema, Type } from 'typebox';
 import { isCurrencyCode } from '../shared/currencies.ts';
 import { parseDate, parseDateTime } from '../shared/dates.ts';
@@ -18,7 +19,8 @@ export type FieldKind =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'email' }
   | { kind: 'country' }
-  | { kind: 'language' };
+  | { kind: 'language' }
+  | { kind: 'ip' };
 
 export type FieldSpec = FieldKind & {
   name: string;
@@ -60,6 +62,8 @@ function fieldSchema(spec: FieldSpec): TSchema {
       return Type.String({ pattern: '^[A-Z]{2}$', ...meta });
     case 'language':
       return Type.String({ pattern: '^[a-z]{2}$', ...meta });
+    case 'ip':
+      return Type.String({ maxLength: 64, ...meta });
   }
 }
 
@@ -106,6 +110,10 @@ function normaliseField(spec: FieldSpec, value: unknown): { value: unknown } | {
       const code = typeof value === 'string' ? value.toUpperCase() : '';
       if (!/^[A-Z]{2}$/.test(code) || !regions.of(code)) return { reason: 'must be an ISO 3166-1 alpha-2 country code such as GB' };
       return { value: code };
+    }
+    case 'ip': {
+      if (typeof value !== 'string' || value.length > 64 || !isIP(value)) return { reason: 'must be an IPv4 or IPv6 address such as 203.0.113.45' };
+      return { value: value.toLowerCase() };
     }
     case 'language': {
       const code = typeof value === 'string' ? value.toLowerCase() : '';

@@ -22,6 +22,9 @@ export const CUSTOMER_FIELDS: readonly FieldSpec[] = [
   { name: 'email', kind: 'email', description: 'Personal data; optional. Never used as a key.' },
   { name: 'phone', kind: 'text', maxLength: 40, description: 'Personal data; optional. Stored encrypted.', example: '+971 50 123 4567' },
   { name: 'address', kind: 'text', maxLength: 500, description: 'Personal data; optional (postal address on one line). Stored encrypted.' },
+  { name: 'signup_ip', kind: 'ip', description: 'Address the trader registered from (IPv4 or IPv6); optional. Only its network prefix (/24 or /64) is kept, as a keyed hash, to find linked accounts and sign-up bursts (docs/risk.md).', example: '203.0.113.45' },
+  { name: 'device_id', kind: 'text', maxLength: 200, description: 'Device fingerprint or id seen at sign-up; optional. Kept only as a keyed hash (docs/risk.md).', example: 'dev-7f3a9c' },
+  { name: 'payment_fingerprint', kind: 'text', maxLength: 200, description: 'Fingerprint of the payment instrument of the first deposit (card or wallet token from the PSP, never the number); optional. Kept only as a keyed hash (docs/risk.md).', example: 'pm_fp_4c1d88' },
 ];
 
 export interface CustomerRecord {
@@ -42,6 +45,9 @@ export interface CustomerRecord {
   email?: string;
   phone?: string;
   address?: string;
+  signup_ip?: string;
+  device_id?: string;
+  payment_fingerprint?: string;
 }
 
 export const TRANSACTION_FIELDS: readonly FieldSpec[] = [

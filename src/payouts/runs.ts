@@ -4,6 +4,7 @@ import { AppError } from '../shared/errors.ts';
 import { queueEmail } from '../compliance/email/outbox.ts';
 import { payoutGates } from '../compliance/gates.ts';
 import { roundMoney } from '../commissions/maths/money.ts';
+import { payoutBlocks } from '../risk/overlay.ts';
 import { type PayableEntry, payability, statementFigures } from './lines.ts';
 import { daysBefore, type Period } from './periods.ts';
 import type { PayoutSettings } from './settings.ts';
@@ -78,14 +79,20 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
   // Payout gates of each partner's programme (docs/compliance.md): a statement that would be paid is
   // carried instead, with the reason, while verification, current terms or a tax form is missing;
   // its entries stay in the pool, so the next run after the partner completes them pays it.
-  const gates = await payoutGates(tx, [...new Set(entries.map((e) => e.partner_id))]);
+  // A positive balance also waits while a risk case on the partner is open (docs/risk.md); a
+  // negative one carries as it would anyway.
+  const partners = [...new Set(entries.map((e) => e.partner_id))];
+  const gates = await payoutGates(tx, partners);
+  const blocks = await payoutBlocks(tx, partners);
   const statements = [...byStatement.values()].map((list) => {
     const { partner_id, currency } = list[0];
     const figures = statementFigures(list, currency, input.period.start);
     const gate = gates.get(partner_id);
     let pay = payability(figures.rounded_total, currency, settings.minimums[currency]);
     const hold = pay.status === 'draft' && gate?.hold ? gate.hold : null;
-    if (hold) pay = { status: 'carried', amount_payable: roundMoney('0', currency), carried_forward: figures.rounded_total, carry_reason: hold };
+    const blocked = pay.status === 'draft' && !hold ? blocks.get(partner_id) : undefined;
+    const carryReason = hold ?? blocked;
+    if (carryReason) pay = { status: 'carried', amount_payable: roundMoney('0', currency), carried_forward: figures.rounded_total, carry_reason: carryReason };
     return { partner_id, currency, ids: list.map((e) => e.id), figures, pay, hold, termsVersion: gate?.termsVersion ?? null };
   });
   if (statements.length) {

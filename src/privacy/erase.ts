@@ -126,6 +126,8 @@ export async function eraseCustomer(db: Database, customerId: string, by: { acto
          pseudonym = $2, erased_at = now(), updated_at = now() WHERE customer_id = $1 RETURNING erased_at`,
       [customerId, pseudonym],
     );
+    // Even hashed, the sign-up identifiers link the person to others: they go with the personal data.
+    await tx.query('DELETE FROM customer_identifiers WHERE customer_id = $1', [customerId]);
     // A customer who became a partner: the partner keeps its record and earnings under the pseudonym.
     await tx.query(`UPDATE partners SET name = $2, email = NULL, email_hash = NULL, updated_at = now() WHERE customer_id = $1`, [customerId, pseudonym]);
     const copies = await scrubTables(tx, customerId, pii.email, values, pseudonym);

@@ -72,7 +72,7 @@ ftd_owned AS (
 clk AS (
   SELECT c.partner_id, (c.clicked_at AT TIME ZONE $4)::date AS day, c.link_id, coalesce(l.campaign_id, '') AS campaign_id
   FROM clicks c JOIN k ON k.partner_id = c.partner_id LEFT JOIN links l ON l.link_id = c.link_id
-  WHERE (c.clicked_at AT TIME ZONE $4)::date BETWEEN k.d_from AND k.d_to),
+  WHERE (c.clicked_at AT TIME ZONE $4)::date BETWEEN k.d_from AND k.d_to AND c.bot_reason IS NULL),
 com_raw AS MATERIALIZED (
   SELECT e.partner_id, e.fact_date AS day, coalesce(s.status, e.initial_status, 'pending') AS status, e.amount, e.currency
   FROM ledger_entries e JOIN k ON k.partner_id = e.partner_id AND e.fact_date BETWEEN k.d_from AND k.d_to

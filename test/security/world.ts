@@ -119,6 +119,8 @@ export function paramValue(w: World, path: string, name: string): string {
     client_id: b.client_id,
     period: b.period,
     conflict_id: 'cf_of_b',
+    // Risk cases are broker-only (payouts:write): no partner reaches any of them.
+    case_id: 'case_of_b',
     user_id: 'pu_of_b',
     source: 'crm',
     name: 'mapping_of_b',

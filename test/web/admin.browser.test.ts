@@ -181,6 +181,7 @@ describe('admin console in a browser', () => {
       ['periods', '/admin/periods', 'Periods'],
       ['payouts', '/admin/payouts', 'Payouts'],
       ['reconciliation', '/admin/reconciliation', 'Reconciliation'],
+      ['risk', '/admin/risk', 'Risk'],
       ['webhooks', '/admin/webhooks', 'Webhooks'],
       ['connectors', '/admin/connectors', 'Connectors & imports'],
       ['api-clients', '/admin/api-clients', 'API clients'],

@@ -1,3 +1,4 @@
+import type { Sql } from '../../db/index.ts';
 import { businessDate } from '../../shared/dates.ts';
 import { type CustomerCell, mergeCells } from './desired.ts';
 import { lastDayOf, periodOf } from './periods.ts';
@@ -85,4 +86,14 @@ export function workOf(events: { type: string; data: Data }[], timeZone: string,
   }
   const covered = (c: CustomerCell) => full !== undefined && `${periodOf(full.from)}-01` <= c.from && c.to <= lastDayOf(periodOf(full.to));
   return { full, cells: mergeCells(cells.filter((c) => !covered(c))) };
+}
+
+/** Queues cells for the commission engine's next incremental run (other areas mark customers dirty through this). */
+export async function queueCells(tx: Sql, cells: readonly CustomerCell[]): Promise<void> {
+  if (!cells.length) return;
+  await tx.query('INSERT INTO commission_dirty_cells (customer_id, date_from, date_to) SELECT * FROM unnest($1::text[], $2::date[], $3::date[])', [
+    cells.map((c) => c.customer_id),
+    cells.map((c) => c.from),
+    cells.map((c) => c.to),
+  ]);
 }

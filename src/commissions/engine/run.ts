@@ -17,6 +17,7 @@ import { toPayoutCurrency } from './payout-currency.ts';
 import { bonusOwners, lastDayOf, loadPartnerMonthlyRevenue, nextPeriod, periodOf, revenueShareEntries, tierEntries } from './periods.ts';
 import { type PlanInForce, PlansAt } from './plans-at.ts';
 import { applyPolicies, PoliciesAt, policyPeriodCaps } from './policies.ts';
+import { applyRiskCases, excludeDeals, loadRiskOverlay } from '../../risk/overlay.ts';
 
 export interface EngineSettings {
   brokerTimeZone: string;
@@ -112,6 +113,9 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   let plans = await PlansAt.load(tx, [...partnerIds]);
   if (req.simulate) plans = plans.withOverride(req.simulate.partnerIds, req.simulate.plan);
   const deals = await loadDeals(tx, from, to, cells);
+  // Risk cases are an input like the facts: confirmed ones take lots out, open ones hold pay.
+  const risk = await loadRiskOverlay(tx, customerIds);
+  excludeDeals(risk, facts, deals);
   const kycOf = (id: string | null) => kycState(id, settings);
 
   const ctx: ActivityContext = {
@@ -200,6 +204,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   const policyCtx = { policies, countryOf: (id: string) => countries.get(id), dealsOf: ctx.dealsOf };
   desired.splice(0, desired.length, ...applyPolicies([...desired], facts, policyCtx));
   if (!scoped) desired.push(...policyPeriodCaps(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), policyCtx));
+  applyRiskCases(risk, desired);
   if (!scoped) desired.push(...capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
 
   const currencies = new Map(

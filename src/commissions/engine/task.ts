@@ -2,7 +2,7 @@ import { businessDate } from '../../shared/dates.ts';
 import { OUTBOX_HORIZON } from '../../events/outbox.ts';
 import type { Sql } from '../../db/index.ts';
 import type { Task, WorkerContext } from '../../worker/runner.ts';
-import { workOf } from './dirty.ts';
+import { queueCells, workOf } from './dirty.ts';
 import { computeCommissions, ENGINE_LOCK } from './run.ts';
 
 /** Events read from the outbox per round. */
@@ -67,12 +67,7 @@ async function collect(ctx: WorkerContext): Promise<boolean | 'held back'> {
       const summary = await computeCommissions(tx, ctx.config, { ...work.full, trigger: 'events', now });
       if (summary.entries_written) ctx.log.info({ run_id: summary.run_id, entries: summary.entries_written, from: summary.from, to: summary.to }, 'commissions recomputed');
     }
-    if (work.cells.length)
-      await tx.query('INSERT INTO commission_dirty_cells (customer_id, date_from, date_to) SELECT * FROM unnest($1::text[], $2::date[], $3::date[])', [
-        work.cells.map((c) => c.customer_id),
-        work.cells.map((c) => c.from),
-        work.cells.map((c) => c.to),
-      ]);
+    await queueCells(tx, work.cells);
     const last = rows[rows.length - 1];
     if (last) await tx.query('UPDATE commission_event_position SET last_txid = $1::xid8, last_event_id = $2, updated_at = now() WHERE id = 1', [last.txid, last.id]);
     return rows.length === EVENTS_PER_ROUND ? true : await heldBack(tx, { last_txid: last?.txid ?? position.last_txid, last_event_id: last?.id ?? position.last_event_id });

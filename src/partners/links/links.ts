@@ -117,6 +117,8 @@ export async function updateLink(tx: Sql, linkId: string, fields: LinkFields): P
 export interface LinkStats {
   clicks: number;
   unique_visitors: number;
+  /** Clicks marked as bots (data-centre address, bot user agent): not in clicks or unique_visitors. */
+  bot_clicks: number;
   first_click_at: string | null;
   last_click_at: string | null;
   /** Customers whose current or past ownership came through this link. */
@@ -125,7 +127,8 @@ export interface LinkStats {
 
 export async function linkStats(db: Sql, linkId: string): Promise<LinkStats> {
   const [row] = await db.query<LinkStats>(
-    `SELECT count(*)::int AS clicks, count(DISTINCT ip_hash)::int AS unique_visitors,
+    `SELECT count(*) FILTER (WHERE bot_reason IS NULL)::int AS clicks, count(DISTINCT ip_hash) FILTER (WHERE bot_reason IS NULL)::int AS unique_visitors,
+       count(*) FILTER (WHERE bot_reason IS NOT NULL)::int AS bot_clicks,
        min(clicked_at) AS first_click_at, max(clicked_at) AS last_click_at,
        (SELECT count(DISTINCT customer_id)::int FROM attributions WHERE link_id = $1) AS registrations
      FROM clicks WHERE link_id = $1`,

@@ -11,6 +11,8 @@ export interface ClickRow {
   referrer: string | null;
   country: string | null;
   sub_id: string | null;
+  /** Why the click is not a person's (docs/risk.md); such clicks do not count. */
+  bot_reason?: string | null;
 }
 
 export interface RecorderOptions {
@@ -29,10 +31,10 @@ export async function insertClicks(tx: Sql, rows: ClickRow[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <K extends keyof ClickRow>(k: K) => rows.map((r) => r[k]);
   await tx.query(
-    `INSERT INTO clicks (click_id, link_id, partner_id, clicked_at, ip_hash, user_agent, referrer, country, sub_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+    `INSERT INTO clicks (click_id, link_id, partner_id, clicked_at, ip_hash, user_agent, referrer, country, sub_id, bot_reason)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
      ON CONFLICT (click_id) DO NOTHING`,
-    [col('click_id'), col('link_id'), col('partner_id'), rows.map((r) => r.clicked_at.toISOString()), col('ip_hash'), col('user_agent'), col('referrer'), col('country'), col('sub_id')],
+    [col('click_id'), col('link_id'), col('partner_id'), rows.map((r) => r.clicked_at.toISOString()), col('ip_hash'), col('user_agent'), col('referrer'), col('country'), col('sub_id'), rows.map((r) => r.bot_reason ?? null)],
   );
   const byLink = new Map<string, ClickRow[]>();
   for (const r of rows) {

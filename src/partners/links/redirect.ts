@@ -1,3 +1,4 @@
+import { blockListOf, botReason } from '../../risk/bot-traffic.ts';
 import { createHmac } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -47,6 +48,7 @@ const html = (reply: FastifyReply, status: number, body: string) =>
 export const redirectRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runtime = await startLinkRuntime(app);
   const { config } = app.ctx;
+  const datacentres = blockListOf(config.riskDatacentreCidrs);
 
   app.get(
     '/l/:code',
@@ -105,6 +107,7 @@ export const redirectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         referrer: header(request, 'referer', 1000),
         country: country(request),
         sub_id: typeof subId === 'string' && subId ? clean(subId, 200) : null,
+        bot_reason: botReason(request.ip, header(request, 'user-agent', 512), datacentres),
       });
       return reply.redirect(redirectLocation(target.template, clickId), 302);
     },

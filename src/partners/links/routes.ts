@@ -167,8 +167,9 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: LinkIdParam,
         response: {
           200: Type.Object({
-            clicks: Type.Integer(),
-            unique_visitors: Type.Integer({ description: 'Distinct hashed IP addresses.' }),
+            clicks: Type.Integer({ description: 'Clicks by people: clicks marked as bots are not counted (docs/risk.md).' }),
+            unique_visitors: Type.Integer({ description: 'Distinct hashed IP addresses of those clicks.' }),
+            bot_clicks: Type.Integer({ description: 'Clicks marked as bots: a data-centre address (OPENIB_RISK_DATACENTRE_CIDRS) or an automated user agent.' }),
             first_click_at: Type.Union([Type.Null(), Type.String({ format: 'date-time' })]),
             last_click_at: Type.Union([Type.Null(), Type.String({ format: 'date-time' })]),
             registrations: Type.Integer({ description: 'Customers attributed through this link.' }),

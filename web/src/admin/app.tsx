@@ -15,6 +15,7 @@ import { PartnerDetail } from './partner-detail.tsx';
 import { Plans } from './plans.tsx';
 import { Compliance } from './compliance.tsx';
 import { Reconciliation } from './reconciliation.tsx';
+import { Risk } from './risk.tsx';
 
 const NAV = [
   { href: '/', label: 'Overview' },
@@ -27,6 +28,7 @@ const NAV = [
   { href: '/payouts', label: 'Payouts' },
   { href: '/compliance', label: 'Compliance' },
   { href: '/reconciliation', label: 'Reconciliation' },
+  { href: '/risk', label: 'Risk' },
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/connectors', label: 'Connectors & imports' },
   { href: '/api-clients', label: 'API clients' },
@@ -50,6 +52,7 @@ export function AdminApp() {
           <Route path="/payouts/:run_id" component={PayoutRun} />
           <Route path="/compliance" component={Compliance} />
           <Route path="/reconciliation" component={Reconciliation} />
+          <Route path="/risk" component={Risk} />
           <Route path="/webhooks" component={Webhooks} />
           <Route path="/connectors" component={Connectors} />
           <Route path="/api-clients" component={ApiClients} />
