@@ -23,6 +23,7 @@ import { connectorRoutes } from '../connectors/routes.ts';
 import { partnersArea } from '../partners/index.ts';
 import { commissionRoutes } from '../commissions/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
+import { verifyRoutes } from '../ledger/verify-routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
 import { webRoutes } from '../web/routes.ts';
@@ -179,6 +180,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(partnersArea);
   await app.register(commissionRoutes);
   await app.register(ledgerRoutes);
+  await app.register(verifyRoutes);
   await app.register(payoutsArea);
   await app.register(reportRoutes);
   await app.register(privacyRoutes);

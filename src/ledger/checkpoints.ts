@@ -5,6 +5,7 @@
  * later prove its chain was only ever appended to (docs/verification.md).
  */
 import type { Sql } from '../db/index.ts';
+import type { Task } from '../worker/runner.ts';
 import { appendEvents } from '../events/outbox.ts';
 import { canonical, canonicalAmount, GENESIS } from './chain.ts';
 import { ledgerSigner, registerPublicKey, signPayload } from './signing.ts';
@@ -131,4 +132,17 @@ export async function issueDailyCheckpoints(tx: Sql): Promise<number> {
   );
   await issueCheckpoints(tx, due.map((d) => ({ partnerId: d.partner_id, reason: 'daily' as const })));
   return due.length;
+}
+
+/**
+ * The worker task behind the daily checkpoints (OPENIB_LEDGER_DAILY_CHECKPOINTS, on by default):
+ * every ten minutes it signs the heads of partners whose chains grew and whose last daily checkpoint
+ * is a day old, 1,000 partners per round.
+ */
+export function dailyCheckpointTask(): Task {
+  return {
+    name: 'ledger-checkpoints',
+    intervalMs: 10 * 60_000,
+    run: async (ctx) => (await ctx.db.transaction((tx) => issueDailyCheckpoints(tx))) === 1000,
+  };
 }

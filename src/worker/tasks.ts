@@ -5,6 +5,7 @@ import { commissionTask } from '../commissions/engine/task.ts';
 import { webhookDeliveryTask } from '../webhooks/task.ts';
 import { rollupTask } from '../reporting/task.ts';
 import { keyRotationTask } from '../privacy/rotation.ts';
+import { dailyCheckpointTask } from '../ledger/checkpoints.ts';
 import type { Task } from './runner.ts';
 
 /** Forgets Idempotency-Key answers past their retention (OPENIB_IDEMPOTENCY_TTL_HOURS), every ten minutes. */
@@ -31,5 +32,13 @@ function fromConnectorTask(task: ConnectorTask, app: AppContext): Task {
 
 /** Every background task a worker process runs. An area with background work adds its task here. */
 export function platformTasks(app: AppContext): Task[] {
-  return [webhookDeliveryTask(), commissionTask(), rollupTask(), keyRotationTask(), idempotencyPurgeTask, ...connectorTasks.map((t) => fromConnectorTask(t, app))];
+  return [
+    webhookDeliveryTask(),
+    commissionTask(),
+    rollupTask(),
+    keyRotationTask(),
+    idempotencyPurgeTask,
+    ...(app.config.ledger.dailyCheckpoints ? [dailyCheckpointTask()] : []),
+    ...connectorTasks.map((t) => fromConnectorTask(t, app)),
+  ];
 }
