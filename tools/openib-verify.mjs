@@ -4,6 +4,10 @@
 // docs/verification.md, so this file can be read, audited, or rewritten in another language.
 //
 //   node openib-verify.mjs --bundle ledger.json [--checkpoints saved.json] [--keys openib-ledger-keys.json|URL] [--json]
+//   node openib-verify.mjs --server https://partners.broker.example --partner IB-1000 --token $TOKEN [--checkpoints saved.json] [--keys …]
+//
+// With --server the bundle is fetched from GET /api/v1/partners/{partner}/ledger/export and the keys,
+// unless --keys is given, from /.well-known/openib-ledger-keys.json of the same server.
 //
 // Exit code 0: everything verified; 1: a check failed (the first broken record is named); 2: usage.
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
@@ -173,9 +177,9 @@ export function verifyBundle(bundle, { saved = [], keys } = {}) {
   };
 }
 
-async function readJson(source) {
+async function readJson(source, headers = {}) {
   if (/^https?:\/\//.test(source)) {
-    const res = await fetch(source);
+    const res = await fetch(source, { headers });
     if (!res.ok) throw new Error(`${source}: HTTP ${res.status}`);
     return res.json();
   }
@@ -190,11 +194,15 @@ export async function main(argv, out = process.stdout) {
     if (a === '--json') args.json = true;
     else if (a.startsWith('--')) args[a.slice(2)] = argv[++i];
   }
-  if (!args.bundle) {
-    out.write('usage: openib-verify --bundle ledger.json [--checkpoints saved.json] [--keys keys.json|URL] [--json]\n');
+  if (!args.bundle && !(args.server && args.partner)) {
+    out.write('usage: openib-verify --bundle ledger.json | --server URL --partner ID [--token TOKEN]; [--checkpoints saved.json] [--keys keys.json|URL] [--json]\n');
     return 2;
   }
-  const bundle = await readJson(args.bundle);
+  const server = args.server?.replace(/\/$/, '');
+  const bundle = args.bundle
+    ? await readJson(args.bundle)
+    : await readJson(`${server}/api/v1/partners/${encodeURIComponent(args.partner)}/ledger/export`, args.token ? { authorization: `Bearer ${args.token}` } : {});
+  if (!args.keys && server) args.keys = `${server}/.well-known/openib-ledger-keys.json`;
   const savedDoc = args.checkpoints ? await readJson(args.checkpoints) : [];
   const saved = Array.isArray(savedDoc) ? savedDoc : (savedDoc.checkpoints ?? savedDoc.data ?? []);
   const keys = args.keys ? await readJson(args.keys) : undefined;

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase } from '../../test/helpers/database.ts';
 import { verifyBundle } from '../../tools/openib-verify.mjs';
@@ -175,5 +180,43 @@ describe('history from before the chains', () => {
     expect(verifyBundle(bundle)).toMatchObject({ ok: true });
     // Once: a second call changes nothing.
     expect(await chainExistingHistory(db)).toBe(0);
+  });
+});
+
+describe('openib verify and the standalone script', () => {
+  const run = promisify(execFile);
+  const dir = mkdtempSync(join(tmpdir(), 'openib-verify-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** Exit code and output of a command that may fail. */
+  const exec = (file: string, args: string[]) =>
+    run(file, args).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
+  const script = new URL('../../tools/openib-verify.mjs', import.meta.url).pathname;
+  const bin = new URL('../../bin/openib', import.meta.url).pathname;
+
+  it('answer OK for an honest export and name the first broken record of a tampered one', async () => {
+    const p = await partner('Cli');
+    const rows = await db.transaction((tx) => append(tx, ['1', '2', '3'].map((amount) => entry(p, amount))));
+    await db.transaction((tx) => issueCheckpoints(tx, [{ partnerId: p, reason: 'manual' }]));
+    const honest = join(dir, 'honest.json');
+    writeFileSync(honest, JSON.stringify(await ledgerBundle(db, p)));
+    const saved = join(dir, 'saved.json');
+    writeFileSync(saved, JSON.stringify({ data: (await ledgerBundle(db, p)).checkpoints }));
+    await tamper('UPDATE ledger_entries SET amount = 30 WHERE id = $1', [rows[2].id]);
+    const tampered = join(dir, 'tampered.json');
+    writeFileSync(tampered, JSON.stringify(await ledgerBundle(db, p)));
+
+    const ok = await exec(process.execPath, [script, '--bundle', honest, '--checkpoints', saved]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('OK: signatures valid, chain unbroken');
+    const bad = await exec(process.execPath, [script, '--bundle', tampered, '--checkpoints', saved]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('first broken record: 3');
+    const viaCli = await exec(bin, ['verify', '--bundle', tampered, '--checkpoints', saved, '--json']);
+    expect(viaCli.code).toBe(1);
+    expect(JSON.parse(viaCli.out)).toMatchObject({ ok: false, first_broken: 3 });
+    expect((await exec(bin, ['verify', '--bundle', honest])).code).toBe(0);
   });
 });
