@@ -8,6 +8,7 @@ import { Earnings, Statements } from './earnings.tsx';
 import { Links } from './links.tsx';
 import { Clients, Team } from './people.tsx';
 import { Postbacks, Profile } from './settings.tsx';
+import { Verify } from './verify.tsx';
 
 const NAV = [
   { href: '/', label: 'Dashboard' },
@@ -16,6 +17,7 @@ const NAV = [
   { href: '/links', label: 'Links' },
   { href: '/earnings', label: 'Earnings' },
   { href: '/statements', label: 'Statements & payouts' },
+  { href: '/verify', label: 'Verify' },
   { href: '/postbacks', label: 'Postbacks' },
   { href: '/profile', label: 'Profile' },
 ];
@@ -36,6 +38,7 @@ export function PortalApp() {
               <Route path="/links" component={Links} />
               <Route path="/earnings" component={Earnings} />
               <Route path="/statements" component={Statements} />
+              <Route path="/verify" component={Verify} />
               <Route path="/postbacks" component={Postbacks} />
               <Route path="/profile" component={Profile} />
               <Route>
