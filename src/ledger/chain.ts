@@ -127,7 +127,10 @@ export interface AttributionFields {
   self_referral: string | null;
 }
 
-/** A period of ownership given to the partner. */
+/**
+ * A period of ownership given to the partner. The self-referral flag is not part of it: it is set
+ * later, when a login turns out to be the partner's own (announced as attribution.self_referral).
+ */
 export function attributionBody(a: AttributionFields): Record<string, unknown> {
   return {
     type: 'attribution',
@@ -142,7 +145,6 @@ export function attributionBody(a: AttributionFields): Record<string, unknown> {
     link_id: orNull(a.link_id),
     campaign_id: orNull(a.campaign_id),
     sub_id: orNull(a.sub_id),
-    self_referral: orNull(a.self_referral),
   };
 }
 
