@@ -4,7 +4,7 @@
  * records of the partner that are in no chain; its checkpoints; and the signing keys. The verifier
  * recomputes every hash itself, so a row changed after it was chained shows as a broken link.
  */
-import type { Sql } from '../db/index.ts';
+import type { Database, Sql } from '../db/index.ts';
 import { attributionChainBodies, unchainedAttributions } from '../partners/attribution/store.ts';
 import { entryBody, type EntryFields, GENESIS, type RecordType, statusBody, type StatusFields } from './chain.ts';
 import { type Checkpoint, listCheckpoints } from './checkpoints.ts';
@@ -56,8 +56,20 @@ export async function recordBodies(db: Sql, refs: { type: RecordType; id: number
   return { ledger_entry: entries, ledger_status: statuses, attribution: attributions.attribution, attribution_superseded: attributions.superseded };
 }
 
-/** The chain of a partner from after position `fromSeq`, as a verifier's bundle. */
-export async function ledgerBundle(db: Sql, partnerId: string, fromSeq = 0): Promise<LedgerBundle> {
+/**
+ * The chain of a partner from after position `fromSeq`, as a verifier's bundle, read in one
+ * snapshot so records written meanwhile cannot make it disagree with itself.
+ */
+export async function ledgerBundle(db: Database | Sql, partnerId: string, fromSeq = 0): Promise<LedgerBundle> {
+  if ('transaction' in db)
+    return db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return readBundle(tx, partnerId, fromSeq);
+    });
+  return readBundle(db, partnerId, fromSeq);
+}
+
+async function readBundle(db: Sql, partnerId: string, fromSeq: number): Promise<LedgerBundle> {
   const chain = await db.query<{ seq: number; record_type: RecordType; record_id: number; prev_hash: string; hash: string }>(
     'SELECT seq, record_type, record_id, prev_hash, hash FROM ledger_chain WHERE partner_id = $1 AND seq > $2 ORDER BY seq',
     [partnerId, fromSeq],
