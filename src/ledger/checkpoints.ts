@@ -16,8 +16,11 @@ export interface StatementClaim {
   statement_id: string;
   period: string;
   currency: string;
-  /** The full-precision sum of the statement's entries. */
-  ledger_total: string;
+  /**
+   * Ignored on input: the checkpoint signs the exact sum of the entries (PostgreSQL NUMERIC), which
+   * can differ from the statement's own full-precision figure in its last of many decimals.
+   */
+  ledger_total?: string;
   entry_ids: number[];
 }
 
@@ -62,9 +65,12 @@ export async function issueCheckpoints(tx: Sql, requests: CheckpointRequest[]): 
   const out: Checkpoint[] = [];
   for (const r of requests) {
     const head = heads.get(r.partnerId) ?? { seq: 0, hash: GENESIS };
-    const statement = r.statement
-      ? { ...r.statement, ledger_total: canonicalAmount(r.statement.ledger_total), entry_ids: [...r.statement.entry_ids].map(Number).sort((a, b) => a - b) }
-      : null;
+    let statement = null;
+    if (r.statement) {
+      const entryIds = [...r.statement.entry_ids].map(Number).sort((a, b) => a - b);
+      const [{ total }] = await tx.query<{ total: string }>('SELECT coalesce(sum(amount), 0)::text AS total FROM ledger_entries WHERE id = ANY($1::bigint[])', [entryIds]);
+      statement = { statement_id: r.statement.statement_id, period: r.statement.period, currency: r.statement.currency, ledger_total: canonicalAmount(total), entry_ids: entryIds };
+    }
     const payload = canonical({
       format: CHECKPOINT_FORMAT,
       partner_id: r.partnerId,
