@@ -12,7 +12,7 @@ import { reassignCustomer } from '../partners/attribution/reassign.ts';
 import { insertFirstOwners } from '../partners/attribution/store.ts';
 import { chainExistingHistory } from './backfill.ts';
 import { canonical, GENESIS, recordHash } from './chain.ts';
-import { issueCheckpoints } from './checkpoints.ts';
+import { issueCheckpoints, issueDailyCheckpoints } from './checkpoints.ts';
 import { ledgerBundle } from './export.ts';
 import { append, type NewLedgerEntry, transition } from './write.ts';
 
@@ -218,5 +218,20 @@ describe('openib verify and the standalone script', () => {
     expect(viaCli.code).toBe(1);
     expect(JSON.parse(viaCli.out)).toMatchObject({ ok: false, first_broken: 3 });
     expect((await exec(bin, ['verify', '--bundle', honest])).code).toBe(0);
+  });
+});
+
+describe('daily checkpoints', () => {
+  it('sign each chain that grew since its last checkpoint, at most once a day, and announce them', async () => {
+    const p = await partner('Daily');
+    await db.transaction((tx) => append(tx, [entry(p, '4')]));
+    await db.transaction((tx) => issueDailyCheckpoints(tx));
+    const mine = async () => (await ledgerBundle(db, p)).checkpoints.filter((c) => c.reason === 'daily');
+    expect(await mine()).toEqual([expect.objectContaining({ seq: 1, partner_id: p })]);
+    await db.transaction((tx) => append(tx, [entry(p, '5')]));
+    await db.transaction((tx) => issueDailyCheckpoints(tx));
+    expect(await mine()).toHaveLength(1);
+    const events = await db.query<{ data: { partner_id: string; reason: string } }>(`SELECT data FROM events WHERE type = 'ledger.checkpoint' AND subject_id = $1`, [p]);
+    expect(events.map((e) => e.data.reason)).toEqual(['daily']);
   });
 });
