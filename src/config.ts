@@ -2,6 +2,7 @@ import { parseCidrList } from './risk/bot-traffic.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseSigningKeys } from './ledger/signing.ts';
 import { loadPayoutSettings, type PayoutSettings } from './payouts/settings.ts';
 import { type ComplianceSettings, loadComplianceSettings } from './compliance/settings.ts';
 import { type KeySettings, loadKeySettings } from './shared/keyring.ts';
@@ -70,6 +71,8 @@ export interface Config {
   commissionsAuto: boolean;
   /** Payout periods, hold, minimums and reconciliation tolerance (docs/payouts.md). */
   payouts: PayoutSettings;
+  /** Checkpoint signing keys (OPENIB_LEDGER_SIGNING_KEYS) and daily checkpoints (OPENIB_LEDGER_DAILY_CHECKPOINTS); docs/verification.md. */
+  ledger: { signingKeys?: string; dailyCheckpoints: boolean };
   /** Sessions, sign-in limits, embed tokens and CORS (docs/web.md). */
   web: WebSettings;
   /** Documents, public register and partner emails (docs/compliance.md). */
@@ -148,6 +151,13 @@ function tlsFiles(env: NodeJS.ProcessEnv): Config['tls'] {
   return certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined;
 }
 
+function ledgerSettings(env: NodeJS.ProcessEnv): Config['ledger'] {
+  const signingKeys = env.OPENIB_LEDGER_SIGNING_KEYS || undefined;
+  // Refused at start when malformed, before anything is signed.
+  if (signingKeys) parseSigningKeys(signingKeys);
+  return { signingKeys, dailyCheckpoints: bool(env, 'OPENIB_LEDGER_DAILY_CHECKPOINTS', true) };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, 'PORT', 3000);
   const host = env.HOST || '127.0.0.1';
@@ -214,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ctraderInvitePassword,
     commissionsAuto: bool(env, 'OPENIB_COMMISSIONS_AUTO', true),
     payouts: loadPayoutSettings(env),
+    ledger: ledgerSettings(env),
     web: loadWebSettings(env, publicUrl),
     compliance: loadComplianceSettings(env),
   };

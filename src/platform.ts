@@ -4,6 +4,8 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
 import type { AppContext } from './http/context.ts';
+import { chainExistingHistory } from './ledger/backfill.ts';
+import { installLedgerSigner, loadLedgerSigner } from './ledger/signing.ts';
 import { installKeyRing, loadKeyRing, requireConfiguredKey } from './shared/keyring.ts';
 import { systemClock } from './worker/clock.ts';
 
@@ -17,7 +19,10 @@ export async function openPlatform(config: Config): Promise<AppContext> {
     if (config.adminClientId && config.adminClientSecret)
       await ensureClient(db, config.adminClientId, config.adminClientSecret, 'Admin (from environment)', ['admin']);
     const signingKey = await loadSigningKey(db, config.jwtSecret);
-    installKeyRing(await loadKeyRing(db, config.keys, { kind: db.kind, dataDir: config.dataDir }));
+    const ring = await loadKeyRing(db, config.keys, { kind: db.kind, dataDir: config.dataDir });
+    installKeyRing(ring);
+    installLedgerSigner(await loadLedgerSigner(db, config.ledger.signingKeys, ring));
+    await chainExistingHistory(db);
     return { db, config, signingKey, clock: systemClock };
   } catch (err) {
     await db.close();

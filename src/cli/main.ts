@@ -263,6 +263,23 @@ program
 
 adminUsersCommand(program, fail);
 
+program
+  .command('verify')
+  .description("Verify a partner's ledger: signatures, the hash chain, checkpoints as prefixes, statement totals, reassignments away (docs/verification.md)")
+  .option('--bundle <file>', 'a ledger export (GET /api/v1/partners/{id}/ledger/export)')
+  .option('--server <url>', 'fetch the export and the keys from this OpenIB server instead')
+  .option('--partner <id>', 'the partner, with --server')
+  .option('--token <token>', 'a bearer token, with --server')
+  .option('--checkpoints <file>', 'checkpoints you saved (statements, postbacks, the portal): a JSON list or {"data": […]}')
+  .option('--keys <file-or-url>', "the broker's published keys (/.well-known/openib-ledger-keys.json)")
+  .option('--json', 'the full result as JSON')
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    // The same code as tools/openib-verify.mjs, which runs on its own with nothing but Node.
+    const { main } = await import('../../tools/openib-verify.mjs');
+    const argv = Object.entries(opts).flatMap(([k, v]) => (v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : []));
+    process.exit(await main(argv).catch(fail));
+  });
+
 const demo = program.command('demo').description('Demo data');
 demo
   .command('load')

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../test/helpers/server.ts';
+import { verifyBundle } from '../../tools/openib-verify.mjs';
 import { startDemoServer } from './test-support.ts';
 
 let t: TestServer;
@@ -22,5 +23,20 @@ describe('demo payouts', () => {
     const june = await t.call('POST', '/api/v1/payout-runs', { token, body: { period: '2026-06' } });
     expect(june.status).toBe(409);
     expect(june.body.error.code).toBe('period_open');
+  });
+
+  it("gives every paid partner signed checkpoints on its statements, and its ledger export verifies", async () => {
+    const token = await t.token(['admin']);
+    const statements = (await t.call('GET', '/api/v1/statements?status=paid', { token })).body.data as { statement_id: string; partner_id: string }[];
+    expect(statements.length).toBeGreaterThan(0);
+    const one = (await t.call('GET', `/api/v1/statements/${statements[0].statement_id}`, { token })).body;
+    expect(one.checkpoint).toMatchObject({ reason: 'payout', statement_id: statements[0].statement_id });
+    const keys = (await t.call('GET', '/.well-known/openib-ledger-keys.json')).body;
+    for (const partnerId of new Set(statements.map((s) => s.partner_id))) {
+      const bundle = (await t.call('GET', `/api/v1/partners/${partnerId}/ledger/export`, { token })).body;
+      const result = verifyBundle(bundle, { keys });
+      expect(result.errors, partnerId).toEqual([]);
+      expect(result.statements.length).toBeGreaterThan(0);
+    }
   });
 });

@@ -26,6 +26,7 @@ import { jurisdictionRoutes } from '../commissions/jurisdiction/routes.ts';
 import { marketingRoutes } from '../marketing/routes.ts';
 import { riskRoutes } from '../risk/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
+import { verifyRoutes } from '../ledger/verify-routes.ts';
 import { payoutsArea } from '../payouts/index.ts';
 import { reportRoutes } from '../reporting/routes.ts';
 import { webRoutes } from '../web/routes.ts';
@@ -196,6 +197,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(marketingRoutes);
   await app.register(riskRoutes);
   await app.register(ledgerRoutes);
+  await app.register(verifyRoutes);
   await app.register(payoutsArea);
   await app.register(reportRoutes);
   await app.register(privacyRoutes);

@@ -9,11 +9,14 @@
  *   released holds or, negative, for approved commission reversed before it was paid).
  *
  * Entries themselves are never updated or deleted (a trigger refuses it): a correction is a new
- * entry that names the one it corrects. An entry's status is
+ * entry that names the one it corrects. Every entry, every status move and every attribution change
+ * (`chain`, called by the attribution store) is also hashed into its partner's chain in the same
+ * transaction (docs/verification.md). An entry's status is
  * coalesce(ledger_entry_status.status, ledger_entries.initial_status): see CURRENT_STATUS.
  */
 import type { Sql } from '../db/index.ts';
 import { appendEvents } from '../events/outbox.ts';
+import { type ChainRecord, entryBody, GENESIS, recordHash, statusBody } from './chain.ts';
 import { approvedEvents } from './events.ts';
 
 /** SQL: the current status of entry `e` left-joined to its status row `s`. */
@@ -89,6 +92,7 @@ async function appendChunk<E extends NewLedgerEntry>(tx: Sql, entries: E[], meta
        plan_version int, hold_reason text, corrects bigint, explanation jsonb, initial_status text)`,
     [JSON.stringify(rows), meta.runId ?? null, meta.actor ?? 'engine'],
   );
+  await chain(tx, rows.map((r) => ({ partner_id: r.partner_id, type: 'ledger_entry', id: r.id, body: entryBody(r) })));
   return entries.map((entry, i) => ({ id: ids[i], entry }));
 }
 
@@ -107,7 +111,12 @@ export async function transition(tx: Sql, ids: number[], to: LedgerStatus, reaso
   if (!ids.length) return [];
   const actor = opts.actor ?? 'engine';
   // The entries are locked first; the statement after them then reads their latest status.
-  await tx.query('SELECT id FROM ledger_entries WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [ids]);
+  const owners = new Map(
+    (await tx.query<{ id: number; partner_id: string }>('SELECT id, partner_id FROM ledger_entries WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [ids])).map((r) => [
+      Number(r.id),
+      r.partner_id,
+    ]),
+  );
   const rows = await tx.query<{ entry_id: number; previous: string }>(
     `WITH cur AS (
        SELECT e.id AS entry_id, ${CURRENT_STATUS} AS status, s.payout_id
@@ -122,10 +131,22 @@ export async function transition(tx: Sql, ids: number[], to: LedgerStatus, reaso
     [ids, to, reason, from, opts.payoutId !== undefined, opts.payoutId ?? null],
   );
   if (!rows.length) return [];
-  await tx.query(
+  const logged = await tx.query<{ id: number; entry_id: number; from_status: string }>(
     `INSERT INTO ledger_status_log (entry_id, from_status, to_status, reason, changed_by)
-     SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(entry_id, from_status), (SELECT $3::text, $4::text, $5::text) x`,
+     SELECT * FROM unnest($1::bigint[], $2::text[]) AS t(entry_id, from_status), (SELECT $3::text, $4::text, $5::text) x
+     RETURNING id, entry_id, from_status`,
     [rows.map((r) => r.entry_id), rows.map((r) => r.previous), to, reason, actor],
+  );
+  await chain(
+    tx,
+    logged
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .map((l) => ({
+        partner_id: owners.get(Number(l.entry_id)) as string,
+        type: 'ledger_status' as const,
+        id: Number(l.id),
+        body: statusBody({ id: l.id, entry_id: l.entry_id, from_status: l.from_status, to_status: to, reason, changed_by: actor }),
+      })),
   );
   // One event per partner, so reports (commission by status) and subscribers see the change at once.
   const partners = await tx.query<{ partner_id: string; date_from: string; date_to: string; entries: number }>(
@@ -144,4 +165,46 @@ export async function transition(tx: Sql, ids: number[], to: LedgerStatus, reaso
   // Approved commission reversed before it was paid: announced as a negative amount, so a tracker summing commission.approved stays right.
   if (to === 'reversed') await appendEvents(tx, await approvedEvents(tx, rows.filter((r) => r.previous === 'approved').map((r) => r.entry_id), { reason }, -1));
   return rows.map((r) => r.entry_id);
+}
+
+/**
+ * Appends records to their partners' chains, in the order given: each partner's head row is locked
+ * (partners in name order, so two writers never wait on each other crosswise), the hashes are
+ * computed here and one INSERT writes them all. Called in the transaction that writes the records.
+ */
+export async function chain(tx: Sql, records: ChainRecord[]): Promise<void> {
+  if (!records.length) return;
+  const partners = [...new Set(records.map((r) => r.partner_id))].sort();
+  await tx.query(
+    `INSERT INTO ledger_chain_heads (partner_id, seq, hash) SELECT p, 0, $2 FROM unnest($1::text[]) AS p ORDER BY p ON CONFLICT (partner_id) DO NOTHING`,
+    [partners, GENESIS],
+  );
+  const heads = new Map(
+    (
+      await tx.query<{ partner_id: string; seq: number; hash: string }>(
+        'SELECT partner_id, seq, hash FROM ledger_chain_heads WHERE partner_id = ANY($1::text[]) ORDER BY partner_id FOR UPDATE',
+        [partners],
+      )
+    ).map((h) => [h.partner_id, { seq: Number(h.seq), hash: h.hash }]),
+  );
+  const rows = records.map((r) => {
+    const head = heads.get(r.partner_id) as { seq: number; hash: string };
+    const seq = head.seq + 1;
+    const hash = recordHash(r.partner_id, seq, head.hash, r.body);
+    const row = { partner_id: r.partner_id, seq, type: r.type, id: r.id, prev: head.hash, hash };
+    head.seq = seq;
+    head.hash = hash;
+    return row;
+  });
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  await tx.query(
+    `INSERT INTO ledger_chain (partner_id, seq, record_type, record_id, prev_hash, hash)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[])`,
+    [col((r) => r.partner_id), col((r) => r.seq), col((r) => r.type), col((r) => r.id), col((r) => r.prev), col((r) => r.hash)],
+  );
+  await tx.query(
+    `UPDATE ledger_chain_heads h SET seq = t.seq, hash = t.hash, updated_at = now() FROM unnest($1::text[], $2::bigint[], $3::text[]) AS t(partner_id, seq, hash)
+     WHERE h.partner_id = t.partner_id`,
+    [partners, partners.map((p) => heads.get(p)!.seq), partners.map((p) => heads.get(p)!.hash)],
+  );
 }

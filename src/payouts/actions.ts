@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/record.ts';
+import { issueCheckpoints } from '../ledger/checkpoints.ts';
 import { transition } from '../ledger/write.ts';
 import type { Sql } from '../db/index.ts';
 import { appendEvents } from '../events/outbox.ts';
@@ -39,6 +40,7 @@ interface Row {
   status: string;
   amount_payable: string;
   status_reason: string | null;
+  ledger_total: string;
 }
 
 /**
@@ -48,7 +50,7 @@ interface Row {
  */
 export async function actOnStatement(tx: Sql, statementId: string, input: ActionInput): Promise<void> {
   const [before] = await tx.query<Row>(
-    `SELECT statement_id, partner_id, currency::text AS currency, period, status, amount_payable, status_reason FROM payout_statements WHERE statement_id = $1 FOR UPDATE`,
+    `SELECT statement_id, partner_id, currency::text AS currency, period, status, amount_payable, status_reason, ledger_total FROM payout_statements WHERE statement_id = $1 FOR UPDATE`,
     [statementId],
   );
   if (!before) throw notFound(`Statement "${statementId.slice(0, 80)}"`);
@@ -69,6 +71,9 @@ export async function actOnStatement(tx: Sql, statementId: string, input: Action
     const moved = await transition(tx, ids, 'paid', `paid on statement ${statementId} (${input.reference})`, ['approved'], { actor: input.actor, payoutId: statementId });
     if (moved.length !== ids.length)
       throw new AppError(409, 'statement_stale', 'Some entries on this statement changed since it was drafted (reversed by a recomputation); reject it and start a new run.');
+    await issueCheckpoints(tx, [
+      { partnerId: before.partner_id, reason: 'payout', statement: { statement_id: statementId, period: before.period, currency: before.currency, ledger_total: before.ledger_total, entry_ids: ids } },
+    ]);
     await appendEvents(tx, [{ type: 'payout.paid', subjectType: 'partner', subjectId: before.partner_id, data: { ...data, reference: input.reference, paid_on: input.paidOn } }]);
     if (input.publicUrl)
       await queueEmail(tx, input.publicUrl, before.partner_id, 'payout_paid', { amount: before.amount_payable, currency: before.currency, period: before.period, reference: input.reference ?? '' });

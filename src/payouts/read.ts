@@ -1,5 +1,6 @@
 import { getPayoutDetails, maskPayoutDetails, type PayoutDetails } from '../partners/payout-details.ts';
 import type { Sql } from '../db/index.ts';
+import { type Checkpoint, statementCheckpoints } from '../ledger/checkpoints.ts';
 import type { StatementLine } from './lines.ts';
 
 export interface StatementView {
@@ -39,7 +40,10 @@ const SELECT = `SELECT s.statement_id, s.run_id, s.period, r.period_start::text 
   s.created_at, s.updated_at
   FROM payout_statements s JOIN payout_runs r USING (run_id) JOIN partners p ON p.partner_id = s.partner_id`;
 
-export async function getStatement(db: Sql, statementId: string): Promise<(StatementView & { lines: StatementLine[]; payout_to: PayoutDetails | null }) | undefined> {
+export async function getStatement(
+  db: Sql,
+  statementId: string,
+): Promise<(StatementView & { lines: StatementLine[]; payout_to: PayoutDetails | null; checkpoint: Checkpoint | null }) | undefined> {
   const [row] = await db.query<StatementView & { lines: StatementLine[] }>(
     SELECT.replace('SELECT s.statement_id', 'SELECT s.lines, s.statement_id') + ' WHERE s.statement_id = $1',
     [statementId],
@@ -47,7 +51,9 @@ export async function getStatement(db: Sql, statementId: string): Promise<(State
   if (!row) return undefined;
   // Where the money goes, masked to the last four characters: a statement travels further than the settings page.
   const details = await getPayoutDetails(db, row.partner_id);
-  return { ...row, payout_to: details ? maskPayoutDetails(details) : null };
+  // The latest signed checkpoint naming this statement (issued when it was drafted, again when it was paid).
+  const checkpoint = (await statementCheckpoints(db, [statementId])).get(statementId) ?? null;
+  return { ...row, payout_to: details ? maskPayoutDetails(details) : null, checkpoint };
 }
 
 export function listStatements(db: Sql, f: { runId?: string; partnerId?: string; status?: string }): Promise<StatementView[]> {

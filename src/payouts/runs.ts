@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/record.ts';
+import { issueCheckpoints } from '../ledger/checkpoints.ts';
 import type { Sql } from '../db/index.ts';
 import { AppError } from '../shared/errors.ts';
 import { queueEmail } from '../compliance/email/outbox.ts';
@@ -120,6 +121,18 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
     await tx.query(
       `INSERT INTO payout_statement_entries (statement_id, entry_id, released) SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[])`,
       [links.map((l) => l.statement_id), links.map((l) => l.entry_id), links.map((l) => l.released)],
+    );
+    // Each statement comes with the broker's signature over the partner's chain as it stands, naming the statement's entries and total.
+    await issueCheckpoints(
+      tx,
+      statements.map((s) => {
+        const row = idOf.get(`${s.partner_id}\u0001${s.currency}`)!;
+        return {
+          partnerId: s.partner_id,
+          reason: 'statement' as const,
+          statement: { statement_id: row.statement_id, period: input.period.period, currency: s.currency, ledger_total: s.figures.ledger_total, entry_ids: s.ids },
+        };
+      }),
     );
   }
   if (input.publicUrl)

@@ -48,6 +48,23 @@ export const StatementView = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
 });
 
+/** A signed checkpoint of a partner's ledger chain (docs/verification.md). */
+export const CheckpointView = Type.Object(
+  {
+    checkpoint_id: Type.Integer(),
+    partner_id: Type.String(),
+    seq: Type.Integer({ description: 'How many records the partner\'s chain held when it was signed.' }),
+    head: Type.String({ description: 'SHA-256 (hex) of the chain\'s last record.', examples: ['9f2c…'] }),
+    reason: Type.String({ description: 'statement, payout, daily or manual.' }),
+    statement_id: Nullable(Type.String()),
+    issued_at: Type.String({ format: 'date-time' }),
+    key_id: Type.String({ description: 'The signing key, published at /.well-known/openib-ledger-keys.json.' }),
+    payload: Type.String({ description: 'The signed document (RFC 8785 canonical JSON), signed byte for byte.' }),
+    signature: Type.String({ description: 'Ed25519 signature of payload, base64url.' }),
+  },
+  { description: 'The broker\'s signature over the head of the partner\'s ledger chain. Keep it: a later export must extend it.' },
+);
+
 export const StatementDetail = Type.Intersect([
   StatementView,
   Type.Object({
@@ -59,6 +76,7 @@ export const StatementDetail = Type.Intersect([
       ),
       Type.Null(),
     ]),
+    checkpoint: Type.Union([CheckpointView, Type.Null()], { description: 'The latest signed checkpoint naming this statement: its entries and total, and the chain head they belong to.' }),
   }),
 ]);
 

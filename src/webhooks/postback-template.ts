@@ -6,6 +6,7 @@ export const POSTBACK_EVENTS = {
   ftd: 'deposit.first',
   cpa_qualified: 'cpa.qualified',
   commission_approved: 'commission.approved',
+  ledger_checkpoint: 'ledger.checkpoint',
 } as const;
 export type PostbackEvent = keyof typeof POSTBACK_EVENTS;
 export const POSTBACK_EVENT_NAMES = Object.keys(POSTBACK_EVENTS) as PostbackEvent[];
@@ -14,7 +15,11 @@ export const POSTBACK_EVENT_NAMES = Object.keys(POSTBACK_EVENTS) as PostbackEven
  * Every value a postback can carry. The list is closed on purpose: personal data (names, e-mail
  * addresses, phone numbers) has no macro, so no template can send it to a partner's tracker.
  */
-export const MACROS = ['click_id', 'customer_id', 'event', 'amount', 'currency', 'campaign_id', 'sub_id', 'partner_id', 'transaction_id'] as const;
+export const MACROS = [
+  'click_id', 'customer_id', 'event', 'amount', 'currency', 'campaign_id', 'sub_id', 'partner_id', 'transaction_id',
+  // ledger_checkpoint: the signed checkpoint (docs/verification.md); payload is the signed canonical JSON.
+  'checkpoint_id', 'seq', 'head', 'key_id', 'signature', 'payload',
+] as const;
 export type Macro = (typeof MACROS)[number];
 export type MacroValues = Record<Macro, string>;
 
@@ -48,6 +53,12 @@ export function macroValues(kind: PostbackEvent, event: { subject_type: string; 
     sub_id: scalar(d.sub_id),
     partner_id: scalar(d.partner_id),
     transaction_id: scalar(d.transaction_id),
+    checkpoint_id: scalar(d.checkpoint_id),
+    seq: scalar(d.seq),
+    head: scalar(d.head),
+    key_id: scalar(d.key_id),
+    signature: scalar(d.signature),
+    payload: scalar(d.payload),
   };
 }
 

@@ -154,10 +154,10 @@ export const ReplayBody = Type.Object(
 );
 
 export const PostbackEventSchema = Type.Union(
-  [Type.Literal('registration'), Type.Literal('ftd'), Type.Literal('cpa_qualified'), Type.Literal('commission_approved')],
+  [Type.Literal('registration'), Type.Literal('ftd'), Type.Literal('cpa_qualified'), Type.Literal('commission_approved'), Type.Literal('ledger_checkpoint')],
   {
     description:
-      'registration (a customer attributed to the partner), ftd (first deposit), cpa_qualified, commission_approved.',
+      'registration (a customer attributed to the partner), ftd (first deposit), cpa_qualified, commission_approved, ledger_checkpoint (a signed checkpoint of the partner\'s ledger chain: macros {checkpoint_id} {seq} {head} {key_id} {signature} {payload}).',
   },
 );
 

@@ -6,6 +6,7 @@ import { webhookDeliveryTask } from '../webhooks/task.ts';
 import { rollupTask } from '../reporting/task.ts';
 import { keyRotationTask } from '../privacy/rotation.ts';
 import { riskScanTask } from '../risk/task.ts';
+import { dailyCheckpointTask } from '../ledger/checkpoints.ts';
 import type { Task } from './runner.ts';
 import { emailDeliveryTask } from '../compliance/email/task.ts';
 import { emailNoticeTask } from '../compliance/email/notices.ts';
@@ -35,5 +36,17 @@ function fromConnectorTask(task: ConnectorTask, app: AppContext): Task {
 
 /** Every background task a worker process runs. An area with background work adds its task here. */
 export function platformTasks(app: AppContext): Task[] {
-  return [webhookDeliveryTask(), commissionTask(), rollupTask(), riskScanTask(), keyRotationTask(), idempotencyPurgeTask, emailNoticeTask(), emailDeliveryTask(), verificationExpiryTask(), ...connectorTasks.map((t) => fromConnectorTask(t, app))];
+  return [
+    webhookDeliveryTask(),
+    commissionTask(),
+    rollupTask(),
+    riskScanTask(),
+    keyRotationTask(),
+    idempotencyPurgeTask,
+    emailNoticeTask(),
+    emailDeliveryTask(),
+    verificationExpiryTask(),
+    ...(app.config.ledger.dailyCheckpoints ? [dailyCheckpointTask()] : []),
+    ...connectorTasks.map((t) => fromConnectorTask(t, app)),
+  ];
 }

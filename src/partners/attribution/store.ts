@@ -1,4 +1,6 @@
 import type { Sql } from '../../db/index.ts';
+import { attributionBody, supersededBody } from '../../ledger/chain.ts';
+import { chain } from '../../ledger/write.ts';
 
 export const SOURCES = ['click', 'link_code', 'partner_code', 'affiliate_id', 'ctrader_invite', 'reassignment'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -68,8 +70,16 @@ export interface NewOwnership {
   createdBy: string | null;
 }
 
-/** First owners of customers that have none (one statement for a whole batch). */
+const attributionRecord = (o: Ownership) => ({ partner_id: o.partner_id, type: 'attribution' as const, id: Number(o.attribution_id), body: attributionBody(o) });
+
+/** First owners of customers that have none (one statement for a whole batch), chained to each owner's ledger chain. */
 export async function insertFirstOwners(tx: Sql, rows: NewOwnership[]): Promise<Ownership[]> {
+  const inserted = await insertOwners(tx, rows);
+  await chain(tx, inserted.map(attributionRecord));
+  return inserted;
+}
+
+async function insertOwners(tx: Sql, rows: NewOwnership[]): Promise<Ownership[]> {
   if (rows.length === 0) return [];
   const col = (f: (r: NewOwnership) => unknown) => rows.map(f);
   return tx.query<Ownership>(
@@ -105,19 +115,32 @@ export async function assignFrom(tx: Sql, row: NewOwnership): Promise<{ inserted
     [row.customerId, row.from],
   );
   const cut = displaced.filter((d) => d.effective_from < row.from);
-  if (cut.length)
-    await tx.query(
-      `INSERT INTO attributions (customer_id, partner_id, effective_from, effective_to, source, reason, click_id, link_id, campaign_id, sub_id, self_referral, created_by)
-       SELECT customer_id, partner_id, effective_from, $2, source, reason, click_id, link_id, campaign_id, sub_id, self_referral, created_by
-       FROM attributions WHERE attribution_id = ANY($1::bigint[])`,
-      [cut.map((d) => d.attribution_id), row.from],
-    );
-  const [inserted] = await insertFirstOwners(tx, [row]);
+  const reissued = cut.length
+    ? await tx.query<Ownership>(
+        `INSERT INTO attributions (customer_id, partner_id, effective_from, effective_to, source, reason, click_id, link_id, campaign_id, sub_id, self_referral, created_by)
+         SELECT customer_id, partner_id, effective_from, $2, source, reason, click_id, link_id, campaign_id, sub_id, self_referral, created_by
+         FROM attributions WHERE attribution_id = ANY($1::bigint[]) ORDER BY attribution_id
+         RETURNING ${OWNERSHIP_COLUMNS}`,
+        [cut.map((d) => d.attribution_id), row.from],
+      )
+    : [];
+  const [inserted] = await insertOwners(tx, [row]);
   if (displaced.length)
     await tx.query('UPDATE attributions SET superseded_by = $2 WHERE attribution_id = ANY($1::bigint[])', [
       displaced.map((d) => d.attribution_id),
       inserted.attribution_id,
     ]);
+  // The displaced owners' chains record what was taken from them, to whom and why, then the part they keep.
+  await chain(tx, [
+    ...displaced.map((d) => ({
+      partner_id: d.partner_id,
+      type: 'attribution_superseded' as const,
+      id: Number(d.attribution_id),
+      body: supersededBody({ ...d, superseded_by: inserted.attribution_id, new_partner_id: inserted.partner_id, new_effective_from: inserted.effective_from, reason: inserted.reason }),
+    })),
+    ...[...reissued].sort((a, b) => Number(a.attribution_id) - Number(b.attribution_id)).map(attributionRecord),
+    attributionRecord(inserted),
+  ]);
   return { inserted, displaced };
 }
 
@@ -172,4 +195,41 @@ export const trackingData = (t: Tracking | undefined) => ({ click_id: t?.click_i
 /** Every ownership period a customer has had, superseded ones included, oldest first. */
 export async function ownershipHistory(db: Sql, customerId: string): Promise<Ownership[]> {
   return db.query<Ownership>(`SELECT ${OWNERSHIP_COLUMNS} FROM attributions WHERE customer_id = $1 ORDER BY effective_from, attribution_id`, [customerId]);
+}
+
+/**
+ * The chain bodies of attribution records as the table holds them now (for a partner's ledger
+ * export): `attribution` by attribution_id, `attribution_superseded` by the superseded row's id.
+ * Rows that no longer exist are absent.
+ */
+export async function attributionChainBodies(db: Sql, attributionIds: number[], supersededIds: number[]): Promise<{ attribution: Map<number, Record<string, unknown>>; superseded: Map<number, Record<string, unknown>> }> {
+  const attribution = new Map<number, Record<string, unknown>>();
+  const superseded = new Map<number, Record<string, unknown>>();
+  if (attributionIds.length) {
+    const rows = await db.query<Ownership>(`SELECT ${OWNERSHIP_COLUMNS} FROM attributions WHERE attribution_id = ANY($1::bigint[])`, [attributionIds]);
+    for (const r of rows) attribution.set(Number(r.attribution_id), attributionBody(r));
+  }
+  if (supersededIds.length) {
+    const rows = await db.query<Ownership & { new_partner_id: string; new_effective_from: string; new_reason: string | null }>(
+      `SELECT a.attribution_id, a.customer_id, a.partner_id, a.effective_from, a.effective_to, a.superseded_by,
+              n.partner_id AS new_partner_id, n.effective_from AS new_effective_from, n.reason AS new_reason
+       FROM attributions a JOIN attributions n ON n.attribution_id = a.superseded_by
+       WHERE a.attribution_id = ANY($1::bigint[])`,
+      [supersededIds],
+    );
+    for (const r of rows)
+      superseded.set(Number(r.attribution_id), supersededBody({ ...r, superseded_by: Number(r.superseded_by), reason: r.new_reason }));
+  }
+  return { attribution, superseded };
+}
+
+/** A partner's attribution rows that are in no chain (an honest database has none). */
+export async function unchainedAttributions(db: Sql, partnerId: string, limit: number): Promise<Record<string, unknown>[]> {
+  const rows = await db.query<Ownership>(
+    `SELECT ${OWNERSHIP_COLUMNS} FROM attributions a WHERE partner_id = $1
+       AND NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.record_type = 'attribution' AND c.record_id = a.attribution_id AND c.partner_id = a.partner_id)
+     ORDER BY attribution_id LIMIT $2`,
+    [partnerId, limit],
+  );
+  return rows.map(attributionBody);
 }

@@ -1,13 +1,14 @@
 import { stringify } from 'csv-stringify/sync';
 import { type PayoutDetails, payoutDetailsLine } from '../../partners/payout-details.ts';
 import type { StatementLine } from '../lines.ts';
+import type { Checkpoint } from '../../ledger/checkpoints.ts';
 import type { StatementView } from '../read.ts';
 import { csvCell } from '../../shared/csv.ts';
 
 const cell = (v: string | null) => csvCell(v) ?? '';
 
 /** The statement as CSV: a header block of totals, then one row per line with its exact and rounded amounts. */
-export function statementCsv(s: StatementView & { lines: StatementLine[]; payout_to?: PayoutDetails | null }): string {
+export function statementCsv(s: StatementView & { lines: StatementLine[]; payout_to?: PayoutDetails | null; checkpoint?: Checkpoint | null }): string {
   const rows: string[][] = [
     ['record', 'section', 'customer_id', 'instrument', 'kind', 'level', 'entries', 'ledger_amount', 'amount', 'rounding'],
     ...s.lines.map((l) => ['line', l.section, cell(l.customer_id), cell(l.instrument), l.kind, String(l.level), String(l.entries), l.ledger_amount, l.amount, l.rounding]),
@@ -32,5 +33,10 @@ export function statementCsv(s: StatementView & { lines: StatementLine[]; payout
     ['payout_to', payoutDetailsLine(s.payout_to)],
   ];
   for (const [k, v] of summary) rows.push(['total', k, '', '', '', '', '', '', cell(v), '']);
+  // The signed checkpoint, for openib verify (docs/verification.md): payload and signature exactly as signed.
+  const c = s.checkpoint;
+  if (c)
+    for (const [k, v] of [['checkpoint_id', String(c.checkpoint_id)], ['seq', String(c.seq)], ['head', c.head], ['key_id', c.key_id], ['payload', c.payload], ['signature', c.signature]])
+      rows.push(['checkpoint', k, '', '', '', '', '', '', v, '']);
   return stringify(rows);
 }

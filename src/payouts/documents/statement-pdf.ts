@@ -1,13 +1,14 @@
 import PDFDocument from 'pdfkit';
 import { type PayoutDetails, payoutDetailsLine } from '../../partners/payout-details.ts';
 import type { StatementLine } from '../lines.ts';
+import type { Checkpoint } from '../../ledger/checkpoints.ts';
 import type { StatementView } from '../read.ts';
 
 /**
  * The statement as a PDF (pdfkit, standard Helvetica so no font files are needed). Streams are left
  * uncompressed: the files stay small and their text can be checked without a PDF renderer.
  */
-export function statementPdf(s: StatementView & { lines: StatementLine[]; payout_to?: PayoutDetails | null }): Promise<Buffer> {
+export function statementPdf(s: StatementView & { lines: StatementLine[]; payout_to?: PayoutDetails | null; checkpoint?: Checkpoint | null }): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', margin: 40, compress: false, info: { Title: `Statement ${s.period} ${s.partner_id}`, Producer: 'OpenIB' } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -52,6 +53,18 @@ export function statementPdf(s: StatementView & { lines: StatementLine[]; payout
   }
   doc.x = 40;
   doc.font('Helvetica').fontSize(9).text(s.terms_version === null ? 'Partner terms: none accepted.' : `Partner terms in force: version ${s.terms_version}.`, 40, doc.y, { width: 515 });
+  if (s.checkpoint) {
+    // The footer a partner keeps: with it, `openib verify` proves later exports still contain this statement's history.
+    const c = s.checkpoint;
+    doc.moveDown();
+    doc.x = 40;
+    doc.font('Helvetica-Bold').fontSize(8).text('Ledger checkpoint (verify with openib verify, docs/verification.md)', 40, doc.y, { width: 515 });
+    doc.font('Courier').fontSize(6.5);
+    doc.text(`checkpoint ${c.checkpoint_id}  records ${c.seq}  key ${c.key_id}  issued ${c.issued_at}`, { width: 515 });
+    doc.text(`head ${c.head}`, { width: 515 });
+    doc.text(`signature ${c.signature}`, { width: 515 });
+    doc.text(`payload ${c.payload.length > 1500 ? `${c.payload.slice(0, 1500)}… (full payload in the JSON and CSV statement)` : c.payload}`, { width: 515 });
+  }
   doc.end();
   return done;
 }

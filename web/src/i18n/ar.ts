@@ -26,6 +26,7 @@ export const ar: Messages = {
     portal: 'بوابة الشركاء',
   },
   nav: {
+    verify: 'التحقق من السجل',
     marketing: 'المواد التسويقية',
     onboarding: 'التسجيل والتحقق',
     dashboard: 'لوحة المعلومات',

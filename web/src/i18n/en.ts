@@ -25,6 +25,7 @@ export const en = {
     portal: 'Partner portal',
   },
   nav: {
+    verify: 'Verify',
     marketing: 'Marketing',
     onboarding: 'Onboarding',
     dashboard: 'Dashboard',

@@ -26,6 +26,7 @@ export const es: Messages = {
     portal: 'Portal de socios',
   },
   nav: {
+    verify: 'Verificar',
     marketing: 'Marketing',
     onboarding: 'Alta y verificación',
     dashboard: 'Panel',

@@ -26,6 +26,7 @@ export const zh: Messages = {
     portal: '合作伙伴门户',
   },
   nav: {
+    verify: '核验账本',
     marketing: '营销素材',
     onboarding: '入驻与验证',
     dashboard: '概览',

@@ -12,6 +12,7 @@ import { Marketing } from './marketing.tsx';
 import { Onboarding } from './onboarding.tsx';
 import { Clients, Team } from './people.tsx';
 import { Postbacks, Profile } from './settings.tsx';
+import { Verify } from './verify.tsx';
 
 export function PortalApp() {
   const { t } = useTranslation();
@@ -23,6 +24,7 @@ export function PortalApp() {
     { href: '/marketing', label: t('nav.marketing') },
     { href: '/earnings', label: t('nav.earnings') },
     { href: '/statements', label: t('nav.statements') },
+    { href: '/verify', label: t('nav.verify') },
     { href: '/onboarding', label: t('nav.onboarding') },
     { href: '/postbacks', label: t('nav.postbacks') },
     { href: '/profile', label: t('nav.profile') },
@@ -44,6 +46,7 @@ export function PortalApp() {
                 <Route path="/marketing" component={Marketing} />
                 <Route path="/earnings" component={Earnings} />
                 <Route path="/statements" component={Statements} />
+                <Route path="/verify" component={Verify} />
                 <Route path="/onboarding" component={Onboarding} />
                 <Route path="/postbacks" component={Postbacks} />
                 <Route path="/profile" component={Profile} />
