@@ -27,6 +27,8 @@ export const TARGETS: readonly Target[] = [
   { table: 'partner_verifications', id: 'partner_id', columns: ['details_sealed'], pii: false },
   { table: 'partner_documents', id: 'document_id', columns: ['file_name_sealed', 'content_sealed'], pii: false },
   { table: 'partner_tax_forms', id: 'form_id', columns: ['data_sealed', 'signature_name_sealed'], pii: false },
+  // The generated ledger signing key (docs/verification.md), when OPENIB_LEDGER_SIGNING_KEYS is not set.
+  { table: 'ledger_signing_keys', id: 'key_id', columns: ['private_key_sealed'], pii: false },
 ];
 
 const BATCH = 500;

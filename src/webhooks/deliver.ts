@@ -5,7 +5,7 @@ import type { ClaimedMessage, Lane } from './claim.ts';
 import type { HttpClient, OutboundResult } from './http-client.ts';
 import { type CheckedUrl, checkOutboundUrl, type Lookup } from './outbound-url.ts';
 import { signedHeaders, webhookBody } from './payload.ts';
-import { macroValues, renderTemplate } from './postback-template.ts';
+import { macroValues, postbackBody, renderTemplate } from './postback-template.ts';
 import { parseRetryAfter } from './schedule.ts';
 import { openSecret } from './secrets.ts';
 
@@ -53,11 +53,12 @@ function request(lane: Lane, message: ClaimedMessage, webhookSigners: Webhook[])
     return { url: endpoint.url, method: 'POST' as const, headers, body };
   }
   // A postback carries only the macro values: nothing personal can be in them.
-  const values = macroValues(endpoint.postback_event ?? 'registration', message);
+  const kind = endpoint.postback_event ?? 'registration';
+  const values = macroValues(kind, message);
   const url = renderTemplate(endpoint.url, values);
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'x-openib-postback-id': message.id };
   if (endpoint.method === 'GET') return { url, method: 'GET' as const, headers };
-  return { url, method: 'POST' as const, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(values) };
+  return { url, method: 'POST' as const, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(postbackBody(kind, values)) };
 }
 
 function judge(result: OutboundResult, attemptedAt: Date): Pick<AttemptResult, 'outcome' | 'statusCode' | 'error' | 'responseBody' | 'retryAfterSeconds'> {

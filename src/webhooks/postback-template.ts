@@ -62,6 +62,18 @@ export function macroValues(kind: PostbackEvent, event: { subject_type: string; 
   };
 }
 
+const CHECKPOINT_MACROS: readonly Macro[] = ['checkpoint_id', 'seq', 'head', 'key_id', 'signature', 'payload'];
+
+/**
+ * The JSON body of a POST postback: the macros of its kind of event. A ledger checkpoint carries the
+ * partner and the checkpoint; every other event the conversion macros, never the checkpoint's.
+ */
+export function postbackBody(kind: PostbackEvent, values: MacroValues): Partial<MacroValues> {
+  const names: readonly Macro[] =
+    kind === 'ledger_checkpoint' ? ['event', 'partner_id', ...CHECKPOINT_MACROS] : MACROS.filter((m) => !CHECKPOINT_MACROS.includes(m));
+  return Object.fromEntries(names.map((m) => [m, values[m]]));
+}
+
 /** Fills the template, URL-encoding every value (so "a&b=c" cannot add a parameter). */
 export function renderTemplate(template: string, values: MacroValues): string {
   return template.replace(MACRO, (_, name: string) => encodeURIComponent(values[name as Macro] ?? ''));

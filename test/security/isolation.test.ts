@@ -151,6 +151,8 @@ describe('route-enumeration isolation', () => {
         !o.path.includes('/postbacks') &&
         // Payout details are the partner's own bank or wallet: own partner only, never an upline.
         !o.path.includes('/payout-details') &&
+        // Due diligence, partner terms and tax forms hold the partner's identity documents and tax ids: own partner only.
+        !/\/(verification|terms|tax-form|compliance)(\/|$)/.test(o.path) &&
         /^\/api\/v1\/(partners\/\{partner_id\}|reports\/partners\/\{id\})\/?[a-z-]*$/.test(o.path),
     );
     expect(reads.length).toBeGreaterThan(8);

@@ -121,6 +121,13 @@ export function paramValue(w: World, path: string, name: string): string {
     conflict_id: 'cf_of_b',
     // Risk cases are broker-only (payouts:write): no partner reaches any of them.
     case_id: 'case_of_b',
+    // Jurisdiction policies and compliance programmes are the broker's: no partner reaches any of them.
+    policy_id: 'pol_of_b',
+    programme_id: 'prog_of_b',
+    // The marketing library is the broker's; under B's partner_id a stranger is refused before the material is looked at.
+    material_id: 'mat_of_b',
+    submission_id: 'sub_of_b',
+    document_id: 'doc_of_b',
     user_id: 'pu_of_b',
     source: 'crm',
     name: 'mapping_of_b',

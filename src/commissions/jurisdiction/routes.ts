@@ -178,7 +178,7 @@ export const jurisdictionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const b = request.body as { policy?: unknown; effective_from?: unknown; from?: unknown; to?: unknown };
+      const b = (request.body ?? {}) as { policy?: unknown; effective_from?: unknown; from?: unknown; to?: unknown };
       const from = day('from', String(b.from ?? ''));
       const to = day('to', String(b.to ?? ''));
       if (from > to) throw new AppError(422, 'validation_failed', 'from must not be after to.', [{ field: 'from', reason: 'is after to' }]);
