@@ -33,6 +33,7 @@ const EVENTS = [
   { value: 'ftd', label: 'First deposit' },
   { value: 'cpa_qualified', label: 'CPA qualified' },
   { value: 'commission_approved', label: 'Commission approved' },
+  { value: 'ledger_checkpoint', label: 'Ledger checkpoint (signed; to keep as proof)' },
 ];
 
 export function Postbacks() {
@@ -150,7 +151,11 @@ function NewPostback({ partnerId, onClose, onCreated }: { partnerId: string; onC
     <Panel title="Add postback" onClose={onClose}>
       <form onSubmit={submit} className="form-grid">
         <SelectField label="Event" value={event} onChange={setEvent} options={EVENTS} error={errors.event} />
-        <TextField label="Tracker URL" required value={url} onChange={setUrl} error={errors.url} placeholder="https://tracker.example/pb?cid={click_id}&amount={amount}" hint="Macros: {click_id} {customer_id} {event} {amount} {currency} {campaign_id} {sub_id} {partner_id} {transaction_id}" />
+        <TextField label="Tracker URL" required value={url} onChange={setUrl} error={errors.url} placeholder="https://tracker.example/pb?cid={click_id}&amount={amount}" hint={
+            event === 'ledger_checkpoint'
+              ? 'Macros: {partner_id} {checkpoint_id} {seq} {head} {key_id} {signature} {payload} — keep them to check later exports with openib verify.'
+              : 'Macros: {click_id} {customer_id} {event} {amount} {currency} {campaign_id} {sub_id} {partner_id} {transaction_id}'
+          } />
         <SelectField label="Method" value={method} onChange={setMethod} options={[{ value: 'GET', label: 'GET' }, { value: 'POST', label: 'POST (JSON body)' }]} />
         <ErrorMessage error={error} />
         <div className="form-actions">
