@@ -11,6 +11,7 @@ import { addPolicyVersion, createPolicy, listPolicyVersions } from '../../src/co
 import { addPlanVersion, assignPlan, createPlan } from '../../src/commissions/plan-store.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/index.ts';
+import { appendEvents } from '../../src/events/outbox.ts';
 import { upsertFxRates } from '../../src/fx/rates.ts';
 import { upsertActivity } from '../../src/ingest/activity.ts';
 import { upsertCustomers } from '../../src/ingest/customers.ts';
@@ -120,8 +121,21 @@ export async function apply(db: Database, s: Step, ids: Map<string, string>) {
       }
       case 'reassign':
         return reassignCustomer(tx, { customerId: s.customer, partnerId: ids.get(s.partner) as string, effectiveFrom: at(s.day, '00:00:00'), reason: 'property test', force: true, by: 'test', policy: policyFrom(config) });
-      case 'move':
-        return moveSubtree(tx, { partnerId: ids.get(s.partner) as string, parentId: s.parent ? (ids.get(s.parent) as string) : null, effectiveFrom: at(s.day, '00:00:00'), maxLevels: 10 });
+      case 'move': {
+        const partnerId = ids.get(s.partner) as string;
+        const moved = await moveSubtree(tx, { partnerId, parentId: s.parent ? (ids.get(s.parent) as string) : null, effectiveFrom: at(s.day, '00:00:00'), maxLevels: 10 });
+        // As POST /partners/{id}/move does: the engine learns of the move from its event.
+        if (moved.moved)
+          await appendEvents(tx, [
+            {
+              type: 'partner.moved',
+              subjectType: 'partner',
+              subjectId: partnerId,
+              data: { partner_id: partnerId, from_parent_id: moved.from_parent_id, to_parent_id: moved.to_parent_id, effective_from: moved.effective_from },
+            },
+          ]);
+        return moved;
+      }
       case 'plan':
         return addPlanVersion(tx, 'every', plan(s.rate, s.tier), s.day);
       case 'policy': {
