@@ -34,17 +34,13 @@ export async function idempotentWrite<T>(
   reply: FastifyReply,
   status: number,
   work: (tx: Sql) => Promise<T>,
-  /**
-   * `true` or `{ singleStatement: true }`: the work is one SQL statement, atomic by itself, so no
-   * explicit transaction is needed without a key. `sealed`: the answer holds a secret (a new client
-   * secret, a signing secret), so it is kept encrypted under the key ring, never in clear.
-   */
-  options: boolean | { singleStatement?: boolean; sealed?: boolean } = false,
+  /** `sealed`: the answer holds a secret (a new client secret, a signing secret), so it is kept encrypted under the key ring, never in clear. */
+  options: { sealed?: boolean } = {},
 ): Promise<T> {
-  const { singleStatement = false, sealed = false } = typeof options === 'boolean' ? { singleStatement: options } : options;
+  const { sealed = false } = options;
   const header = request.headers['idempotency-key'];
   reply.status(status);
-  if (header === undefined) return singleStatement ? work(db) : db.transaction(work);
+  if (header === undefined) return db.transaction(work);
   const key = Array.isArray(header) ? header[0] : header;
   if (!KEY.test(key)) throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
   // A caller without a client (a public form) is keyed by its address, so strangers' keys never meet.

@@ -220,8 +220,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
             });
             return written;
           },
-          // With its audit entry the write is two statements: one transaction.
-          false,
         );
         for (const outcome of ['created', 'updated', 'unchanged'] as const)
           if (result.meta[outcome]) app.metrics.ingested.inc({ entity: route.tag, outcome }, result.meta[outcome]);
