@@ -116,6 +116,11 @@ export const webhooksBench: BenchSuite = async (opts: BenchOptions): Promise<Ben
   try {
     await migrate(db);
     const deps = webhookDeps({ db, config, clock: systemClock });
+    // One endpoint first (a CRM's single receiver: its messages go one after another, in event order).
+    const single = await createEndpoint(deps, { url: `${sink.url}/hook/single` });
+    const singleBaseline = await rawHttp(sink.url, events, 1);
+    const lone = await deliveryRun(db, [], config, events, events, sink);
+    await db.query('UPDATE webhook_endpoints SET enabled = false WHERE id = $1', [single.id]);
     for (let i = 0; i < endpoints; i++) await createEndpoint(deps, { url: `${sink.url}/hook/${i}` });
 
     const baseline = await rawHttp(sink.url, expected, endpoints);
@@ -123,6 +128,11 @@ export const webhooksBench: BenchSuite = async (opts: BenchOptions): Promise<Ben
     const two = await deliveryRun(db, [second], config, events, expected, sink);
     const base = { metric: `plain HTTP POSTs, ${endpoints} keep-alive streams, no database`, value: baseline, unit: 'msg/s' };
     return [
+      {
+        suite: SUITE, metric: `delivered to one endpoint in event order, 1 worker, ${events} events`, value: lone.rate, unit: 'msg/s',
+        baseline: { metric: 'plain HTTP POSTs, one keep-alive stream, no database', value: singleBaseline, unit: 'msg/s' },
+        goal: '≥ 0.5 × one plain stream', met: lone.rate >= 0.5 * singleBaseline,
+      },
       { suite: SUITE, metric: `delivered, 1 worker, ${endpoints} endpoints × ${events} events`, value: one.rate, unit: 'msg/s', baseline: base },
       { suite: SUITE, metric: `delivered, 2 workers side by side, ${endpoints} endpoints × ${events} events`, value: two.rate, unit: 'msg/s', baseline: base },
       { suite: SUITE, metric: 'duplicate deliveries in both runs', value: one.duplicates + two.duplicates, unit: 'requests', goal: 'none without failures', met: one.duplicates + two.duplicates === 0 },

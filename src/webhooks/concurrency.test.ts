@@ -17,7 +17,8 @@ import { webhookDeliveryTask } from './task.ts';
 let w: WebhookWorld;
 const opened: Database[] = [];
 beforeAll(async () => {
-  w = await startWebhookWorld({}, { role: 'api' });
+  // Lanes of ten, so that a few dozen messages make several lanes.
+  w = await startWebhookWorld({ OPENIB_WEBHOOK_ENDPOINT_BATCH: '10' }, { role: 'api' });
 });
 // Each test's endpoints go with it, so a failed test does not leave its messages to the next.
 afterEach(async () => {
@@ -122,6 +123,24 @@ describe('workers side by side', () => {
     await r.close();
   });
 
+  it('a lane that has spent its time budget hands the rest of its messages back unsent', async () => {
+    const r = await startReceiver(() => ({ status: 200, delayMs: 150 }));
+    const id = await endpointAt(r, 'budget');
+    await w.register(customers('BU', 5));
+    const { ctx } = w.t.server;
+    while ((await fanOut(ctx.db, w.clock.now())).heldBack) await new Promise((res) => setTimeout(res, 10));
+    const [lane] = await claimLanes(ctx.db, { now: w.clock.now(), lanes: 1, perEndpoint: 10, breakerAfter: 5, leaseMs: 90_000, busy: [] });
+    expect(lane.messages).toHaveLength(5);
+    const http = createHttpClient();
+    const result = await deliverLane(lane, { http, clock: w.clock, policy: webhookDeps(ctx).policy(), timeoutMs: 2000, budgetMs: 200, responseLimitBytes: 100 });
+    http.close();
+    // Sent at 0 ms and about 150 ms; at about 300 ms the budget is spent.
+    expect(result.attempts.map((a) => a.outcome)).toEqual(['delivered', 'delivered']);
+    expect(result.unsent.map((m) => m.id)).toEqual(lane.messages.slice(2).map((m) => m.id));
+    await w.t.call('DELETE', `/api/v1/webhooks/endpoints/${id}`, { token: w.admin });
+    await r.close();
+  });
+
   // A real worker process killed with SIGKILL in the middle of a batch (needs a server database).
   it.skipIf(TEST_BACKEND !== 'postgres')('a worker process killed mid-batch loses nothing', { timeout: 60_000 }, async () => {
     let hang = true;
@@ -138,6 +157,7 @@ describe('workers side by side', () => {
         OPENIB_DEMO: '0',
         OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32',
         OPENIB_WEBHOOK_TIMEOUT_MS: '30000',
+        OPENIB_WEBHOOK_ENDPOINT_BATCH: '10',
       },
       stdio: 'ignore',
     });
@@ -153,7 +173,7 @@ describe('workers side by side', () => {
     const survivor = await worker();
     await survivor.idle();
     expect(new Set(only(r, 'kill').map((q) => q.id)).size).toBe(16); // all but the dead worker's lane
-    w.clock.advance(30_000 * 10 + 61_000); // that lane's lease
+    w.clock.advance(5_000 + 30_000 + 61_000); // that lane's lease: its budget, one timeout and a minute
     await survivor.idle();
     await survivor.stop();
     expect(new Set(only(r, 'kill').map((q) => q.id)).size).toBe(25);

@@ -31,6 +31,8 @@ export interface DeliveryEnv {
   clock: Clock;
   policy: AddressPolicy;
   timeoutMs: number;
+  /** No send starts once the lane has spent this long (its lease covers the budget plus one timeout). */
+  budgetMs?: number;
   responseLimitBytes: number;
   lookup?: Lookup;
 }
@@ -77,7 +79,8 @@ function judge(result: OutboundResult, attemptedAt: Date): Pick<AttemptResult, '
 /**
  * Sends a lane's messages one after another, in event order. The first failure ends the lane: the
  * messages left are handed back unsent (the receiver is in trouble; they are due again at once and
- * the circuit breaker decides what happens next). Never throws.
+ * the circuit breaker decides what happens next). So does running out of the time budget: a slow
+ * receiver's lane gives its remaining messages back instead of outliving its lease. Never throws.
  */
 export async function deliverLane(lane: Lane, env: DeliveryEnv): Promise<{ attempts: AttemptResult[]; unsent: ClaimedMessage[] }> {
   const attempts: AttemptResult[] = [];
@@ -97,7 +100,9 @@ export async function deliverLane(lane: Lane, env: DeliveryEnv): Promise<{ attem
   }
   let webhookSigners: Webhook[] = [];
   let target: CheckedUrl | undefined;
+  const started = performance.now();
   for (const [i, message] of lane.messages.entries()) {
+    if (i > 0 && env.budgetMs !== undefined && performance.now() - started >= env.budgetMs) return { attempts, unsent: lane.messages.slice(i) };
     let outbound: ReturnType<typeof request>;
     try {
       if (lane.endpoint.kind === 'webhook' && i === 0) webhookSigners = signers(lane, env);

@@ -18,6 +18,8 @@ export interface WebhookSettings {
   concurrency: number;
   /** Messages sent to one endpoint in one go, in event order. */
   perEndpointBatch: number;
+  /** Milliseconds a lane may spend sending before it hands the rest of its batch back (bounds the lease). */
+  laneBudgetMs: number;
   /** Default overlap, in seconds, during which a rotated-out secret still signs. */
   rotationOverlapSeconds: number;
   /** Send to private, loopback and link-local addresses too (development only). */
@@ -73,7 +75,8 @@ export function loadWebhookSettings(env: Env): WebhookSettings {
     breakerCooldownSeconds: int(env, 'OPENIB_WEBHOOK_BREAKER_COOLDOWN_SECONDS', 60, 1),
     failingAfter: int(env, 'OPENIB_WEBHOOK_FAILING_AFTER', 5, 1),
     concurrency: int(env, 'OPENIB_WEBHOOK_CONCURRENCY', 16, 1),
-    perEndpointBatch: int(env, 'OPENIB_WEBHOOK_ENDPOINT_BATCH', 10, 1),
+    perEndpointBatch: int(env, 'OPENIB_WEBHOOK_ENDPOINT_BATCH', 100, 1),
+    laneBudgetMs: int(env, 'OPENIB_WEBHOOK_LANE_BUDGET_MS', 5_000, 100),
     rotationOverlapSeconds: int(env, 'OPENIB_WEBHOOK_ROTATION_OVERLAP_SECONDS', 86_400, 0),
     allowPrivate: /^(1|true|yes|on)$/i.test(allowPrivate),
     allowlist: cidrs(env),

@@ -35,6 +35,7 @@ export function webhookDeliveryTask(options: DeliveryTaskOptions = {}): Task {
         clock: ctx.clock,
         policy: deps.policy(),
         timeoutMs: s.timeoutMs,
+        budgetMs: s.laneBudgetMs,
         responseLimitBytes: s.responseLimitBytes,
         lookup: options.lookup,
       });
@@ -68,8 +69,9 @@ export function webhookDeliveryTask(options: DeliveryTaskOptions = {}): Task {
         lanes: free,
         perEndpoint: s.perEndpointBatch,
         breakerAfter: s.breakerAfter,
-        // Long enough for a whole lane of timeouts; a worker that dies holds its messages this long.
-        leaseMs: s.timeoutMs * s.perEndpointBatch + 60_000,
+        // A lane starts no send after its budget, so this covers the last one's timeout; a worker
+        // that dies holds its messages this long.
+        leaseMs: s.laneBudgetMs + s.timeoutMs + 60_000,
         busy: [...lanes.keys()],
       });
       for (const lane of claimed) {
