@@ -1,4 +1,4 @@
-import { businessDate } from '../../shared/dates.ts';
+import { addDays, businessDate } from '../../shared/dates.ts';
 import { OUTBOX_HORIZON } from '../../events/outbox.ts';
 import type { Sql } from '../../db/index.ts';
 import type { Task, WorkerContext } from '../../worker/runner.ts';
@@ -22,8 +22,8 @@ const DAYS_PER_RUN = 1000;
  *    customer-level events become cells in `commission_dirty_cells`. The position moves in the same
  *    transaction, so a crash repeats the work and loses none.
  * 2. **Compute.** Takes the engine lock if it is free, takes up to DAYS_PER_RUN customer-days, newest
- *    business dates first, and recomputes them in one incremental run (see dirty.ts), deleting them
- *    in the same transaction.
+ *    business dates first (while cells of today or yesterday wait, only those), and recomputes them
+ *    in one incremental run (see dirty.ts), deleting them in the same transaction.
  */
 export function commissionTask(): Task {
   return {
@@ -93,15 +93,19 @@ async function compute(ctx: WorkerContext): Promise<boolean> {
     // Another process computing now will take the remaining cells itself.
     const [{ locked }] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [ENGINE_LOCK]);
     if (!locked) return false;
+    // Cells of today and yesterday run on their own, never mixed with older ones: a closed trade's
+    // run stays small however large the backfill queued beside it.
+    const fresh = addDays(businessDate(ctx.clock.now().toISOString(), ctx.config.brokerTimeZone), -1);
     const taken = await tx.query<{ customer_id: string; from: string; to: string }>(
       `DELETE FROM commission_dirty_cells WHERE id IN (
          SELECT id FROM (
            SELECT id, sum(least(date_to - date_from + 1, 31)) OVER (ORDER BY date_from DESC, id ROWS UNBOUNDED PRECEDING) AS days,
                   row_number() OVER (ORDER BY date_from DESC, id) AS n
-           FROM (SELECT id, date_from, date_to FROM commission_dirty_cells ORDER BY date_from DESC, id LIMIT $1) newest) c
+           FROM (SELECT id, date_from, date_to FROM commission_dirty_cells ORDER BY date_from DESC, id LIMIT $1) newest
+           WHERE date_from >= $2::date OR NOT EXISTS (SELECT 1 FROM commission_dirty_cells f WHERE f.date_from >= $2::date)) c
          WHERE c.days <= $1 OR c.n = 1)
        RETURNING customer_id, date_from::text AS from, date_to::text AS to`,
-      [DAYS_PER_RUN],
+      [DAYS_PER_RUN, fresh],
     );
     if (!taken.length) return false;
     const cells = taken.map((c) => ({ customer_id: c.customer_id, from: c.from, to: c.to }));
