@@ -1,5 +1,5 @@
 import type { Task } from '../worker/runner.ts';
-import { OUTBOX_HORIZON } from '../events/outbox.ts';
+import { OUTBOX_HORIZON, writesNoEvents } from '../events/outbox.ts';
 import { notifyChanged, recomputeCustomers, recomputeKeys, recomputeSubtrees } from './rollups.ts';
 import { keysOf, touchOf } from './touched.ts';
 
@@ -20,6 +20,9 @@ export function rollupTask(): Task {
     async run(ctx) {
       const timeZone = ctx.config.brokerTimeZone;
       return ctx.db.transaction(async (tx) => {
+        // A round can take seconds on a large broker; it writes rollups, never events, so no outbox
+        // reader (webhooks, the commission engine) has to wait for it.
+        await writesNoEvents(tx);
         const [position] = await tx.query<{ last_txid: string; last_event_id: number }>(
           'SELECT last_txid::text, last_event_id FROM report_event_position WHERE id = 1 FOR UPDATE SKIP LOCKED',
         );
