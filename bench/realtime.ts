@@ -119,7 +119,7 @@ export async function realtimeBench(opts: BenchOptions): Promise<BenchRow[]> {
     while (Date.now() < deadline && [...accepted.keys()].some((d) => !sink.firstSeen.has(d))) await new Promise((r) => setTimeout(r, 50));
     // Where the time goes: the engine (deal accepted → the transaction that credits it began), the
     // webhook fan-out (event → message) and the delivery (message → accepted by the receiver).
-    const stage: Record<string, number[]> = { engine: [], fanout: [], deliver: [] };
+    const stage: Record<string, number[]> = { engine: [], fanout: [], deliver: [], freshRuns: [], backfillRuns: [] };
     {
       const c = new pg.Client({ connectionString: scratch.url });
       await c.connect();
@@ -132,6 +132,13 @@ export async function realtimeBench(opts: BenchOptions): Promise<BenchRow[]> {
         if (r.delivered_at) stage.deliver.push(new Date(r.delivered_at).getTime() - new Date(r.created_at).getTime());
       }
       for (const [d, at] of credited) stage.engine.push(at - (accepted.get(d) as number));
+      // The engine's runs while the stream ran: those of fresh cells (today, yesterday) and the backfill's.
+      const runs = await c.query(
+        `SELECT date_from >= current_date - 1 AS fresh, extract(epoch FROM finished_at - started_at) * 1000 AS ms FROM commission_runs
+         WHERE finished_at IS NOT NULL AND started_at >= to_timestamp($1 / 1000.0) AND trigger = 'events'`,
+        [started],
+      );
+      for (const r of runs.rows) (r.fresh ? stage.freshRuns : stage.backfillRuns).push(Number(r.ms));
       for (const v of Object.values(stage)) v.sort((a, b) => a - b);
       await c.end();
     }
@@ -148,6 +155,12 @@ export async function realtimeBench(opts: BenchOptions): Promise<BenchRow[]> {
         suite: SUITE,
         metric: `  of which ${{ engine: 'deal accepted → crediting run began', fanout: 'commission.approved → webhook message', deliver: 'webhook message → delivered' }[k]}, p99`,
         value: percentile(stage[k], 99),
+        unit: 'ms',
+      })),
+      ...(['freshRuns', 'backfillRuns'] as const).map((k) => ({
+        suite: SUITE,
+        metric: `  engine runs of ${k === 'freshRuns' ? "today's and yesterday's cells" : 'the backfill'}: ${stage[k].length}, duration p99`,
+        value: stage[k].length ? percentile(stage[k], 99) : 0,
         unit: 'ms',
       })),
       { suite: SUITE, metric: 'deals never named by a webhook within 2 minutes', value: missing, unit: 'deals', goal: 'none', met: missing === 0 },

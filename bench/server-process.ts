@@ -17,7 +17,9 @@ export async function startServerProcess(env: Record<string, string>, args: stri
   const clientId = 'bench-admin';
   const secret = randomBytes(24).toString('base64url');
   const port = String(20000 + Math.floor(Math.random() * 20000));
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'start', ...args], {
+  // OPENIB_BENCH_CPU_PROFILE=<folder>: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.OPENIB_BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.OPENIB_BENCH_CPU_PROFILE}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, CLI, 'start', ...args], {
     env: {
       ...process.env,
       PORT: port,

@@ -250,7 +250,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
   // Entries written approved (no hold) are payable now; released holds announce themselves in the ledger's transition.
   events.push(...approvedEventsOf(applied.inserted.filter((i) => i.entry.status === 'approved').map((i) => i.entry), { run_id: runId }, (key) => deals.get(key) ?? []));
   await appendEvents(tx, events);
-  await tx.query('UPDATE commission_runs SET finished_at = now(), facts = $2, entries = $3 WHERE id = $1', [runId, facts.length, applied.inserted.length]);
+  await tx.query('UPDATE commission_runs SET finished_at = clock_timestamp(), facts = $2, entries = $3 WHERE id = $1', [runId, facts.length, applied.inserted.length]);
   return { run_id: runId, from, to, ...(cells && customers ? { customers: customers.length, cells: cells.length } : {}), facts: facts.length, entries_written: applied.inserted.length, held_released: applied.approved, reversed: applied.reversed, desired: converted };
 }
 
