@@ -4,6 +4,7 @@ import { AppError, type FieldIssue, validationFailed } from '../shared/errors.ts
 import { Dec } from '../shared/decimal.ts';
 import { decrypt, encrypt } from '../shared/keyring.ts';
 import type { Actor } from './verification.ts';
+import { isCountryCode } from '../shared/countries.ts';
 
 /*
  * Tax forms: W-9 from US persons, W-8BEN from foreign individuals, W-8BEN-E from foreign entities,
@@ -36,7 +37,9 @@ export interface TaxFormView {
 const TEXT = /^[^\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]{1,200}$/u;
 
 /** The fields of each form: name → required, and a pattern where one applies. */
-const FIELDS: Record<FormType, Record<string, { required: boolean; pattern?: RegExp; reason?: string }>> = {
+// A pattern, or a test where a pattern cannot say it (an assigned country code).
+const COUNTRY = { test: isCountryCode };
+const FIELDS: Record<FormType, Record<string, { required: boolean; pattern?: { test(v: string): boolean }; reason?: string }>> = {
   'W-9': {
     name: { required: true },
     business_name: { required: false },
@@ -48,22 +51,22 @@ const FIELDS: Record<FormType, Record<string, { required: boolean; pattern?: Reg
   },
   'W-8BEN': {
     name: { required: true },
-    country_of_citizenship: { required: true, pattern: /^[A-Z]{2}$/, reason: 'must be an ISO 3166-1 alpha-2 country code' },
+    country_of_citizenship: { required: true, pattern: COUNTRY, reason: 'must be an ISO 3166-1 alpha-2 country code' },
     permanent_address: { required: true },
     city_country: { required: true },
-    country: { required: true, pattern: /^[A-Z]{2}$/, reason: 'must be an ISO 3166-1 alpha-2 country code (not US)' },
+    country: { required: true, pattern: COUNTRY, reason: 'must be an ISO 3166-1 alpha-2 country code (not US)' },
     foreign_tin: { required: false },
     date_of_birth: { required: true, pattern: /^\d{4}-\d{2}-\d{2}$/, reason: 'must be a date YYYY-MM-DD' },
-    treaty_country: { required: false, pattern: /^[A-Z]{2}$/, reason: 'must be an ISO 3166-1 alpha-2 country code' },
+    treaty_country: { required: false, pattern: COUNTRY, reason: 'must be an ISO 3166-1 alpha-2 country code' },
   },
   'W-8BEN-E': {
     organisation_name: { required: true },
-    country_of_incorporation: { required: true, pattern: /^[A-Z]{2}$/, reason: 'must be an ISO 3166-1 alpha-2 country code (not US)' },
+    country_of_incorporation: { required: true, pattern: COUNTRY, reason: 'must be an ISO 3166-1 alpha-2 country code (not US)' },
     chapter3_status: { required: true, pattern: /^(corporation|partnership|simple_trust|grantor_trust|complex_trust|estate|government|other)$/, reason: 'must be corporation, partnership, simple_trust, grantor_trust, complex_trust, estate, government or other' },
     permanent_address: { required: true },
     city_country: { required: true },
     foreign_tin: { required: false },
-    treaty_country: { required: false, pattern: /^[A-Z]{2}$/, reason: 'must be an ISO 3166-1 alpha-2 country code' },
+    treaty_country: { required: false, pattern: COUNTRY, reason: 'must be an ISO 3166-1 alpha-2 country code' },
   },
 };
 

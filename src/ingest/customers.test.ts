@@ -82,6 +82,8 @@ describe('POST /api/v1/forex/customers', () => {
       customer('bad-1', { signup_date: 'yesterday' }),
       customer('good-2'),
       { customer_id: '', signup_date: '2026-01-01', affiliate_id: 'x', email: 'not-an-email', country_code: 'XX', lang_id: 'english' },
+      customer('bad-2', { country_code: 'ZZ' }), // "Unknown Region" to the runtime, no country to ISO 3166
+      customer('bad-3', { country_code: 'UK' }), // reserved: the United Kingdom is GB
     ]);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('validation_failed');
@@ -92,6 +94,8 @@ describe('POST /api/v1/forex/customers', () => {
         { index: 3, field: 'email', reason: 'must be a valid email address' },
         { index: 3, field: 'country_code', reason: expect.stringContaining('ISO 3166-1') },
         { index: 3, field: 'lang_id', reason: expect.stringContaining('ISO 639-1') },
+        { index: 4, field: 'country_code', reason: expect.stringContaining('ISO 3166-1') },
+        { index: 5, field: 'country_code', reason: expect.stringContaining('ISO 3166-1') },
       ]),
     );
     expect((await get()).body.meta.total).toBe(before);

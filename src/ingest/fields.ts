@@ -4,6 +4,7 @@ import { isCurrencyCode } from '../shared/currencies.ts';
 import { parseDate, parseDateTime } from '../shared/dates.ts';
 import { parseDecimal } from '../shared/decimal.ts';
 import type { FieldIssue } from '../shared/errors.ts';
+import { isCountryCode } from '../shared/countries.ts';
 
 /**
  * A field of an ingested record, declared once: the same declaration gives the OpenAPI schema and
@@ -32,7 +33,6 @@ export type FieldSpec = FieldKind & {
 };
 
 export const MAX_STRING = 500;
-const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 const languages = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
 const EMAIL = /^[^\s@"<>()\[\]\\,;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
@@ -108,7 +108,7 @@ function normaliseField(spec: FieldSpec, value: unknown): { value: unknown } | {
       return { value };
     case 'country': {
       const code = typeof value === 'string' ? value.toUpperCase() : '';
-      if (!/^[A-Z]{2}$/.test(code) || !regions.of(code)) return { reason: 'must be an ISO 3166-1 alpha-2 country code such as GB' };
+      if (!isCountryCode(code)) return { reason: 'must be an ISO 3166-1 alpha-2 country code such as GB' };
       return { value: code };
     }
     case 'ip': {

@@ -1,9 +1,7 @@
+import { isCountryCode } from '../shared/countries.ts';
 import { isCurrencyCode } from '../shared/currencies.ts';
 import { type FieldIssue, validationFailed } from '../shared/errors.ts';
 
-const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-// ISO 3166 user-assigned codes name no country (ICU still has a name for some, e.g. ZZ "Unknown Region"); XK (Kosovo) is in real use.
-const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-JL-Z]|ZZ)$/;
 
 /** Collects field problems of one request and throws them together as a 422. */
 export class Issues {
@@ -20,7 +18,7 @@ export class Issues {
 export function country(value: string | null | undefined, field: string, issues: Issues): string | null | undefined {
   if (value === undefined || value === null) return value;
   const code = value.toUpperCase();
-  if (!/^[A-Z]{2}$/.test(code) || USER_ASSIGNED.test(code) || !regions.of(code)) {
+  if (!isCountryCode(code)) {
     issues.add(field, 'must be an ISO 3166-1 alpha-2 country code such as GB');
     return undefined;
   }
