@@ -1,7 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, type ErrorDetail } from './api.ts';
-import { changeLabel, formatMoney, formatMoneyExact, formatNumber, formatNumberExact, isNegative, kpiFigure } from './format.ts';
+import { changeLabel, formatMoney, formatMoneyExact, formatNumber, formatNumberExact, isNegative, kpiFigure, titleCase } from './format.ts';
 
 export interface Async<T> {
   data: T | undefined;
@@ -145,6 +145,12 @@ export function KpiChange({ change, suffix }: { change: { previous: string | num
       {tone === 'flat' ? t('dashboard.noChange') : tone === 'new' ? t('dashboard.new') : text} {suffix}
     </div>
   );
+}
+
+/** A status word in the reader's language (the portal's `status.*` messages; English words for any other). */
+export function useStatusLabel(): (status: string) => string {
+  const { t } = useTranslation();
+  return (status: string) => t(`status.${status}`, { defaultValue: titleCase(status) });
 }
 
 export function Badge({ children, tone }: { children: ReactNode; tone?: string }) {

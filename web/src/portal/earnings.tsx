@@ -6,7 +6,7 @@ import { api, download, enc, qs } from '../api.ts';
 import { type Point, TimeChart } from '../chart.tsx';
 import { dayIn, formatDate, formatMoney, formatMoneyExact, formatMonth, formatNumber, formatNumberCompact, formatPeriod, monthIn, titleCase } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, ErrorMessage, KpiValue, Loading, Money, PageHeader, Pager, Panel, SelectField, TableWrap, useAsync } from '../ui.tsx';
+import { ActionButton, Badge, DataView, ErrorMessage, KpiValue, Loading, Money, PageHeader, Pager, Panel, SelectField, TableWrap, useAsync, useStatusLabel } from '../ui.tsx';
 
 interface Entry {
   entry_id: string;
@@ -354,28 +354,40 @@ export interface Statement {
 }
 
 export function Statements() {
+  const { t } = useTranslation();
+  const label = useStatusLabel();
   const { me, config } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const state = useAsync((signal) => api.get<{ data: Statement[] }>(`/api/v1/statements${qs({ partner_id: partnerId })}`, { signal }), [partnerId]);
   return (
     <>
-      <PageHeader title="Statements & payouts" subtitle={`Monthly statements follow the broker's calendar (${config.broker_time_zone}).`} />
-      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No statements yet. The broker issues one per month once the month is closed.">
+      <PageHeader title={t('statements.title')} subtitle={t('statements.subtitle', { zone: config.broker_time_zone })} />
+      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty={t('statements.empty')}>
         {(d) => (
-          <TableWrap label="Statements" columns={['Period', 'Status', { label: 'Payable', className: 'r' }, { label: 'Carried forward', className: 'r' }, 'Paid', 'Download']}>
+          <TableWrap
+            label={t('statements.tableLabel')}
+            columns={[
+              t('statements.colPeriod'),
+              t('statements.colStatus'),
+              { label: t('statements.colPayable'), className: 'r' },
+              { label: t('statements.colCarried'), className: 'r' },
+              t('statements.colPaid'),
+              t('statements.colDownload'),
+            ]}
+          >
             {d.data.map((s) => (
               <tr key={s.statement_id}>
                 <td>
-                  <div className="strong">{s.period}</div>
+                  <div className="strong">{formatMonth(s.period)}</div>
                   <div className="small muted">{formatPeriod(s.period_start, s.period_end)}</div>
                 </td>
                 <td>
-                  <Badge>{s.status}</Badge>
+                  <Badge tone={s.status}>{label(s.status)}</Badge>
                   {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
                   {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
                   {s.compliance_hold ? (
                     <div className="small">
-                      <WouterLink href="/onboarding">Complete your onboarding</WouterLink>
+                      <WouterLink href="/onboarding">{t('statements.completeOnboarding')}</WouterLink>
                     </div>
                   ) : null}
                 </td>
