@@ -44,6 +44,8 @@ export interface Column<T> {
   noExport?: boolean;
   /** Not shown, but exported and searched by the filter (an id shown inside another cell, say). */
   hidden?: boolean;
+  /** Names the cell for tests and styles (data-col). */
+  dataCol?: string;
 }
 
 const asText = (v: CellValue) => (v === null || v === undefined ? '' : String(v));
@@ -89,6 +91,7 @@ export function DataTable<T>({
   filename,
   toolbar,
   filter = true,
+  rowData,
 }: {
   /** The table's accessible name (also names the filter and the export). */
   label: string;
@@ -100,6 +103,8 @@ export function DataTable<T>({
   /** More controls beside the filter. */
   toolbar?: ReactNode;
   filter?: boolean;
+  /** data-* attributes of a row (`{ partner: id }` → data-partner), for tests and styles. */
+  rowData?: (row: T) => Record<string, string>;
 }) {
   const { t } = useTranslation();
   const filterId = useId();
@@ -224,11 +229,11 @@ export function DataTable<T>({
               </tr>
             ) : (
               shown.map((row) => (
-                <tr key={rowKey(row.original)}>
+                <tr key={rowKey(row.original)} {...Object.fromEntries(Object.entries(rowData?.(row.original) ?? {}).map(([k, v]) => [`data-${k}`, v]))}>
                   {row.getVisibleCells().map((cell) => {
                     const c = byId.get(cell.column.id)!;
                     return (
-                      <td key={cell.id} className={c.className} data-label={c.srOnly ? undefined : c.header}>
+                      <td key={cell.id} className={c.className} data-label={c.srOnly ? undefined : c.header} data-col={c.dataCol}>
                         {flexRender(cell.column.columnDef.cell, cell.getContext())}
                       </td>
                     );

@@ -3,7 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { api, enc, qs } from '../api.ts';
 import { dayIn, formatDate, formatMoney, formatNumber, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { Badge, DataView, PageHeader, Pager, TableWrap, useAsync, useStatusLabel } from '../ui.tsx';
+import { DataTable } from '../table.tsx';
+import { Badge, DataView, Money, Num, PageHeader, Pager, TableWrap, useAsync, useStatusLabel } from '../ui.tsx';
 
 interface Customer {
   customer_id: string;
@@ -44,38 +45,47 @@ export function Clients() {
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty={t('clients.empty')}>
         {(d) => (
           <>
-            <TableWrap
+            <DataTable
               label={t('clients.title')}
+              filename="clients"
+              rows={d.data}
+              rowKey={(c) => c.customer_id}
               columns={[
-                t('clients.colClient'),
-                t('clients.colStatus'),
-                t('clients.colSignedUp'),
-                { label: t('clients.colFirstDeposit'), className: 'r' },
-                { label: t('clients.colNetDeposits'), className: 'r' },
-                { label: t('clients.colLots'), className: 'r' },
-                { label: t('clients.colCommission'), className: 'r' },
-              ]}
-            >
-              {d.data.map((c) => (
-                <tr key={c.customer_id}>
-                  <td>
-                    <div className="strong">{c.name ?? c.customer_id}</div>
-                    <div className="small muted">
-                      {c.email ?? '—'} {c.pii_masked ? <Badge tone="masked">{t('clients.subClient')}</Badge> : null}
+                {
+                  id: 'customer_id',
+                  header: t('clients.colClient'),
+                  value: (c) => c.customer_id,
+                  cell: (c) => (
+                    <div>
+                      <div className="strong">{c.name ?? c.customer_id}</div>
+                      <div className="small muted">
+                        {c.email ?? '—'} {c.pii_masked ? <Badge tone="masked">{t('clients.subClient')}</Badge> : null}
+                      </div>
                     </div>
-                  </td>
-                  <td>
-                    <Badge tone={c.status}>{status(c.status)}</Badge>
-                    {c.kyc_status ? <div className="small muted">{t('clients.kyc', { status: status(c.kyc_status) })}</div> : null}
-                  </td>
-                  <td>{formatDate(c.signup_date)}</td>
-                  <td className="r">{c.ftd_amount ? formatMoney(c.ftd_amount, 'USD') : '—'}</td>
-                  <td className="r">{formatMoney(c.net_deposits, 'USD')}</td>
-                  <td className="r">{formatNumber(c.lots)}</td>
-                  <td className="r">{formatMoney(c.commission, 'USD')}</td>
-                </tr>
-              ))}
-            </TableWrap>
+                  ),
+                },
+                { id: 'name', header: 'Name', value: (c) => c.name, hidden: true },
+                { id: 'email', header: 'Email', value: (c) => c.email, hidden: true },
+                { id: 'country', header: 'Country', value: (c) => c.country, hidden: true },
+                {
+                  id: 'status',
+                  header: t('clients.colStatus'),
+                  value: (c) => c.status,
+                  cell: (c) => (
+                    <div>
+                      <Badge tone={c.status}>{status(c.status)}</Badge>
+                      {c.kyc_status ? <div className="small muted">{t('clients.kyc', { status: status(c.kyc_status) })}</div> : null}
+                    </div>
+                  ),
+                },
+                { id: 'kyc_status', header: 'KYC', value: (c) => c.kyc_status, hidden: true },
+                { id: 'signup_date', header: t('clients.colSignedUp'), value: (c) => c.signup_date, cell: (c) => formatDate(c.signup_date) },
+                { id: 'ftd_amount', header: t('clients.colFirstDeposit'), className: 'r', sort: 'decimal', value: (c) => c.ftd_amount, cell: (c) => (c.ftd_amount ? <Money value={c.ftd_amount} currency="USD" /> : '—') },
+                { id: 'net_deposits', header: t('clients.colNetDeposits'), className: 'r', sort: 'decimal', value: (c) => c.net_deposits, cell: (c) => <Money value={c.net_deposits} currency="USD" /> },
+                { id: 'lots', header: t('clients.colLots'), className: 'r', sort: 'decimal', value: (c) => c.lots, cell: (c) => <Num value={c.lots} /> },
+                { id: 'commission', header: t('clients.colCommission'), className: 'r', sort: 'decimal', value: (c) => c.commission, cell: (c) => <Money value={c.commission} currency="USD" /> },
+              ]}
+            />
             <Pager page={d.meta.page} perPage={d.meta.per_page} total={d.meta.total} onPage={setPage} />
           </>
         )}
