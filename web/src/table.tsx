@@ -8,7 +8,6 @@
 import {
   type ColumnDef,
   type FilterFn,
-  flexRender,
   getCoreRowModel,
   getFilteredRowModel,
   getSortedRowModel,
@@ -234,7 +233,8 @@ export function DataTable<T>({
                     const c = byId.get(cell.column.id)!;
                     return (
                       <td key={cell.id} className={c.className} data-label={c.srOnly ? undefined : c.header} data-col={c.dataCol}>
-                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                        {/* Called, not rendered as a component: a component made anew each render would remount the cell (and lose focus). */}
+                        {c.cell ? c.cell(row.original) : asText(cell.getValue() as CellValue)}
                       </td>
                     );
                   })}
