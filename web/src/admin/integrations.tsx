@@ -74,18 +74,43 @@ export function Webhooks() {
                 </ActionButton>
               </div>
             )}
-            <TableWrap label="Dead letters" columns={['Message', 'Endpoint', 'Error']}>
-              {d.data.map((x) => (
-                <tr key={x.id}>
-                  <td>
-                    {x.event_type ?? x.event ?? x.message_id ?? x.id}
-                    <div className="small muted">{formatDateTime(x.created_at)}</div>
-                  </td>
-                  <td className="small">{x.endpoint_id}</td>
-                  <td className="small">{x.last_error ?? ''}</td>
-                </tr>
-              ))}
-            </TableWrap>
+            <DataTable
+              label="Dead letters"
+              filename="webhook-dead-letters"
+              rows={d.data}
+              rowKey={(x) => x.id}
+              columns={[
+                {
+                  id: 'event_type',
+                  header: 'Message',
+                  value: (x) => x.event_type ?? x.event ?? x.message_id ?? x.id,
+                  cell: (x) => (
+                    <div>
+                      {x.event_type ?? x.event ?? x.message_id ?? x.id}
+                      <div className="small muted">{formatDateTime(x.created_at)}</div>
+                    </div>
+                  ),
+                },
+                { id: 'id', header: 'Message id', value: (x) => x.id, hidden: true },
+                { id: 'endpoint_id', header: 'Endpoint', value: (x) => x.endpoint_id, cell: (x) => <span className="small">{x.endpoint_id}</span> },
+                { id: 'last_error', header: 'Error', value: (x) => x.last_error, cell: (x) => <span className="small error-text">{x.last_error ?? ''}</span> },
+                ...(admin
+                  ? [
+                      {
+                        id: 'retry',
+                        header: 'Actions',
+                        srOnly: true,
+                        noExport: true,
+                        cell: (x: DeadLetter) => (
+                          <ActionButton className="btn btn-small" onClick={async () => (await api.post(`/api/v1/webhooks/messages/${enc(x.id)}/replay`, {}), dead.reload())}>
+                            Retry
+                          </ActionButton>
+                        ),
+                      } satisfies Column<DeadLetter>,
+                    ]
+                  : []),
+              ]}
+            />
           </>
         )}
       </DataView>

@@ -4,6 +4,7 @@ import { api, ApiError, enc, qs, routeExists } from '../api.ts';
 import { formatDateTime, formatNumber, titleCase } from '../format.ts';
 import { chooseLanguage, isLanguage, LANGUAGES } from '../i18n/index.ts';
 import { useSession } from '../session.tsx';
+import { DataTable } from '../table.tsx';
 import { ActionButton, Badge, DataView, Empty, ErrorMessage, fieldErrors, Loading, PageHeader, Panel, SelectField, TableWrap, TextField, useAsync, useStatusLabel } from '../ui.tsx';
 
 interface Postback {
@@ -109,23 +110,29 @@ export function Postbacks() {
       <h2>{t('postbacks.log')}</h2>
       <DataView state={log} isEmpty={(d) => d.data.length === 0} empty={t('postbacks.logEmpty')}>
         {(d) => (
-          <TableWrap
+          <DataTable
             label={t('postbacks.logLabel')}
-            columns={[t('postbacks.colWhen'), t('postbacks.colOutcome'), { label: 'HTTP', className: 'r' }, { label: t('postbacks.colTime'), className: 'r' }, t('postbacks.colError')]}
-          >
-            {d.data.map((a) => (
-              <tr key={a.id}>
-                <td>{formatDateTime(a.attempted_at)}</td>
-                <td>
-                  <Badge tone={a.outcome === 'delivered' ? 'active' : 'rejected'}>{label(a.outcome)}</Badge>
-                  {a.attempt > 1 ? <span className="small muted"> {t('postbacks.attempt', { attempt: formatNumber(a.attempt) })}</span> : null}
-                </td>
-                <td className="r">{a.status_code ?? '—'}</td>
-                <td className="r">{t('postbacks.ms', { ms: formatNumber(a.latency_ms) })}</td>
-                <td className="small">{a.error ?? ''}</td>
-              </tr>
-            ))}
-          </TableWrap>
+            filename="postback-log"
+            rows={d.data}
+            rowKey={(a) => String(a.id)}
+            columns={[
+              { id: 'attempted_at', header: t('postbacks.colWhen'), value: (a) => a.attempted_at, cell: (a) => formatDateTime(a.attempted_at) },
+              {
+                id: 'outcome',
+                header: t('postbacks.colOutcome'),
+                value: (a) => a.outcome,
+                cell: (a) => (
+                  <div>
+                    <Badge tone={a.outcome === 'delivered' ? 'active' : 'rejected'}>{label(a.outcome)}</Badge>
+                    {a.attempt > 1 ? <span className="small muted"> {t('postbacks.attempt', { attempt: formatNumber(a.attempt) })}</span> : null}
+                  </div>
+                ),
+              },
+              { id: 'status_code', header: 'HTTP', className: 'r', sort: 'number', value: (a) => a.status_code, cell: (a) => a.status_code ?? '—' },
+              { id: 'latency_ms', header: t('postbacks.colTime'), className: 'r', sort: 'number', value: (a) => a.latency_ms, cell: (a) => t('postbacks.ms', { ms: formatNumber(a.latency_ms) }) },
+              { id: 'error', header: t('postbacks.colError'), value: (a) => a.error, cell: (a) => <span className="small">{a.error ?? ''}</span> },
+            ]}
+          />
         )}
       </DataView>
     </>
