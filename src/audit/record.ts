@@ -28,6 +28,8 @@ export interface AuditEntry {
   id: number;
   at: string;
   actor: string;
+  /** The acting login's or API client's name, when it still exists (read side only). */
+  actor_name?: string | null;
   action: string;
   subject_type: string;
   subject_id: string;

@@ -14,6 +14,7 @@ const Instant = Type.String({
 
 const Filters = {
   actor: Type.Optional(Type.String({ maxLength: 200, description: 'An API client id, `user:<id>`, `cli:<user>` or `system`.' })),
+  actor_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Part of the name of the console or portal login, or of the API client, that acted (any case).' })),
   action: Type.Optional(Type.String({ maxLength: 100, description: 'An action such as `partner.update`, or a prefix ending in `*` (`partner.*`).' })),
   subject_type: Type.Optional(Type.String({ maxLength: 100 })),
   subject_id: Type.Optional(Type.String({ maxLength: 500 })),
@@ -25,6 +26,7 @@ const Entry = Type.Object({
   id: Type.Integer(),
   at: Type.String({ format: 'date-time' }),
   actor: Type.String(),
+  actor_name: Type.Union([Type.String(), Type.Null()], { description: 'The name of the login or API client that acted; null for the CLI, the system, or one deleted since.' }),
   action: Type.String(),
   subject_type: Type.String(),
   subject_id: Type.String(),
@@ -76,7 +78,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { per_page, limit, ...q } = request.query;
       const perPage = per_page ?? limit ?? 100;
       const page = await readAuditLog(db, { ...q, limit: perPage });
-      return { ...page, meta: { per_page: perPage, next_cursor: page.next_cursor } };
+      return { ...page, data: page.data.map((e) => ({ ...e, actor_name: e.actor_name ?? null })), meta: { per_page: perPage, next_cursor: page.next_cursor } };
     },
   );
 

@@ -121,6 +121,13 @@ export const ConflictView = Type.Object({
   resolution_reason: nullable(text),
 });
 
+/** A conflict as listed: with the names of the owner and of the claimant. */
+export const NamedConflictView = Type.Object({
+  ...ConflictView.properties,
+  current_partner_name: nullable(text),
+  claimed_partner_name: nullable(text),
+});
+
 export const TreePageQuery = Type.Object(
   {
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),

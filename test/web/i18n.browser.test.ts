@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { seriousViolations, withAxe } from './axe.ts';
-import { appErrors, builtWebApp, overflowing, settled } from './support.ts';
+import { payoutSteps } from '../../src/payouts/test-support.ts';
+import { appErrors, builtWebApp, overflowing, portalLogin, settled, signedIn } from './support.ts';
 
 let t: TestServer;
 let browser: TestBrowser;
@@ -97,4 +98,68 @@ describe('the partner portal in the partner language', () => {
       await context.close();
     }
   });
+
+  it('shows every other portal page in Arabic (right to left) and Chinese, with amounts, months and dates in that language', async () => {
+    // A partner with a client who traded in a closed month, so the pages have figures, dates and a statement.
+    const p = payoutSteps(t, admin);
+    const partnerId = await p.earner('ATLAS-I18N', '10', { name: 'Atlas Multilingual' });
+    await p.lots('ATLAS-I18N', '12', '2026-03-10');
+    await p.run('2026-03-01', '2026-03-31');
+    await p.close('2026-03');
+    await p.payoutRun('2026-03');
+    const login = await portalLogin(t, admin, partnerId, 'atlas-i18n@example.com');
+    const month = (locale: string) => new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date('2026-03-01T00:00:00Z'));
+    const money = (locale: string, amount: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD' }).format(amount as unknown as number);
+
+    const PAGES: Record<'ar' | 'zh-CN', [string, string][]> = {
+      ar: [
+        ['/clients', 'العملاء'],
+        ['/team', 'شجرة الوسطاء الفرعيين'],
+        ['/statements', 'الكشوف والمدفوعات'],
+        ['/postbacks', 'الإشعارات الراجعة'],
+        ['/profile', 'الملف الشخصي'],
+        ['/marketing', 'التسويق'],
+        ['/onboarding', 'الانضمام'],
+        ['/verify', 'تحقّق من دفترك'],
+      ],
+      'zh-CN': [
+        ['/clients', '客户'],
+        ['/team', '下级 IB 树'],
+        ['/statements', '结算单与付款'],
+        ['/postbacks', '回传'],
+        ['/profile', '个人资料'],
+        ['/marketing', '营销素材'],
+        ['/onboarding', '入驻'],
+        ['/verify', '核验您的账本'],
+      ],
+    };
+
+    for (const width of [1440, 390]) {
+      const { page, consoleErrors, context } = await signedIn(browser, t.url, 'portal', login, { width, axe: true });
+      for (const [language, picker] of [['ar', 'Language'], ['zh-CN', 'اللغة']] as const) {
+        await page.getByLabel(picker).first().selectOption(language);
+        await page.waitForFunction((lang) => (globalThis as any).document.documentElement.lang === lang, language);
+        for (const [path, heading] of PAGES[language]) {
+          await page.goto(`${t.url}/portal${path}`);
+          await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+          await settled(page);
+          expect(await documentDir(page)).toEqual([language === 'ar' ? 'rtl' : 'ltr', language]);
+          // No English left in the page's own text (ids, codes, URLs and the partner's name aside).
+          const main = (await page.locator('#main').innerText()).replace(/Atlas Multilingual|ATLAS-I18N[\w-]*|https?:\S+|docs\/verification\.md|openib verify|\{\w+\}|[\w.+-]+@[\w.-]+|\b(?:pt|st|cu)_\w+\b|\b[A-Z]{2,}[\w-]*\b|Europe\/\w+|UTC|ms/g, '');
+          expect(main.match(/\b(?:the|and|your|of|with|no|yet)\b/gi) ?? [], `${language} ${path}`).toEqual([]);
+          if (path === '/statements') {
+            const row = page.getByRole('region', { name: language === 'ar' ? 'الكشوف' : '结算单' }).locator('tbody tr').first();
+            expect(await row.textContent()).toContain(month(language));
+            expect(await row.textContent()).toContain(money(language, '120'));
+          }
+          if (path === '/clients') expect(await page.locator('#main').textContent()).toContain(money(language, '120'));
+          expect(await overflowing(page), `${language} ${path}`).toEqual([]);
+          expect(await seriousViolations(page), `${language} ${path}`).toEqual([]);
+          await browser.screenshot(page, `i18n-portal${path.replace('/', '-')}-${language === 'ar' ? 'ar' : 'zh'}-${width}`);
+        }
+      }
+      expect(appErrors(consoleErrors)).toEqual([]);
+      await context.close();
+    }
+  }, 300_000);
 });

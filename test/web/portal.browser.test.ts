@@ -253,7 +253,7 @@ describe('partner portal in a browser', () => {
     const cpa = page.getByRole('region', { name: 'CPA progress' });
     await cpa.getByText('WEB-CPA-1').waitFor();
     expect(await cpa.textContent()).toMatch(/0 of 5 lots/);
-    expect(await cpa.getByRole('button', { name: /pending \(1\)/ }).count()).toBe(1);
+    expect(await cpa.getByRole('button', { name: /Pending \(1\)/ }).count()).toBe(1);
     expect(appErrors(consoleErrors)).toEqual([]);
     await context.close();
   }, 120_000);

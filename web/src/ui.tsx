@@ -1,7 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, type ErrorDetail } from './api.ts';
-import { changeLabel, formatMoney, formatMoneyExact, formatNumber, formatNumberExact, isNegative, kpiFigure } from './format.ts';
+import { changeLabel, formatMoney, formatMoneyExact, formatNumber, formatNumberExact, isNegative, kpiFigure, titleCase } from './format.ts';
 
 export interface Async<T> {
   data: T | undefined;
@@ -147,6 +147,12 @@ export function KpiChange({ change, suffix }: { change: { previous: string | num
   );
 }
 
+/** A status word in the reader's language (the portal's `status.*` messages; English words for any other). */
+export function useStatusLabel(): (status: string) => string {
+  const { t } = useTranslation();
+  return (status: string) => t(`status.${status}`, { defaultValue: titleCase(status) });
+}
+
 export function Badge({ children, tone }: { children: ReactNode; tone?: string }) {
   const t = tone ?? String(children);
   return <span className={`badge badge-${t.replace(/[^a-z_]/gi, '').toLowerCase()}`}>{children}</span>;
@@ -283,6 +289,61 @@ export function Panel({ title, onClose, children }: { title: string; onClose: ()
       </div>
       {children}
     </section>
+  );
+}
+
+/**
+ * A modal dialog (the native <dialog>, so the page behind is inert): focus moves into it, Tab and Shift+Tab cycle
+ * inside it, Escape closes it, and on closing focus returns to what had it before (the button that opened it).
+ */
+export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const { t } = useTranslation();
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const dialog = ref.current!;
+    if (!dialog.open) dialog.showModal();
+    return () => {
+      if (dialog.open) dialog.close();
+      opener?.focus();
+    };
+  }, []);
+  const trap = (e: React.KeyboardEvent) => {
+    if (e.key !== 'Tab') return;
+    const focusable = [...ref.current!.querySelectorAll<HTMLElement>('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
+      (el) => !el.hasAttribute('disabled') && el.offsetParent !== null,
+    );
+    if (focusable.length === 0) return;
+    const first = focusable[0]!;
+    const last = focusable[focusable.length - 1]!;
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={titleId}
+      onKeyDown={trap}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+    >
+      <div className="panel-head">
+        <h2 id={titleId}>{title}</h2>
+        <button type="button" className="btn btn-ghost" onClick={onClose} aria-label={t('common.closeNamed', { title })}>
+          {t('common.close')}
+        </button>
+      </div>
+      {children}
+    </dialog>
   );
 }
 

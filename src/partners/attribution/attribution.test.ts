@@ -94,7 +94,16 @@ describe('attribution at registration', () => {
     expect(await periods('CONF-1')).toEqual([[owner.partner_id, 'affiliate_id']]);
     const list = await api.ok('GET', '/api/v1/attribution-conflicts?status=open&customer_id=CONF-1');
     expect(list.data).toEqual([
-      expect.objectContaining({ customer_id: 'CONF-1', current_partner_id: owner.partner_id, claimed_partner_id: rival.partner_id, source: 'affiliate_id', status: 'open', claim: expect.objectContaining({ affiliate_id: 'CONF-RIVAL' }) }),
+      expect.objectContaining({
+        customer_id: 'CONF-1',
+        current_partner_id: owner.partner_id,
+        current_partner_name: 'Owner',
+        claimed_partner_id: rival.partner_id,
+        claimed_partner_name: 'Rival',
+        source: 'affiliate_id',
+        status: 'open',
+        claim: expect.objectContaining({ affiliate_id: 'CONF-RIVAL' }),
+      }),
     ]);
     const event = (await api.events('attribution.conflict')).find((e) => e.subject_id === 'CONF-1');
     expect(event?.data).toMatchObject({ current_partner_id: owner.partner_id, claimed_partner_id: rival.partner_id, claimed_affiliate_id: 'CONF-RIVAL' });

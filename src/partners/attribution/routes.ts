@@ -8,8 +8,10 @@ import { parseDateTime } from '../../shared/dates.ts';
 import { AppError, validationFailed } from '../../shared/errors.ts';
 import { Filters, readPage } from '../../shared/pagination.ts';
 import { assertBrokerCaller, assertPartnerAccess } from '../access.ts';
-import { ConflictView, CustomerIdParam, OwnershipView, PartnerIdParam } from '../schemas.ts';
+import { ConflictView, CustomerIdParam, NamedConflictView, OwnershipView, PartnerIdParam } from '../schemas.ts';
 import { CONFLICT_COLUMNS, resolveConflict } from './conflicts.ts';
+import { listCustomers } from './customer-list.ts';
+import { notePiiRead } from '../../audit/pii-reads.ts';
 import { policyFrom } from './policy.ts';
 import { reassignCustomer } from './reassign.ts';
 import { OWNERSHIP_COLUMNS, ownerAt, ownershipHistory } from './store.ts';
@@ -125,6 +127,58 @@ export const attributionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    '/api/v1/customers',
+    {
+      config: { scope: 'customers:read' },
+      schema: {
+        tags: ['Attribution'],
+        summary: 'Find customers, with the partner that owns each now',
+        description:
+          'Newest first, paged by cursor (`meta.next_cursor`). Filters combine: `customer_id` matches the start of the id, `partner_id` the current owner, `country` and `kyc_status` exactly, and `email` a whole address through its keyed hash (emails and names are sealed at rest, so a part of one cannot be searched; see docs/privacy.md). Broker callers only: a partner reads its clients through the reports API. Every customer answered is noted as a read of personal data.',
+        querystring: Type.Object(
+          {
+            customer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The start of the customer id.' })),
+            partner_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only customers this partner owns now.' })),
+            country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 country.' })),
+            kyc_status: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'KYC status as the broker sends it (e.g. approved, pending, rejected).' })),
+            email: Type.Optional(Type.String({ minLength: 3, maxLength: 320, description: 'A whole email address (case and surrounding spaces ignored).' })),
+            per_page: PageQuery.per_page,
+            cursor: PageQuery.cursor,
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            data: Type.Array(
+              Type.Object({
+                customer_id: Type.String(),
+                first_name: Type.Union([Type.String(), Type.Null()]),
+                last_name: Type.Union([Type.String(), Type.Null()]),
+                email: Type.Union([Type.String(), Type.Null()]),
+                country_code: Type.Union([Type.String(), Type.Null()]),
+                kyc_status_id: Type.Union([Type.String(), Type.Null()]),
+                signup_date: Type.String(),
+                first_deposit_at: Type.Union([Type.String(), Type.Null()]),
+                partner_id: Type.Union([Type.String(), Type.Null()], { description: 'The owner now; null when nobody owns the customer.' }),
+                partner_name: Type.Union([Type.String(), Type.Null()]),
+              }),
+            ),
+            meta: Type.Object({ per_page: Type.Integer(), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
+          }),
+          400: ErrorBody,
+          403: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      assertBrokerCaller(request.caller, 'search all customers');
+      const page = await listCustomers(db, request.query);
+      notePiiRead(request, page.data.map((c) => c.customer_id), { type: 'customers', id: 'search' });
+      return page;
+    },
+  );
+
+  app.get(
     '/api/v1/customers/:customer_id/owner',
     {
       config: { scope: 'partners:read' },
@@ -186,7 +240,7 @@ export const attributionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ data: Type.Array(ConflictView), meta: PageMeta }), 403: ErrorBody },
+        response: { 200: Type.Object({ data: Type.Array(NamedConflictView), meta: PageMeta }), 403: ErrorBody },
       },
     },
     async (request) => {
@@ -194,7 +248,12 @@ export const attributionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const f = new Filters();
       if (request.query.status) f.add('status = ?', request.query.status);
       if (request.query.customer_id) f.add('customer_id = ?', request.query.customer_id);
-      return readPage(db, 'attribution_conflicts', CONFLICT_COLUMNS, f, request.query);
+      // With both partners' names, so a person decides between names, not ids.
+      const named = `(SELECT c.*, cur.name AS current_partner_name, cl.name AS claimed_partner_name
+                        FROM attribution_conflicts c
+                        LEFT JOIN partners cur ON cur.partner_id = c.current_partner_id
+                        LEFT JOIN partners cl ON cl.partner_id = c.claimed_partner_id) ac`;
+      return readPage(db, named, `${CONFLICT_COLUMNS}, current_partner_name, claimed_partner_name`, f, request.query);
     },
   );
 

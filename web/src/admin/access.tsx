@@ -1,7 +1,8 @@
-import { type FormEvent, Fragment, useState } from 'react';
-import { api, enc, qs, routeExists } from '../api.ts';
+import { type FormEvent, useState } from 'react';
+import { api, download, enc, qs, routeExists } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { useSession } from '../session.tsx';
+import { DataTable } from '../table.tsx';
 import { ActionButton, Badge, CopyButton, DataView, Empty, ErrorMessage, fieldErrors, PageHeader, Panel, TableWrap, TextField, useAsync } from '../ui.tsx';
 
 interface Client {
@@ -134,6 +135,7 @@ interface AuditEntry {
   id: string | number;
   at: string;
   actor: string;
+  actor_name?: string | null;
   action: string;
   subject_type: string;
   subject_id: string;
@@ -143,15 +145,22 @@ interface AuditEntry {
 }
 
 export function AuditLog() {
-  const [filters, setFilters] = useState({ actor: '', action: '', subject: '', from: '', to: '' });
+  const [filters, setFilters] = useState({ actor_name: '', action: '', subject: '', from: '', to: '' });
   const [applied, setApplied] = useState(filters);
   const [cursor, setCursor] = useState<string | undefined>();
-  const [open, setOpen] = useState<string | number | null>(null);
   const available = useAsync(() => routeExists('GET', '/api/v1/audit-log'), []);
+  // The filters as the API takes them ("subject" is a subject id; empty fields are left out).
+  const query = {
+    actor_name: applied.actor_name.trim() || undefined,
+    action: applied.action.trim() || undefined,
+    subject_id: applied.subject.trim() || undefined,
+    from: applied.from ? `${applied.from}T00:00:00Z` : undefined,
+    to: applied.to ? `${applied.to}T23:59:59Z` : undefined,
+  };
   const state = useAsync(
     async (signal) => {
       if (!(await routeExists('GET', '/api/v1/audit-log'))) return { data: [], next_cursor: null };
-      return api.get<{ data: AuditEntry[]; next_cursor: string | null }>(`/api/v1/audit-log${qs({ ...applied, from: applied.from && `${applied.from}T00:00:00Z`, to: applied.to && `${applied.to}T23:59:59Z`, cursor })}`, { signal });
+      return api.get<{ data: AuditEntry[]; next_cursor: string | null }>(`/api/v1/audit-log${qs({ ...query, cursor })}`, { signal });
     },
     [applied, cursor],
   );
@@ -168,7 +177,7 @@ export function AuditLog() {
           setApplied(filters);
         }}
       >
-        <TextField label="Actor" value={filters.actor} onChange={set('actor')} />
+        <TextField label="Actor name" value={filters.actor_name} onChange={set('actor_name')} hint="Part of the person's or API client's name." />
         <TextField label="Action" value={filters.action} onChange={set('action')} />
         <TextField label="Subject" value={filters.subject} onChange={set('subject')} />
         <TextField label="From" type="date" value={filters.from} onChange={set('from')} />
@@ -183,38 +192,51 @@ export function AuditLog() {
         <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No audit entries match these filters.">
           {(d) => (
             <>
-              <TableWrap label="Audit log" columns={['When', 'Actor', 'Action', 'Subject', 'IP', { label: 'Details', srOnly: true }]}>
-                {d.data.map((a) => (
-                  <Fragment key={a.id}>
-                    <tr>
-                      <td>{formatDateTime(a.at)}</td>
-                      <td className="small">{a.actor}</td>
-                      <td>
-                        <Badge tone="scope">{a.action}</Badge>
-                      </td>
-                      <td className="small">
-                        {a.subject_type} {a.subject_id}
-                      </td>
-                      <td className="small">{a.ip ?? ''}</td>
-                      <td>
-                        <button type="button" className="btn btn-small" aria-expanded={open === a.id} onClick={() => setOpen(open === a.id ? null : a.id)}>
-                          Changes
-                        </button>
-                      </td>
-                    </tr>
-                    {open === a.id && (
-                      <tr>
-                        <td colSpan={6}>
-                          <div className="grid-2">
-                            <pre className="code">{JSON.stringify(a.before, null, 2)}</pre>
-                            <pre className="code">{JSON.stringify(a.after, null, 2)}</pre>
-                          </div>
-                        </td>
-                      </tr>
-                    )}
-                  </Fragment>
-                ))}
-              </TableWrap>
+              <DataTable
+                label="Audit log"
+                filename="audit-log-shown"
+                rows={d.data}
+                rowKey={(a) => String(a.id)}
+                rowData={(a) => ({ entry: String(a.id) })}
+                toolbar={
+                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/audit-log.csv${qs(query)}`, 'audit-log.csv')}>
+                    Export all matching (CSV)
+                  </ActionButton>
+                }
+                columns={[
+                  { id: 'at', header: 'When', value: (a) => a.at, cell: (a) => formatDateTime(a.at) },
+                  {
+                    id: 'actor_name',
+                    header: 'Actor',
+                    value: (a) => a.actor_name ?? a.actor,
+                    cell: (a) => (
+                      <div>
+                        <div className="strong">{a.actor_name ?? a.actor}</div>
+                        {a.actor_name ? <div className="small muted mono">{a.actor}</div> : null}
+                      </div>
+                    ),
+                  },
+                  { id: 'actor', header: 'Actor id', value: (a) => a.actor, hidden: true },
+                  { id: 'action', header: 'Action', value: (a) => a.action, cell: (a) => <Badge tone="scope">{a.action}</Badge> },
+                  { id: 'subject', header: 'Subject', value: (a) => `${a.subject_type} ${a.subject_id}`, cell: (a) => <span className="small break">{a.subject_type} {a.subject_id}</span> },
+                  { id: 'ip', header: 'IP', value: (a) => a.ip, cell: (a) => <span className="small">{a.ip ?? ''}</span> },
+                  {
+                    id: 'changes',
+                    header: 'Changes',
+                    value: (a) => JSON.stringify({ before: a.before ?? null, after: a.after ?? null }),
+                    sort: false,
+                    cell: (a) => (
+                      <details>
+                        <summary>Changes</summary>
+                        <div className="grid-2">
+                          <pre className="code">{JSON.stringify(a.before, null, 2)}</pre>
+                          <pre className="code">{JSON.stringify(a.after, null, 2)}</pre>
+                        </div>
+                      </details>
+                    ),
+                  },
+                ]}
+              />
               <div className="toolbar">
                 {cursor && (
                   <button type="button" className="btn" onClick={() => setCursor(undefined)}>

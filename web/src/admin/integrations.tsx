@@ -1,7 +1,8 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { api, ApiError, currentCsrfToken, download, enc } from '../api.ts';
+import { api, ApiError, currentCsrfToken, download, enc, qs } from '../api.ts';
 import { formatDateTime, formatNumber } from '../format.ts';
 import { useSession } from '../session.tsx';
+import { type Column, DataTable } from '../table.tsx';
 import { ActionButton, Badge, DataView, ErrorMessage, PageHeader, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
 
 interface Endpoint {
@@ -73,18 +74,43 @@ export function Webhooks() {
                 </ActionButton>
               </div>
             )}
-            <TableWrap label="Dead letters" columns={['Message', 'Endpoint', 'Error']}>
-              {d.data.map((x) => (
-                <tr key={x.id}>
-                  <td>
-                    {x.event_type ?? x.event ?? x.message_id ?? x.id}
-                    <div className="small muted">{formatDateTime(x.created_at)}</div>
-                  </td>
-                  <td className="small">{x.endpoint_id}</td>
-                  <td className="small">{x.last_error ?? ''}</td>
-                </tr>
-              ))}
-            </TableWrap>
+            <DataTable
+              label="Dead letters"
+              filename="webhook-dead-letters"
+              rows={d.data}
+              rowKey={(x) => x.id}
+              columns={[
+                {
+                  id: 'event_type',
+                  header: 'Message',
+                  value: (x) => x.event_type ?? x.event ?? x.message_id ?? x.id,
+                  cell: (x) => (
+                    <div>
+                      {x.event_type ?? x.event ?? x.message_id ?? x.id}
+                      <div className="small muted">{formatDateTime(x.created_at)}</div>
+                    </div>
+                  ),
+                },
+                { id: 'id', header: 'Message id', value: (x) => x.id, hidden: true },
+                { id: 'endpoint_id', header: 'Endpoint', value: (x) => x.endpoint_id, cell: (x) => <span className="small">{x.endpoint_id}</span> },
+                { id: 'last_error', header: 'Error', value: (x) => x.last_error, cell: (x) => <span className="small error-text">{x.last_error ?? ''}</span> },
+                ...(admin
+                  ? [
+                      {
+                        id: 'retry',
+                        header: 'Actions',
+                        srOnly: true,
+                        noExport: true,
+                        cell: (x: DeadLetter) => (
+                          <ActionButton className="btn btn-small" onClick={async () => (await api.post(`/api/v1/webhooks/messages/${enc(x.id)}/replay`, {}), dead.reload())}>
+                            Retry
+                          </ActionButton>
+                        ),
+                      } satisfies Column<DeadLetter>,
+                    ]
+                  : []),
+              ]}
+            />
           </>
         )}
       </DataView>
@@ -92,25 +118,92 @@ export function Webhooks() {
   );
 }
 
+interface Message {
+  id: string;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'dead' | 'discarded';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** The last error, with its HTTP status when the error text does not say it already. */
+const lastError = (m: Message) => (!m.last_error ? null : m.last_status_code && !m.last_error.includes(String(m.last_status_code)) ? `HTTP ${m.last_status_code}: ${m.last_error}` : m.last_error);
+
+/** An endpoint's messages with the last error of each, and Retry for a message that is not waiting already. */
 function Deliveries({ endpointId }: { endpointId: string }) {
-  const state = useAsync((signal) => api.get<{ data: { id: string; event_type?: string; status?: string; state?: string; attempts?: number; created_at?: string }[] }>(`/api/v1/webhooks/endpoints/${enc(endpointId)}/deliveries`, { signal }), [endpointId]);
+  const { can } = useSession();
+  const admin = can('admin');
+  const state = useAsync((signal) => api.get<{ data: Message[] }>(`/api/v1/webhooks/endpoints/${enc(endpointId)}/deliveries${qs({ per_page: 100 })}`, { signal }), [endpointId]);
   return (
     <section className="card" aria-label="Deliveries">
       <h2>Deliveries</h2>
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No messages for this endpoint yet.">
         {(d) => (
-          <TableWrap label="Deliveries" columns={['Event', 'State', { label: 'Attempts', className: 'r' }, 'Created']}>
-            {d.data.map((m) => (
-              <tr key={m.id}>
-                <td>{m.event_type ?? m.id}</td>
-                <td>
-                  <Badge>{m.status ?? m.state ?? '—'}</Badge>
-                </td>
-                <td className="r">{m.attempts ?? '—'}</td>
-                <td>{formatDateTime(m.created_at)}</td>
-              </tr>
-            ))}
-          </TableWrap>
+          <DataTable
+            label="Deliveries"
+            filename={`webhook-deliveries-${endpointId}`}
+            rows={d.data}
+            rowKey={(m) => m.id}
+            rowData={(m) => ({ message: m.id })}
+            columns={[
+              {
+                id: 'event_type',
+                header: 'Event',
+                value: (m) => m.event_type,
+                cell: (m) => (
+                  <div>
+                    <div>{m.event_type}</div>
+                    <div className="small muted mono">{m.id}</div>
+                  </div>
+                ),
+              },
+              { id: 'id', header: 'Message id', value: (m) => m.id, hidden: true },
+              {
+                id: 'status',
+                header: 'State',
+                value: (m) => m.status,
+                cell: (m) => (
+                  <div>
+                    <Badge tone={m.status === 'dead' ? 'failed' : m.status}>{m.status === 'dead' ? 'failed' : m.status}</Badge>
+                    {m.status === 'pending' && m.next_attempt_at ? <div className="small muted">next try {formatDateTime(m.next_attempt_at)}</div> : null}
+                  </div>
+                ),
+              },
+              { id: 'attempts', header: 'Attempts', className: 'r', sort: 'number', value: (m) => m.attempts, cell: (m) => formatNumber(m.attempts) },
+              {
+                id: 'last_error',
+                header: 'Last error',
+                value: (m) => lastError(m),
+                cell: (m) =>
+                  m.last_error ? (
+                    <span className="small error-text">{lastError(m)}</span>
+                  ) : (
+                    '—'
+                  ),
+              },
+              { id: 'created_at', header: 'Created', value: (m) => m.created_at, cell: (m) => formatDateTime(m.created_at) },
+              ...(admin
+                ? [
+                    {
+                      id: 'retry',
+                      header: 'Actions',
+                      srOnly: true,
+                      noExport: true,
+                      cell: (m: Message) =>
+                        m.status === 'dead' || m.status === 'discarded' ? (
+                          <ActionButton className="btn btn-small btn-primary" title={`Retry ${m.event_type} ${m.id}`} onClick={async () => (await api.post(`/api/v1/webhooks/messages/${enc(m.id)}/replay`, {}), state.reload())}>
+                            Retry
+                          </ActionButton>
+                        ) : null,
+                    } satisfies Column<Message>,
+                  ]
+                : []),
+            ]}
+          />
         )}
       </DataView>
     </section>

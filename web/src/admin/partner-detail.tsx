@@ -5,7 +5,7 @@ import { dayIn, formatDate, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { Badge, DataView, ErrorMessage, fieldErrors, KpiValue, Money, PageHeader, Panel, TableWrap, TextField, useAsync } from '../ui.tsx';
 
-interface Partner {
+export interface Partner {
   partner_id: string;
   name: string;
   email: string | null;

@@ -3,6 +3,7 @@ import { Link } from 'wouter';
 import { api, enc, qs } from '../api.ts';
 import { dayIn, formatDate, formatMoney, formatNumber, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
+import { type Column, DataTable } from '../table.tsx';
 import { ActionButton, Badge, DataView, ErrorMessage, fieldErrors, KpiValue, PageHeader, Pager, Panel, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
 
 interface Overview {
@@ -148,52 +149,71 @@ export function Partners() {
       <DataView state={state} isEmpty={(d) => d.data.length === 0} empty={search || status ? 'No partner matches. Try another search.' : 'No partners yet. Create one, or let partners sign up in the portal.'}>
         {(d) => (
           <>
-            <TableWrap label="Partners" columns={['Partner', 'Status', 'Parent', 'Joined', writable && 'Actions']}>
-              {d.data.map((p) => (
-                <tr key={p.partner_id}>
-                  <td>
-                    <Link href={`/partners/${enc(p.partner_id)}`} className="strong">
-                      {p.name}
-                    </Link>
-                    <div className="small muted">
-                      {p.partner_id}
-                      {p.email ? ` · ${p.email}` : ''}
+            <DataTable
+              label="Partners"
+              filename="partners"
+              rows={d.data}
+              rowKey={(p) => p.partner_id}
+              columns={[
+                {
+                  id: 'name',
+                  header: 'Partner',
+                  value: (p) => p.name,
+                  cell: (p) => (
+                    <div>
+                      <Link href={`/partners/${enc(p.partner_id)}`} className="strong">
+                        {p.name}
+                      </Link>
+                      <div className="small muted">
+                        {p.partner_id}
+                        {p.email ? ` · ${p.email}` : ''}
+                      </div>
                     </div>
-                  </td>
-                  <td>
-                    <Badge>{p.status}</Badge>
-                  </td>
-                  <td className="small">{p.parent_id ?? '—'}</td>
-                  <td>{formatDate(p.created_at)}</td>
-                  {writable && (
-                    <td className="nowrap">
-                      {p.status !== 'active' ? (
-                        <ActionButton className="btn btn-small btn-primary" onClick={async () => (await api.post(`/api/v1/partners/${enc(p.partner_id)}/activate`, {}), state.reload())}>
-                          Activate
-                        </ActionButton>
-                      ) : (
-                        <ActionButton className="btn btn-small" confirm={`Suspend ${p.name}? Their links stop attributing.`} onClick={async () => (await api.post(`/api/v1/partners/${enc(p.partner_id)}/suspend`, {}), state.reload())}>
-                          Suspend
-                        </ActionButton>
-                      )}{' '}
-                      <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'move', partner: p })}>
-                        Move
-                      </button>{' '}
-                      {admin && (
-                        <>
-                          <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'plan', partner: p })}>
-                            Plan
-                          </button>{' '}
-                          <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'logins', partner: p })}>
-                            Logins
-                          </button>
-                        </>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </TableWrap>
+                  ),
+                },
+                { id: 'partner_id', header: 'Partner id', value: (p) => p.partner_id, hidden: true },
+                { id: 'email', header: 'Email', value: (p) => p.email, hidden: true },
+                { id: 'status', header: 'Status', value: (p) => p.status, cell: (p) => <Badge>{p.status}</Badge> },
+                { id: 'parent_id', header: 'Parent', value: (p) => p.parent_id, cell: (p) => <span className="small">{p.parent_id ?? '—'}</span> },
+                { id: 'country', header: 'Country', value: (p) => p.country, cell: (p) => p.country ?? '—' },
+                { id: 'created_at', header: 'Joined', value: (p) => p.created_at, cell: (p) => formatDate(p.created_at) },
+                ...(writable
+                  ? [
+                      {
+                        id: 'actions',
+                        header: 'Actions',
+                        srOnly: true,
+                        cell: (p: Partner) => (
+                          <div className="nowrap row-actions">
+                            {p.status !== 'active' ? (
+                              <ActionButton className="btn btn-small btn-primary" onClick={async () => (await api.post(`/api/v1/partners/${enc(p.partner_id)}/activate`, {}), state.reload())}>
+                                Activate
+                              </ActionButton>
+                            ) : (
+                              <ActionButton className="btn btn-small" confirm={`Suspend ${p.name}? Their links stop attributing.`} onClick={async () => (await api.post(`/api/v1/partners/${enc(p.partner_id)}/suspend`, {}), state.reload())}>
+                                Suspend
+                              </ActionButton>
+                            )}{' '}
+                            <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'move', partner: p })}>
+                              Move
+                            </button>{' '}
+                            {admin && (
+                              <>
+                                <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'plan', partner: p })}>
+                                  Plan
+                                </button>{' '}
+                                <button type="button" className="btn btn-small" onClick={() => setPanel({ kind: 'logins', partner: p })}>
+                                  Logins
+                                </button>
+                              </>
+                            )}
+                          </div>
+                        ),
+                      } satisfies Column<Partner>,
+                    ]
+                  : []),
+              ]}
+            />
             {d.meta.total !== undefined && <Pager page={page} perPage={50} total={d.meta.total} onPage={setPage} />}
           </>
         )}

@@ -4,7 +4,8 @@ import { api, ApiError, download, enc, qs } from '../api.ts';
 import { formatDateTime, formatMoney, formatMonth, formatPeriod, titleCase } from '../format.ts';
 import type { Statement } from '../portal/earnings.tsx';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, ErrorMessage, fieldErrors, PageHeader, Panel, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { type Column, DataTable } from '../table.tsx';
+import { ActionButton, Badge, DataView, ErrorMessage, fieldErrors, Money, PageHeader, Panel, TableWrap, TextField, useAsync } from '../ui.tsx';
 
 interface Run {
   run_id: string;
@@ -164,48 +165,85 @@ export function PayoutRun() {
       )}
       <DataView state={state} isEmpty={(d) => d.statements.length === 0} empty="This run has no statements: no partner had approved, unpaid commission for the period.">
         {(d) => (
-          <TableWrap label="Statements" columns={['Partner', 'Status', { label: 'Period amount', className: 'r' }, { label: 'Payable', className: 'r' }, 'Download', writable && 'Actions']}>
-            {d.statements.map((s) => (
-              <tr key={s.statement_id} data-partner={s.partner_id}>
-                <td>
-                  <div className="strong">{s.partner_name}</div>
-                  <div className="small muted">
-                    {s.partner_id} · {s.entries} entries
+          <DataTable
+            label="Statements"
+            filename={`payout-run-${d.period}-statements`}
+            rows={d.statements}
+            rowKey={(s) => s.statement_id}
+            rowData={(s) => ({ partner: s.partner_id })}
+            columns={[
+              {
+                id: 'partner_name',
+                header: 'Partner',
+                value: (s) => s.partner_name,
+                cell: (s) => (
+                  <div>
+                    <Link href={`/partners/${enc(s.partner_id)}`} className="strong">
+                      {s.partner_name}
+                    </Link>
+                    <div className="small muted">
+                      {s.partner_id} · {s.entries} entries
+                    </div>
                   </div>
-                </td>
-                <td>
-                  <Badge>{s.status}</Badge>
-                  {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
-                  {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
-                </td>
-                <td className="r">{formatMoney(s.period_amount, s.currency)}</td>
-                <td className="r">{formatMoney(s.amount_payable, s.currency)}</td>
-                <td className="nowrap">
-                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/csv`, `statement-${s.partner_id}.csv`)}>
-                    CSV
-                  </ActionButton>{' '}
-                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/pdf`, `statement-${s.partner_id}.pdf`)}>
-                    PDF
-                  </ActionButton>
-                </td>
-                {writable && (
-                  <td className="nowrap">
-                    {(ALLOWED[s.status] ?? []).map((a) =>
-                      a === 'hold' || a === 'reject' || a === 'pay' || a === 'fail' ? (
-                        <button key={a} type="button" className={`btn btn-small${a === 'reject' || a === 'fail' ? ' btn-danger' : ''}`} onClick={() => setActing({ statement: s, action: a })}>
-                          {labelOf(a)}
-                        </button>
-                      ) : (
-                        <ActionButton key={a} className={`btn btn-small${a === 'approve' ? ' btn-primary' : ''}`} onClick={() => act(s, a)}>
-                          {titleCase(a)}
-                        </ActionButton>
+                ),
+              },
+              { id: 'partner_id', header: 'Partner id', value: (s) => s.partner_id, hidden: true },
+              {
+                id: 'status',
+                header: 'Status',
+                value: (s) => s.status,
+                cell: (s) => (
+                  <div>
+                    <Badge>{s.status}</Badge>
+                    {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
+                    {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
+                  </div>
+                ),
+              },
+              { id: 'currency', header: 'Currency', value: (s) => s.currency, hidden: true },
+              { id: 'period_amount', header: 'Period amount', className: 'r', sort: 'decimal', value: (s) => s.period_amount, cell: (s) => <Money value={s.period_amount} currency={s.currency} /> },
+              { id: 'amount_payable', header: 'Payable', className: 'r', sort: 'decimal', value: (s) => s.amount_payable, cell: (s) => <Money value={s.amount_payable} currency={s.currency} /> },
+              {
+                id: 'download',
+                header: 'Download',
+                noExport: true,
+                cell: (s) => (
+                  <div className="nowrap row-actions">
+                    <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/csv`, `statement-${s.partner_id}.csv`)}>
+                      CSV
+                    </ActionButton>
+                    <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/pdf`, `statement-${s.partner_id}.pdf`)}>
+                      PDF
+                    </ActionButton>
+                  </div>
+                ),
+              },
+              ...(writable
+                ? [
+                    {
+                      id: 'actions',
+                      header: 'Actions',
+                      noExport: true,
+                      cell: (s: Statement) => (
+                        <div className="nowrap row-actions">
+                          {(ALLOWED[s.status] ?? []).map((a) =>
+                            a === 'hold' || a === 'reject' || a === 'pay' || a === 'fail' ? (
+                              <button key={a} type="button" className={`btn btn-small${a === 'reject' || a === 'fail' ? ' btn-danger' : ''}`} onClick={() => setActing({ statement: s, action: a })}>
+                                {labelOf(a)}
+                              </button>
+                            ) : (
+                              <ActionButton key={a} className={`btn btn-small${a === 'approve' ? ' btn-primary' : ''}`} onClick={() => act(s, a)}>
+                                {titleCase(a)}
+                              </ActionButton>
+                            ),
+                          )}
+                        </div>
                       ),
-                    )}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </TableWrap>
+                    } satisfies Column<Statement>,
+                  ]
+                : []),
+            ]}
+          />
         )}
       </DataView>
     </>

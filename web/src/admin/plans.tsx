@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { api, ApiError, enc } from '../api.ts';
 import { dayIn, formatDate } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, DataView, ErrorMessage, fieldErrors, Money, PageHeader, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { DataTable } from '../table.tsx';
+import { ActionButton, DataView, ErrorMessage, fieldErrors, Money, PageHeader, TextField, useAsync } from '../ui.tsx';
 import { cleanPlan, emptyPlan, PlanForm, type PlanDoc } from './plan-form.tsx';
 
 interface Version {
@@ -234,24 +235,20 @@ function PlanEditor({ plan, timeZone, onSaved }: { plan?: Plan; timeZone: string
             No partner on this plan had activity from {formatDate(sim.from)} to {formatDate(sim.to)}.
           </p>
         ) : (
-          <TableWrap label="Simulation" columns={['Partner', { label: 'Would have paid', className: 'r' }, { label: 'Actually earned', className: 'r' }, { label: 'Difference', className: 'r' }]}>
-            {sim.partners.map((r) => (
-              <tr key={`${r.partner_id}-${r.currency}`} data-partner={r.partner_id}>
-                <td>
-                  <PartnerName id={r.partner_id} />
-                </td>
-                <td className="r" data-col="simulated">
-                  <Money value={r.simulated} currency={r.currency} />
-                </td>
-                <td className="r">
-                  <Money value={r.actual} currency={r.currency} />
-                </td>
-                <td className="r">
-                  <Money value={r.difference} currency={r.currency} />
-                </td>
-              </tr>
-            ))}
-          </TableWrap>
+          <DataTable
+            label="Simulation"
+            filename={`plan-simulation-${planId || 'new'}`}
+            rows={sim.partners}
+            rowKey={(r) => `${r.partner_id}-${r.currency}`}
+            rowData={(r) => ({ partner: r.partner_id })}
+            columns={[
+              { id: 'partner_id', header: 'Partner', value: (r) => r.partner_id, cell: (r) => <PartnerName id={r.partner_id} /> },
+              { id: 'currency', header: 'Currency', value: (r) => r.currency, hidden: true },
+              { id: 'simulated', header: 'Would have paid', className: 'r', sort: 'decimal', dataCol: 'simulated', value: (r) => r.simulated, cell: (r) => <Money value={r.simulated} currency={r.currency} /> },
+              { id: 'actual', header: 'Actually earned', className: 'r', sort: 'decimal', value: (r) => r.actual, cell: (r) => <Money value={r.actual} currency={r.currency} /> },
+              { id: 'difference', header: 'Difference', className: 'r', sort: 'decimal', value: (r) => r.difference, cell: (r) => <Money value={r.difference} currency={r.currency} /> },
+            ]}
+          />
         ))}
 
       {writable && (

@@ -6,7 +6,8 @@ import { api, download, enc, qs } from '../api.ts';
 import { type Point, TimeChart } from '../chart.tsx';
 import { dayIn, formatDate, formatMoney, formatMoneyExact, formatMonth, formatNumber, formatNumberCompact, formatPeriod, monthIn, titleCase } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, ErrorMessage, KpiValue, Loading, Money, PageHeader, Pager, Panel, SelectField, TableWrap, useAsync } from '../ui.tsx';
+import { DataTable } from '../table.tsx';
+import { ActionButton, Badge, DataView, ErrorMessage, KpiValue, Loading, Money, PageHeader, Pager, Panel, SelectField, TableWrap, useAsync, useStatusLabel } from '../ui.tsx';
 
 interface Entry {
   entry_id: string;
@@ -354,45 +355,77 @@ export interface Statement {
 }
 
 export function Statements() {
+  const { t } = useTranslation();
+  const label = useStatusLabel();
   const { me, config } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const state = useAsync((signal) => api.get<{ data: Statement[] }>(`/api/v1/statements${qs({ partner_id: partnerId })}`, { signal }), [partnerId]);
   return (
     <>
-      <PageHeader title="Statements & payouts" subtitle={`Monthly statements follow the broker's calendar (${config.broker_time_zone}).`} />
-      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No statements yet. The broker issues one per month once the month is closed.">
+      <PageHeader title={t('statements.title')} subtitle={t('statements.subtitle', { zone: config.broker_time_zone })} />
+      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty={t('statements.empty')}>
         {(d) => (
-          <TableWrap label="Statements" columns={['Period', 'Status', { label: 'Payable', className: 'r' }, { label: 'Carried forward', className: 'r' }, 'Paid', 'Download']}>
-            {d.data.map((s) => (
-              <tr key={s.statement_id}>
-                <td>
-                  <div className="strong">{s.period}</div>
-                  <div className="small muted">{formatPeriod(s.period_start, s.period_end)}</div>
-                </td>
-                <td>
-                  <Badge>{s.status}</Badge>
-                  {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
-                  {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
-                  {s.compliance_hold ? (
-                    <div className="small">
-                      <WouterLink href="/onboarding">Complete your onboarding</WouterLink>
-                    </div>
-                  ) : null}
-                </td>
-                <td className="r">{formatMoney(s.amount_payable, s.currency)}</td>
-                <td className="r">{formatMoney(s.carried_forward, s.currency)}</td>
-                <td>{s.paid_on ? `${formatDate(s.paid_on)}${s.paid_reference ? ` · ${s.paid_reference}` : ''}` : '—'}</td>
-                <td className="nowrap">
-                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/csv`, `statement-${s.period}.csv`)}>
-                    CSV
-                  </ActionButton>{' '}
-                  <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/pdf`, `statement-${s.period}.pdf`)}>
-                    PDF
-                  </ActionButton>
-                </td>
-              </tr>
-            ))}
-          </TableWrap>
+          <DataTable
+            label={t('statements.tableLabel')}
+            filename="statements"
+            rows={d.data}
+            rowKey={(s) => s.statement_id}
+            columns={[
+              {
+                id: 'period',
+                header: t('statements.colPeriod'),
+                value: (s) => s.period,
+                cell: (s) => (
+                  <div>
+                    <div className="strong">{formatMonth(s.period)}</div>
+                    <div className="small muted">{formatPeriod(s.period_start, s.period_end)}</div>
+                  </div>
+                ),
+              },
+              {
+                id: 'status',
+                header: t('statements.colStatus'),
+                value: (s) => s.status,
+                cell: (s) => (
+                  <div>
+                    <Badge tone={s.status}>{label(s.status)}</Badge>
+                    {s.status_reason ? <div className="small muted">{s.status_reason}</div> : null}
+                    {s.carry_reason ? <div className="small muted">{s.carry_reason}</div> : null}
+                    {s.compliance_hold ? (
+                      <div className="small">
+                        <WouterLink href="/onboarding">{t('statements.completeOnboarding')}</WouterLink>
+                      </div>
+                    ) : null}
+                  </div>
+                ),
+              },
+              { id: 'currency', header: 'Currency', value: (s) => s.currency, hidden: true },
+              { id: 'amount_payable', header: t('statements.colPayable'), className: 'r', sort: 'decimal', value: (s) => s.amount_payable, cell: (s) => <Money value={s.amount_payable} currency={s.currency} /> },
+              { id: 'carried_forward', header: t('statements.colCarried'), className: 'r', sort: 'decimal', value: (s) => s.carried_forward, cell: (s) => <Money value={s.carried_forward} currency={s.currency} /> },
+              {
+                id: 'paid_on',
+                header: t('statements.colPaid'),
+                value: (s) => s.paid_on,
+                cell: (s) => (s.paid_on ? `${formatDate(s.paid_on)}${s.paid_reference ? ` · ${s.paid_reference}` : ''}` : '—'),
+              },
+              { id: 'paid_reference', header: 'Reference', value: (s) => s.paid_reference, hidden: true },
+              {
+                id: 'download',
+                header: t('statements.colDownload'),
+                noExport: true,
+                cell: (s) => (
+                  <div className="nowrap row-actions">
+                    <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/csv`, `statement-${s.period}.csv`)}>
+                      CSV
+                    </ActionButton>
+                    <ActionButton className="btn btn-small" onClick={() => download(`/api/v1/statements/${enc(s.statement_id)}/pdf`, `statement-${s.period}.pdf`)}>
+                      PDF
+                    </ActionButton>
+                  </div>
+                ),
+              },
+            ]}
+          />
         )}
       </DataView>
     </>

@@ -1,9 +1,10 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, enc, qs } from '../api.ts';
-import { dayIn, formatMoney, formatNumber, formatPercent, formatPeriod } from '../format.ts';
+import { dayIn, formatNumber, formatPercent, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { Badge, CopyButton, DataView, ErrorMessage, fieldErrors, PageHeader, Panel, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { DataTable } from '../table.tsx';
+import { Badge, CopyButton, DataView, ErrorMessage, fieldErrors, Money, PageHeader, Panel, SelectField, TextField, useAsync } from '../ui.tsx';
 
 interface Link {
   link_id: string;
@@ -74,51 +75,85 @@ export function Links() {
       {funnel.error && <ErrorMessage error={funnel.error} retry={funnel.reload} />}
       <DataView state={links} isEmpty={(d) => d.data.length === 0} empty={t('links.empty')}>
         {(d) => (
-          <TableWrap
+          <DataTable
             label={t('links.tableLabel')}
+            filename="links"
+            rows={d.data}
+            rowKey={(l) => l.link_id}
+            rowData={(l) => ({ link: l.code })}
             columns={[
-              t('links.colLink'),
-              t('links.colKind'),
-              { label: t('links.colClicks'), className: 'r' },
-              { label: t('links.colRegistrations'), className: 'r' },
-              { label: t('links.colFtd'), className: 'r' },
-              { label: t('links.colFtdAmount'), className: 'r' },
-              t('links.colShare'),
-            ]}
-          >
-            {d.data.map((l) => {
-              const f = byLink.get(l.link_id);
-              return (
-                <tr key={l.link_id} data-link={l.code}>
-                  <td>
+              {
+                id: 'label',
+                header: t('links.colLink'),
+                value: (l) => l.label ?? l.code,
+                cell: (l) => (
+                  <div>
                     <div className="strong">{l.label ?? l.code}</div>
-                    <div className="mono small muted">{l.url}</div>
+                    <div className="mono small muted break">{l.url}</div>
                     {l.campaign_id && <div className="small muted">{t('links.campaign', { campaign: l.campaign_id })}</div>}
                     {l.status !== 'active' && <Badge>{l.status}</Badge>}
-                  </td>
-                  <td>
-                    <Badge tone={l.kind}>{l.kind === 'recruit' ? t('links.kindRecruit') : t('links.kindClient')}</Badge>
-                  </td>
-                  <td className="r" data-col="clicks">{formatNumber(f?.clicks ?? 0)}</td>
-                  <td className="r" data-col="registrations">
-                    {formatNumber(f?.registrations ?? 0)}
-                    {f?.registration_rate ? <div className="small muted">{formatPercent(f.registration_rate)}</div> : null}
-                  </td>
-                  <td className="r">
-                    {formatNumber(f?.ftd_count ?? 0)}
-                    {f?.ftd_rate ? <div className="small muted">{formatPercent(f.ftd_rate)}</div> : null}
-                  </td>
-                  <td className="r">{formatMoney(f?.ftd_amount ?? '0', 'USD')}</td>
-                  <td className="nowrap">
-                    <CopyButton text={l.url} label={t('links.copyLink')} />{' '}
+                  </div>
+                ),
+              },
+              { id: 'code', header: 'Code', value: (l) => l.code, hidden: true },
+              { id: 'url', header: 'URL', value: (l) => l.url, hidden: true },
+              { id: 'campaign_id', header: 'Campaign', value: (l) => l.campaign_id, hidden: true },
+              {
+                id: 'kind',
+                header: t('links.colKind'),
+                value: (l) => l.kind,
+                cell: (l) => <Badge tone={l.kind}>{l.kind === 'recruit' ? t('links.kindRecruit') : t('links.kindClient')}</Badge>,
+              },
+              { id: 'clicks', header: t('links.colClicks'), className: 'r', sort: 'number', dataCol: 'clicks', value: (l) => byLink.get(l.link_id)?.clicks ?? 0, cell: (l) => formatNumber(byLink.get(l.link_id)?.clicks ?? 0) },
+              {
+                id: 'registrations',
+                header: t('links.colRegistrations'),
+                className: 'r',
+                sort: 'number',
+                dataCol: 'registrations',
+                value: (l) => byLink.get(l.link_id)?.registrations ?? 0,
+                cell: (l) => {
+                  const f = byLink.get(l.link_id);
+                  return (
+                    <div>
+                      {formatNumber(f?.registrations ?? 0)}
+                      {f?.registration_rate ? <div className="small muted">{formatPercent(f.registration_rate)}</div> : null}
+                    </div>
+                  );
+                },
+              },
+              {
+                id: 'ftd_count',
+                header: t('links.colFtd'),
+                className: 'r',
+                sort: 'number',
+                value: (l) => byLink.get(l.link_id)?.ftd_count ?? 0,
+                cell: (l) => {
+                  const f = byLink.get(l.link_id);
+                  return (
+                    <div>
+                      {formatNumber(f?.ftd_count ?? 0)}
+                      {f?.ftd_rate ? <div className="small muted">{formatPercent(f.ftd_rate)}</div> : null}
+                    </div>
+                  );
+                },
+              },
+              { id: 'ftd_amount', header: t('links.colFtdAmount'), className: 'r', sort: 'decimal', value: (l) => byLink.get(l.link_id)?.ftd_amount ?? '0', cell: (l) => <Money value={byLink.get(l.link_id)?.ftd_amount ?? '0'} currency="USD" /> },
+              {
+                id: 'share',
+                header: t('links.colShare'),
+                noExport: true,
+                cell: (l) => (
+                  <div className="nowrap row-actions">
+                    <CopyButton text={l.url} label={t('links.copyLink')} />
                     <button type="button" className="btn btn-small" onClick={() => setQr(l)}>
                       {t('links.qrCode')}
                     </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </TableWrap>
+                  </div>
+                ),
+              },
+            ]}
+          />
         )}
       </DataView>
     </>

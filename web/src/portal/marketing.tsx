@@ -1,12 +1,15 @@
 import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, enc, qs } from '../api.ts';
 import { formatDate } from '../format.ts';
-import { KIND_LABELS, type Material, readFileBase64, type Submission } from '../marketing/shared.ts';
+import { type Material, readFileBase64, type Submission } from '../marketing/shared.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, CopyButton, DataView, ErrorMessage, fieldErrors, PageHeader, Panel, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { ActionButton, Badge, CopyButton, DataView, ErrorMessage, fieldErrors, PageHeader, Panel, SelectField, TableWrap, TextField, useAsync, useStatusLabel } from '../ui.tsx';
 
 /** The broker's marketing library with the partner's own tracking link, and its promotions for approval. */
 export function Marketing() {
+  const { t } = useTranslation();
+  const label = useStatusLabel();
   const { me } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const [language, setLanguage] = useState('');
@@ -21,11 +24,11 @@ export function Marketing() {
   return (
     <>
       <PageHeader
-        title="Marketing"
-        subtitle="Banners, landing pages and texts approved by the broker, with your tracking link built in. Your own promotions must be approved before you use them."
+        title={t('marketing.title')}
+        subtitle={t('marketing.subtitle')}
         actions={
           <button type="button" className="btn btn-primary" onClick={() => setSubmitting(true)}>
-            Submit a promotion
+            {t('marketing.submit')}
           </button>
         }
       />
@@ -40,22 +43,25 @@ export function Marketing() {
         />
       )}
       {code && (
-        <Panel title={`Your code for ${code.title}`} onClose={() => setCode(null)}>
-          <p className="small muted">Paste this where you promote the broker. Clicks are counted on your tracking link {code.tracking_link}.</p>
-          <textarea className="code" rows={4} readOnly value={code.snippet} aria-label="Code to paste" />
+        <Panel title={t('marketing.codeFor', { title: code.title })} onClose={() => setCode(null)}>
+          <p className="small muted">{t('marketing.codeHint', { link: code.tracking_link })}</p>
+          <textarea className="code" rows={4} readOnly value={code.snippet} aria-label={t('marketing.codeToPaste')} />
           <div className="toolbar">
-            <CopyButton text={code.snippet} label="Copy code" />
+            <CopyButton text={code.snippet} label={t('marketing.copyCode')} />
           </div>
         </Panel>
       )}
-      <h2>Library</h2>
+      <h2>{t('marketing.library')}</h2>
       <div className="toolbar">
-        <TextField label="Language" value={language} onChange={setLanguage} placeholder="en" maxLength={5} />
-        <TextField label="Clients' country" value={country} onChange={setCountry} placeholder="GB" maxLength={2} />
+        <TextField label={t('marketing.language')} value={language} onChange={setLanguage} placeholder="en" maxLength={5} />
+        <TextField label={t('marketing.country')} value={country} onChange={setCountry} placeholder="GB" maxLength={2} />
       </div>
-      <DataView state={materials} isEmpty={(d) => d.data.length === 0} empty="No materials for this language and country yet.">
+      <DataView state={materials} isEmpty={(d) => d.data.length === 0} empty={t('marketing.emptyLibrary')}>
         {(d) => (
-          <TableWrap label="Marketing materials" columns={['Material', 'Kind', 'Language', 'Countries', '']}>
+          <TableWrap
+            label={t('marketing.materials')}
+            columns={[t('marketing.colMaterial'), t('marketing.colKind'), t('marketing.colLanguage'), t('marketing.colCountries'), { label: t('marketing.colActions'), srOnly: true }]}
+          >
             {d.data.map((m) => (
               <tr key={m.material_id}>
                 <td>
@@ -63,12 +69,12 @@ export function Marketing() {
                   <span className="strong">{m.title}</span>
                   {m.kind === 'text' && m.body ? <div className="small muted">{m.body.slice(0, 140)}</div> : null}
                 </td>
-                <td>{KIND_LABELS[m.kind]}</td>
+                <td>{t(`marketing.kind.${m.kind}`)}</td>
                 <td>{m.language}</td>
-                <td>{m.countries.length ? m.countries.join(', ') : 'All'}</td>
+                <td>{m.countries.length ? m.countries.join(', ') : t('marketing.allCountries')}</td>
                 <td>
                   <ActionButton className="btn btn-small" onClick={async () => setCode({ title: m.title, ...(await api.post<{ snippet: string; tracking_link: string }>(`/api/v1/partners/${enc(partnerId)}/marketing/materials/${enc(m.material_id)}/use`)) })}>
-                    Get my code
+                    {t('marketing.getCode')}
                   </ActionButton>
                 </td>
               </tr>
@@ -76,10 +82,13 @@ export function Marketing() {
           </TableWrap>
         )}
       </DataView>
-      <h2>My promotions</h2>
-      <DataView state={submissions} isEmpty={(d) => d.data.length === 0} empty="You have not submitted a promotion yet.">
+      <h2>{t('marketing.mine')}</h2>
+      <DataView state={submissions} isEmpty={(d) => d.data.length === 0} empty={t('marketing.emptyMine')}>
         {(d) => (
-          <TableWrap label="My promotions" columns={['Submitted', 'Promotion', 'Kind', 'Status', 'Reason', '']}>
+          <TableWrap
+            label={t('marketing.mine')}
+            columns={[t('marketing.colSubmitted'), t('marketing.colPromotion'), t('marketing.colKind'), t('marketing.colStatus'), t('marketing.colReason'), { label: t('marketing.colActions'), srOnly: true }]}
+          >
             {d.data.map((s) => (
               <tr key={s.submission_id}>
                 <td>{formatDate(s.submitted_at.slice(0, 10))}</td>
@@ -87,18 +96,18 @@ export function Marketing() {
                   <span className="strong">{s.title}</span>
                   {s.url ? <div className="small muted">{s.url}</div> : null}
                 </td>
-                <td>{KIND_LABELS[s.kind]}</td>
+                <td>{t(`marketing.kind.${s.kind}`)}</td>
                 <td>
-                  <Badge>{s.status}</Badge>
+                  <Badge tone={s.status}>{label(s.status)}</Badge>
                 </td>
                 <td className="small">{s.reason ?? ''}</td>
                 <td>
                   {(s.status === 'pending' || s.status === 'approved') && (
-                    <ActionButton className="btn btn-small" confirm="Withdraw this promotion? You must stop using it." onClick={async () => {
+                    <ActionButton className="btn btn-small" confirm={t('marketing.confirmWithdraw')} onClick={async () => {
                       await api.post(`/api/v1/marketing/submissions/${enc(s.submission_id)}/withdraw`, {});
                       submissions.reload();
                     }}>
-                      Withdraw
+                      {t('marketing.withdraw')}
                     </ActionButton>
                   )}
                 </td>
@@ -112,6 +121,7 @@ export function Marketing() {
 }
 
 function SubmitPromotion({ partnerId, onClose, onDone }: { partnerId: string; onClose: () => void; onDone: () => void }) {
+  const { t } = useTranslation();
   const [kind, setKind] = useState<'url' | 'screenshot' | 'file'>('url');
   const [title, setTitle] = useState('');
   const [url, setUrl] = useState('');
@@ -138,23 +148,32 @@ function SubmitPromotion({ partnerId, onClose, onDone }: { partnerId: string; on
     }
   };
   return (
-    <Panel title="Submit a promotion" onClose={onClose}>
+    <Panel title={t('marketing.submit')} onClose={onClose}>
       <form onSubmit={submit}>
-        <SelectField label="What" value={kind} onChange={(v) => setKind(v as typeof kind)} options={[{ value: 'url', label: 'A web page (its address)' }, { value: 'screenshot', label: 'A screenshot (PNG, JPEG, GIF, WebP)' }, { value: 'file', label: 'A file (image or PDF)' }]} />
-        <TextField label="Title" value={title} onChange={setTitle} error={errors.title} required maxLength={200} />
-        <TextField label={kind === 'url' ? 'Address' : 'Where it will appear (optional)'} value={url} onChange={setUrl} error={errors.url} type="url" required={kind === 'url'} />
+        <SelectField
+          label={t('marketing.what')}
+          value={kind}
+          onChange={(v) => setKind(v as typeof kind)}
+          options={[
+            { value: 'url', label: t('marketing.whatUrl') },
+            { value: 'screenshot', label: t('marketing.whatScreenshot') },
+            { value: 'file', label: t('marketing.whatFile') },
+          ]}
+        />
+        <TextField label={t('marketing.promotionTitle')} value={title} onChange={setTitle} error={errors.title} required maxLength={200} />
+        <TextField label={kind === 'url' ? t('marketing.address') : t('marketing.whereOptional')} value={url} onChange={setUrl} error={errors.url} type="url" required={kind === 'url'} />
         {kind !== 'url' && (
           <div className={`field${errors.file || errors['file.content_base64'] ? ' field-invalid' : ''}`}>
-            <label htmlFor="promotion-file">File (at most 5 MB)</label>
+            <label htmlFor="promotion-file">{t('marketing.file')}</label>
             <input id="promotion-file" type="file" accept={kind === 'screenshot' ? 'image/png,image/jpeg,image/gif,image/webp' : 'image/png,image/jpeg,image/gif,image/webp,application/pdf'} onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
             {(errors.file || errors['file.content_base64'] || errors['file.content_type']) && <div className="field-error">{errors.file ?? errors['file.content_base64'] ?? errors['file.content_type']}</div>}
           </div>
         )}
-        <TextField label="Notes for the broker (optional)" value={notes} onChange={setNotes} error={errors.notes} maxLength={2000} />
+        <TextField label={t('marketing.notes')} value={notes} onChange={setNotes} error={errors.notes} maxLength={2000} />
         {!Object.keys(errors).length && <ErrorMessage error={error} />}
         <div className="toolbar">
           <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Submitting…' : 'Submit for approval'}
+            {busy ? t('marketing.submitting') : t('marketing.submitForApproval')}
           </button>
         </div>
       </form>

@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, download, enc } from '../api.ts';
-import { formatDateTime, titleCase } from '../format.ts';
+import { formatDate, formatDateTime, titleCase } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, ErrorMessage, fieldErrors, PageHeader, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { ActionButton, Badge, DataView, ErrorMessage, fieldErrors, PageHeader, SelectField, TableWrap, TextField, useAsync, useStatusLabel } from '../ui.tsx';
 
 interface Overview {
   programme_id: string;
@@ -40,6 +41,7 @@ const TONE: Record<string, string> = { approved: 'active', submitted: 'pending',
 
 /** The partner's onboarding: due diligence, terms and the tax form, and what still holds its payouts. */
 export function Onboarding() {
+  const { t } = useTranslation();
   const { me } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const base = `/api/v1/partners/${enc(partnerId)}`;
@@ -53,17 +55,17 @@ export function Onboarding() {
   };
   return (
     <>
-      <PageHeader title="Onboarding" subtitle="Verify your business, accept the partner terms and file your tax form. Payouts wait until these are complete." />
+      <PageHeader title={t('onboarding.title')} subtitle={t('onboarding.subtitle')} />
       <DataView state={overview}>
         {(d) => (
-          <section className="card" aria-label="Payout status">
+          <section className="card" aria-label={t('onboarding.payoutStatus')}>
             {d.data.gates.held ? (
               <p role="status">
-                <Badge tone="held">Payouts on hold</Badge> {d.data.gates.reason}
+                <Badge tone="held">{t('onboarding.onHold')}</Badge> {d.data.gates.reason}
               </p>
             ) : (
               <p role="status">
-                <Badge tone="active">Ready to be paid</Badge> Nothing holds your payouts.
+                <Badge tone="active">{t('onboarding.ready')}</Badge> {t('onboarding.nothingHolds')}
               </p>
             )}
           </section>
@@ -77,6 +79,8 @@ export function Onboarding() {
 }
 
 function VerificationSection({ base, v, onChange }: { base: string; v: Verification; onChange: () => void }) {
+  const { t } = useTranslation();
+  const label = useStatusLabel();
   const editable = !['submitted', 'approved'].includes(v.status);
   const d = v.details;
   const [legalName, setLegalName] = useState(d?.legal_name ?? '');
@@ -113,56 +117,56 @@ function VerificationSection({ base, v, onChange }: { base: string; v: Verificat
   return (
     <section className="card" aria-labelledby="verification-heading">
       <h2 id="verification-heading">
-        Business verification <Badge tone={TONE[v.status]}>{titleCase(v.status)}</Badge>
+        {t('onboarding.verification')} <Badge tone={TONE[v.status]}>{label(v.status)}</Badge>
       </h2>
-      {v.requested && <p className="field-error">Compliance asks: {v.requested}</p>}
-      {v.reason && <p className="field-error">Rejected: {v.reason}</p>}
-      {v.status === 'approved' && v.expires_on && <p className="muted">Approved until {v.expires_on} (your earliest document expiry).</p>}
+      {v.requested && <p className="field-error">{t('onboarding.asks', { text: v.requested })}</p>}
+      {v.reason && <p className="field-error">{t('onboarding.rejected', { reason: v.reason })}</p>}
+      {v.status === 'approved' && v.expires_on && <p className="muted">{t('onboarding.approvedUntil', { date: formatDate(v.expires_on) })}</p>}
       {editable ? (
-        <form onSubmit={save} className="form-grid" aria-label="Verification details">
-          <TextField label="Legal name" required value={legalName} onChange={setLegalName} error={errors.legal_name} />
+        <form onSubmit={save} className="form-grid" aria-label={t('onboarding.detailsLabel')}>
+          <TextField label={t('onboarding.legalName')} required value={legalName} onChange={setLegalName} error={errors.legal_name} />
           <SelectField
-            label="You are"
+            label={t('onboarding.youAre')}
             value={entity}
             onChange={setEntity}
             options={[
-              { value: 'individual', label: 'An individual' },
-              { value: 'company', label: 'A company' },
+              { value: 'individual', label: t('onboarding.individual') },
+              { value: 'company', label: t('onboarding.company') },
             ]}
           />
-          {entity === 'company' && <TextField label="Company registration number" value={registration} onChange={setRegistration} error={errors.registration_number} />}
-          <TextField label="Country (2 letters)" required maxLength={2} value={country} onChange={setCountry} error={errors.country} placeholder="e.g. CY" />
-          <TextField label="Regulator (if you are authorised)" value={regulator} onChange={setRegulator} error={errors['authorisation.regulator']} />
-          <TextField label="Licence number" value={licence} onChange={setLicence} error={errors['authorisation.licence_number']} />
-          <TextField label={entity === 'company' ? 'Owner or director' : 'Your full name'} required value={owner} onChange={setOwner} error={errors['people[0].name'] ?? errors.people} />
+          {entity === 'company' && <TextField label={t('onboarding.registrationNumber')} value={registration} onChange={setRegistration} error={errors.registration_number} />}
+          <TextField label={t('onboarding.country')} required maxLength={2} value={country} onChange={setCountry} error={errors.country} placeholder={t('onboarding.countryPlaceholder')} />
+          <TextField label={t('onboarding.regulator')} value={regulator} onChange={setRegulator} error={errors['authorisation.regulator']} />
+          <TextField label={t('onboarding.licence')} value={licence} onChange={setLicence} error={errors['authorisation.licence_number']} />
+          <TextField label={entity === 'company' ? t('onboarding.owner') : t('onboarding.fullName')} required value={owner} onChange={setOwner} error={errors['people[0].name'] ?? errors.people} />
           <ErrorMessage error={error} />
           <div className="form-actions">
             <button type="submit" className="btn btn-primary">
-              Save details
+              {t('onboarding.saveDetails')}
             </button>
-            {saved && <span role="status">Saved.</span>}
+            {saved && <span role="status">{t('onboarding.saved')}</span>}
           </div>
         </form>
       ) : (
         d && (
           <p>
-            {d.legal_name} · {titleCase(d.entity_type)} · {d.country}
+            {d.legal_name} · {t(`onboarding.entity.${d.entity_type}`, { defaultValue: titleCase(d.entity_type) })} · {d.country}
             {d.authorisation ? ` · ${d.authorisation.regulator} ${d.authorisation.licence_number}` : ''}
           </p>
         )
       )}
-      <h3>Documents</h3>
+      <h3>{t('onboarding.documents')}</h3>
       {v.documents.length > 0 && (
-        <TableWrap label="Documents" columns={['Kind', 'File', 'Expires', 'Uploaded']}>
+        <TableWrap label={t('onboarding.documents')} columns={[t('onboarding.colKind'), t('onboarding.colFile'), t('onboarding.colExpires'), t('onboarding.colUploaded')]}>
           {v.documents.map((doc) => (
             <tr key={doc.document_id}>
-              <td>{titleCase(doc.kind)}</td>
+              <td>{t(`onboarding.docKind.${doc.kind}`, { defaultValue: titleCase(doc.kind) })}</td>
               <td>
                 <ActionButton className="btn btn-small btn-ghost" onClick={() => download(`${base}/verification/documents/${enc(doc.document_id)}`, doc.file_name ?? 'document')}>
                   {doc.file_name ?? doc.content_type}
                 </ActionButton>
               </td>
-              <td>{doc.expires_on ?? '—'}</td>
+              <td>{doc.expires_on ? formatDate(doc.expires_on) : '—'}</td>
               <td>{formatDateTime(doc.uploaded_at)}</td>
             </tr>
           ))}
@@ -172,7 +176,7 @@ function VerificationSection({ base, v, onChange }: { base: string; v: Verificat
       {editable && (
         <div className="form-actions">
           <ActionButton className="btn btn-primary" onClick={async () => { await api.post(`${base}/verification/submit`); onChange(); }}>
-            Submit for review
+            {t('onboarding.submitReview')}
           </ActionButton>
         </div>
       )}
@@ -181,6 +185,7 @@ function VerificationSection({ base, v, onChange }: { base: string; v: Verificat
 }
 
 function UploadDocument({ base, onUploaded }: { base: string; onUploaded: () => void }) {
+  const { t } = useTranslation();
   const [kind, setKind] = useState('id');
   const [expires, setExpires] = useState('');
   const [file, setFile] = useState<File | null>(null);
@@ -207,28 +212,22 @@ function UploadDocument({ base, onUploaded }: { base: string; onUploaded: () => 
     }
   }
   return (
-    <form onSubmit={upload} className="form-grid" aria-label="Upload a document">
+    <form onSubmit={upload} className="form-grid" aria-label={t('onboarding.uploadLabel')}>
       <SelectField
-        label="Document"
+        label={t('onboarding.document')}
         value={kind}
         onChange={setKind}
-        options={[
-          { value: 'id', label: 'Identity document (passport, ID card)' },
-          { value: 'proof_of_address', label: 'Proof of address' },
-          { value: 'company', label: 'Company documents' },
-          { value: 'licence', label: 'Licence' },
-          { value: 'other', label: 'Other' },
-        ]}
+        options={['id', 'proof_of_address', 'company', 'licence', 'other'].map((value) => ({ value, label: t(`onboarding.docKind.${value}`) }))}
       />
-      <TextField label="Expires on (if it has an expiry)" type="date" value={expires} onChange={setExpires} />
+      <TextField label={t('onboarding.expiresOn')} type="date" value={expires} onChange={setExpires} />
       <div className="field">
-        <label htmlFor="document-file">File (PDF, PNG or JPEG)</label>
+        <label htmlFor="document-file">{t('onboarding.docFile')}</label>
         <input id="document-file" type="file" accept="application/pdf,image/png,image/jpeg" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
       </div>
       <ErrorMessage error={error} />
       <div className="form-actions">
         <button type="submit" className="btn" disabled={!file || busy}>
-          {busy ? 'Uploading…' : 'Upload'}
+          {busy ? t('onboarding.uploading') : t('onboarding.upload')}
         </button>
       </div>
     </form>
@@ -236,68 +235,73 @@ function UploadDocument({ base, onUploaded }: { base: string; onUploaded: () => 
 }
 
 function TermsSection({ base, terms, onChange }: { base: string; terms: Terms; onChange: () => void }) {
+  const { t } = useTranslation();
   if (!terms.current) return null;
   const c = terms.current;
   return (
     <section className="card" aria-labelledby="terms-heading">
       <h2 id="terms-heading">
-        {c.title} (version {c.version}) {terms.needs_acceptance ? <Badge tone="held">To accept</Badge> : <Badge tone="active">Accepted</Badge>}
+        {t('onboarding.termsHeading', { title: c.title, version: c.version })}{' '}
+        {terms.needs_acceptance ? <Badge tone="held">{t('onboarding.toAccept')}</Badge> : <Badge tone="active">{t('onboarding.accepted')}</Badge>}
       </h2>
       <pre className="terms-text" style={{ whiteSpace: 'pre-wrap', maxHeight: '16rem', overflow: 'auto' }} lang={c.language}>
         {c.body}
       </pre>
       {terms.needs_acceptance ? (
         <ActionButton className="btn btn-primary" onClick={async () => { await api.post(`${base}/terms/accept`, { version: c.version }); onChange(); }}>
-          I accept version {c.version}
+          {t('onboarding.accept', { version: c.version })}
         </ActionButton>
       ) : (
-        <p className="muted">You accepted version {terms.accepted_version}{terms.accepted_at ? ` on ${formatDateTime(terms.accepted_at)}` : ''}.</p>
+        <p className="muted">
+          {terms.accepted_at
+            ? t('onboarding.acceptedVersionOn', { version: terms.accepted_version, at: formatDateTime(terms.accepted_at) })
+            : t('onboarding.acceptedVersion', { version: terms.accepted_version })}
+        </p>
       )}
     </section>
   );
 }
 
-const FORMS: Record<string, { label: string; fields: { name: string; label: string; required?: boolean; type?: string }[] }> = {
+/** Labels are the `onboarding.forms.*` and `onboarding.field.*` messages. */
+const FORMS: Record<string, { fields: { name: string; required?: boolean; type?: string }[] }> = {
   'W-8BEN': {
-    label: 'W-8BEN (individual, not a US person)',
     fields: [
-      { name: 'name', label: 'Name', required: true },
-      { name: 'country_of_citizenship', label: 'Country of citizenship (2 letters)', required: true },
-      { name: 'permanent_address', label: 'Permanent residence address', required: true },
-      { name: 'city_country', label: 'City and country', required: true },
-      { name: 'country', label: 'Country of residence (2 letters)', required: true },
-      { name: 'date_of_birth', label: 'Date of birth', required: true, type: 'date' },
-      { name: 'foreign_tin', label: 'Foreign tax identifying number' },
-      { name: 'treaty_country', label: 'Treaty country (2 letters)' },
+      { name: 'name', required: true },
+      { name: 'country_of_citizenship', required: true },
+      { name: 'permanent_address', required: true },
+      { name: 'city_country', required: true },
+      { name: 'country', required: true },
+      { name: 'date_of_birth', required: true, type: 'date' },
+      { name: 'foreign_tin' },
+      { name: 'treaty_country' },
     ],
   },
   'W-8BEN-E': {
-    label: 'W-8BEN-E (entity, not a US person)',
     fields: [
-      { name: 'organisation_name', label: 'Organisation name', required: true },
-      { name: 'country_of_incorporation', label: 'Country of incorporation (2 letters)', required: true },
-      { name: 'chapter3_status', label: 'Chapter 3 status (e.g. corporation)', required: true },
-      { name: 'permanent_address', label: 'Permanent residence address', required: true },
-      { name: 'city_country', label: 'City and country', required: true },
-      { name: 'foreign_tin', label: 'Foreign tax identifying number' },
-      { name: 'treaty_country', label: 'Treaty country (2 letters)' },
+      { name: 'organisation_name', required: true },
+      { name: 'country_of_incorporation', required: true },
+      { name: 'chapter3_status', required: true },
+      { name: 'permanent_address', required: true },
+      { name: 'city_country', required: true },
+      { name: 'foreign_tin' },
+      { name: 'treaty_country' },
     ],
   },
   'W-9': {
-    label: 'W-9 (US person)',
     fields: [
-      { name: 'name', label: 'Name', required: true },
-      { name: 'business_name', label: 'Business name' },
-      { name: 'tax_classification', label: 'Tax classification (e.g. individual, llc)', required: true },
-      { name: 'address', label: 'Address', required: true },
-      { name: 'city_state_zip', label: 'City, state and ZIP', required: true },
-      { name: 'tin_type', label: 'TIN type (ssn or ein)', required: true },
-      { name: 'tin', label: 'Taxpayer identification number', required: true },
+      { name: 'name', required: true },
+      { name: 'business_name' },
+      { name: 'tax_classification', required: true },
+      { name: 'address', required: true },
+      { name: 'city_state_zip', required: true },
+      { name: 'tin_type', required: true },
+      { name: 'tin', required: true },
     ],
   },
 };
 
 function TaxFormSection({ base, onChange, current }: { base: string; onChange: () => void; current: string | null }) {
+  const { t } = useTranslation();
   const [formType, setFormType] = useState('W-8BEN');
   const [values, setValues] = useState<Record<string, string>>({});
   const [signer, setSigner] = useState('');
@@ -321,14 +325,14 @@ function TaxFormSection({ base, onChange, current }: { base: string; onChange: (
   return (
     <section className="card" aria-labelledby="tax-heading">
       <h2 id="tax-heading">
-        Tax form {current ? <Badge tone="active">{current} on file</Badge> : <Badge tone="held">Missing</Badge>}
+        {t('onboarding.taxForm')} {current ? <Badge tone="active">{t('onboarding.onFile', { form: current })}</Badge> : <Badge tone="held">{t('onboarding.missing')}</Badge>}
       </h2>
-      <form onSubmit={submit} className="form-grid" aria-label="Tax form">
-        <SelectField label="Form" value={formType} onChange={setFormType} options={Object.entries(FORMS).map(([value, f]) => ({ value, label: f.label }))} />
+      <form onSubmit={submit} className="form-grid" aria-label={t('onboarding.taxForm')}>
+        <SelectField label={t('onboarding.form')} value={formType} onChange={setFormType} options={Object.keys(FORMS).map((value) => ({ value, label: t(`onboarding.forms.${value}`) }))} />
         {FORMS[formType].fields.map((f) => (
           <TextField
             key={`${formType}-${f.name}`}
-            label={f.label}
+            label={t(`onboarding.field.${f.name}`)}
             type={f.type ?? 'text'}
             required={f.required}
             value={values[f.name] ?? ''}
@@ -336,19 +340,19 @@ function TaxFormSection({ base, onChange, current }: { base: string; onChange: (
             error={errors[`data.${f.name}`]}
           />
         ))}
-        <TextField label="Signature: type your full name" required value={signer} onChange={setSigner} error={errors['signature.typed_name']} />
+        <TextField label={t('onboarding.signature')} required value={signer} onChange={setSigner} error={errors['signature.typed_name']} />
         <div className="field">
           <label>
-            <input type="checkbox" checked={certify} onChange={(e) => setCertify(e.target.checked)} /> Under penalties of perjury, I certify that the information on this form is true, correct and complete.
+            <input type="checkbox" checked={certify} onChange={(e) => setCertify(e.target.checked)} /> {t('onboarding.certify')}
           </label>
           {errors['signature.certify'] && <div className="field-error">{errors['signature.certify']}</div>}
         </div>
         <ErrorMessage error={error} />
         <div className="form-actions">
           <button type="submit" className="btn btn-primary">
-            Sign and submit
+            {t('onboarding.sign')}
           </button>
-          {done && <span role="status">Tax form filed.</span>}
+          {done && <span role="status">{t('onboarding.filed')}</span>}
         </div>
       </form>
     </section>

@@ -1,8 +1,10 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, enc, qs } from '../api.ts';
 import { dayIn, formatDate, formatMoney, formatNumber, formatPeriod } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { Badge, DataView, PageHeader, Pager, TableWrap, useAsync } from '../ui.tsx';
+import { DataTable } from '../table.tsx';
+import { Badge, DataView, Money, Num, PageHeader, Pager, TableWrap, useAsync, useStatusLabel } from '../ui.tsx';
 
 interface Customer {
   customer_id: string;
@@ -25,6 +27,8 @@ interface Customer {
 }
 
 export function Clients() {
+  const { t } = useTranslation();
+  const status = useStatusLabel();
   const { me, config } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const tz = config.broker_time_zone;
@@ -37,31 +41,51 @@ export function Clients() {
   );
   return (
     <>
-      <PageHeader title="Clients" subtitle={`Your clients and your team's, with their figures over ${formatPeriod(from, to, tz)}. Names and emails of your sub-IBs' clients are masked.`} />
-      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No clients yet. Share a link from the Links page; clients who register through it appear here.">
+      <PageHeader title={t('clients.title')} subtitle={t('clients.subtitle', { period: t('common.brokerTime', { range: formatPeriod(from, to), zone: tz }) })} />
+      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty={t('clients.empty')}>
         {(d) => (
           <>
-            <TableWrap label="Clients" columns={['Client', 'Status', 'Signed up', { label: 'First deposit', className: 'r' }, { label: 'Net deposits', className: 'r' }, { label: 'Lots', className: 'r' }, { label: 'Commission', className: 'r' }]}>
-              {d.data.map((c) => (
-                <tr key={c.customer_id}>
-                  <td>
-                    <div className="strong">{c.name ?? c.customer_id}</div>
-                    <div className="small muted">
-                      {c.email ?? '—'} {c.pii_masked ? <Badge tone="masked">sub-IB's client</Badge> : null}
+            <DataTable
+              label={t('clients.title')}
+              filename="clients"
+              rows={d.data}
+              rowKey={(c) => c.customer_id}
+              columns={[
+                {
+                  id: 'customer_id',
+                  header: t('clients.colClient'),
+                  value: (c) => c.customer_id,
+                  cell: (c) => (
+                    <div>
+                      <div className="strong">{c.name ?? c.customer_id}</div>
+                      <div className="small muted">
+                        {c.email ?? '—'} {c.pii_masked ? <Badge tone="masked">{t('clients.subClient')}</Badge> : null}
+                      </div>
                     </div>
-                  </td>
-                  <td>
-                    <Badge>{c.status}</Badge>
-                    {c.kyc_status ? <div className="small muted">KYC {c.kyc_status}</div> : null}
-                  </td>
-                  <td>{formatDate(c.signup_date)}</td>
-                  <td className="r">{c.ftd_amount ? formatMoney(c.ftd_amount, 'USD') : '—'}</td>
-                  <td className="r">{formatMoney(c.net_deposits, 'USD')}</td>
-                  <td className="r">{formatNumber(c.lots)}</td>
-                  <td className="r">{formatMoney(c.commission, 'USD')}</td>
-                </tr>
-              ))}
-            </TableWrap>
+                  ),
+                },
+                { id: 'name', header: 'Name', value: (c) => c.name, hidden: true },
+                { id: 'email', header: 'Email', value: (c) => c.email, hidden: true },
+                { id: 'country', header: 'Country', value: (c) => c.country, hidden: true },
+                {
+                  id: 'status',
+                  header: t('clients.colStatus'),
+                  value: (c) => c.status,
+                  cell: (c) => (
+                    <div>
+                      <Badge tone={c.status}>{status(c.status)}</Badge>
+                      {c.kyc_status ? <div className="small muted">{t('clients.kyc', { status: status(c.kyc_status) })}</div> : null}
+                    </div>
+                  ),
+                },
+                { id: 'kyc_status', header: 'KYC', value: (c) => c.kyc_status, hidden: true },
+                { id: 'signup_date', header: t('clients.colSignedUp'), value: (c) => c.signup_date, cell: (c) => formatDate(c.signup_date) },
+                { id: 'ftd_amount', header: t('clients.colFirstDeposit'), className: 'r', sort: 'decimal', value: (c) => c.ftd_amount, cell: (c) => (c.ftd_amount ? <Money value={c.ftd_amount} currency="USD" /> : '—') },
+                { id: 'net_deposits', header: t('clients.colNetDeposits'), className: 'r', sort: 'decimal', value: (c) => c.net_deposits, cell: (c) => <Money value={c.net_deposits} currency="USD" /> },
+                { id: 'lots', header: t('clients.colLots'), className: 'r', sort: 'decimal', value: (c) => c.lots, cell: (c) => <Num value={c.lots} /> },
+                { id: 'commission', header: t('clients.colCommission'), className: 'r', sort: 'decimal', value: (c) => c.commission, cell: (c) => <Money value={c.commission} currency="USD" /> },
+              ]}
+            />
             <Pager page={d.meta.page} perPage={d.meta.per_page} total={d.meta.total} onPage={setPage} />
           </>
         )}
@@ -90,10 +114,10 @@ interface CpaRow {
   days_left: number;
 }
 
-const CPA_REASONS: Record<string, string> = { country_not_paid: 'country not paid', kyc_rejected: 'KYC rejected', ftd_below_minimum: 'first deposit below the minimum' };
-
 /** Where the partner's own clients stand against its CPA: what is met, what is missing, days left. */
 function CpaProgress({ partnerId }: { partnerId: string }) {
+  const { t } = useTranslation();
+  const label = useStatusLabel();
   const [status, setStatus] = useState('pending');
   const state = useAsync(
     (signal) => api.get<{ counts: Record<CpaRow['status'], number>; data: CpaRow[] }>(`/api/v1/partners/${enc(partnerId)}/cpa-progress${qs({ status, per_page: 50 })}`, { signal }),
@@ -103,40 +127,43 @@ function CpaProgress({ partnerId }: { partnerId: string }) {
   if (!counts || Object.values(counts).every((n) => n === 0)) return null;
   const check = (met: boolean, text: string) => <span className={met ? 'ok' : 'muted'}>{met ? '✓' : '○'} {text}</span>;
   return (
-    <section className="card" aria-label="CPA progress">
-      <h2>CPA progress</h2>
-      <p className="small muted">Your own clients against your plan's CPA conditions. A qualified client's CPA appears in your earnings.</p>
-      <div className="toolbar" role="group" aria-label="CPA status">
+    <section className="card" aria-label={t('cpa.title')}>
+      <h2>{t('cpa.title')}</h2>
+      <p className="small muted">{t('cpa.hint')}</p>
+      <div className="toolbar" role="group" aria-label={t('cpa.statusGroup')}>
         {(['pending', 'qualified', 'expired', 'not_eligible'] as const).map((s) => (
           <button key={s} type="button" className={`btn btn-small${status === s ? ' btn-primary' : ''}`} aria-pressed={status === s} onClick={() => setStatus(s)}>
-            {s.replace('_', ' ')} ({formatNumber(counts[s])})
+            {label(s)} ({formatNumber(counts[s])})
           </button>
         ))}
       </div>
-      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty="No client in this state.">
+      <DataView state={state} isEmpty={(d) => d.data.length === 0} empty={t('cpa.empty')}>
         {(d) => (
-          <TableWrap label="Clients against the CPA" columns={['Client', 'Signed up', 'Conditions', { label: 'CPA', className: 'r' }, { label: 'Days left', className: 'r' }]}>
+          <TableWrap
+            label={t('cpa.tableLabel')}
+            columns={[t('clients.colClient'), t('clients.colSignedUp'), t('cpa.colConditions'), { label: t('cpa.colCpa'), className: 'r' }, { label: t('cpa.colDaysLeft'), className: 'r' }]}
+          >
             {d.data.map((r) => (
               <tr key={r.customer_id}>
                 <td>
                   <div className="strong">{r.customer_id}</div>
-                  <Badge>{r.status.replace('_', ' ')}</Badge> {r.reason ? <span className="small muted">{CPA_REASONS[r.reason] ?? r.reason}</span> : null}
+                  <Badge tone={r.status}>{label(r.status)}</Badge> {r.reason ? <span className="small muted">{t(`cpa.reason.${r.reason}`, { defaultValue: r.reason })}</span> : null}
                 </td>
                 <td>{formatDate(r.signup_date)}</td>
                 <td className="small">
-                  {check(r.ftd_met, `first deposit ${formatMoney(r.ftd_amount, r.currency)} of ${formatMoney(r.min_first_deposit, r.currency)}`)}
+                  {check(r.ftd_met, t('cpa.firstDeposit', { amount: formatMoney(r.ftd_amount, r.currency), minimum: formatMoney(r.min_first_deposit, r.currency) }))}
                   <br />
-                  {check(r.lots_met, `${formatNumber(r.lots)} of ${formatNumber(r.min_lots)} lots`)}
+                  {check(r.lots_met, t('cpa.lots', { lots: formatNumber(r.lots), minimum: formatNumber(r.min_lots) }))}
                   {r.kyc_required ? (
                     <>
                       <br />
-                      {check(r.kyc_met, 'KYC approved')}
+                      {check(r.kyc_met, t('cpa.kycApproved'))}
                     </>
                   ) : null}
                 </td>
                 <td className="r">
                   {formatMoney(r.cpa_amount, r.currency)}
-                  {r.ledger_status ? <div className="small muted">{r.ledger_status}</div> : null}
+                  {r.ledger_status ? <div className="small muted">{label(r.ledger_status)}</div> : null}
                 </td>
                 <td className="r">{r.status === 'pending' ? formatNumber(r.days_left) : '—'}</td>
               </tr>
@@ -175,6 +202,7 @@ const levelOf = (partnerId: string, from: string, to: string, page: number, sign
   );
 
 export function Team() {
+  const { t } = useTranslation();
   const { me, config } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const tz = config.broker_time_zone;
@@ -205,8 +233,8 @@ export function Team() {
   };
   return (
     <>
-      <PageHeader title="Sub-IB tree" subtitle={`Your team and each partner's numbers over ${formatPeriod(from, to, tz)}.`} />
-      <DataView state={state} isEmpty={(d) => d.data.length <= 1} empty="No sub-IBs yet. Create a recruit link on the Links page and share it with partners you want in your team.">
+      <PageHeader title={t('team.title')} subtitle={t('team.subtitle', { period: t('common.brokerTime', { range: formatPeriod(from, to), zone: tz }) })} />
+      <DataView state={state} isEmpty={(d) => d.data.length <= 1} empty={t('team.empty')}>
         {(d) => {
           const root = d.data.find((n) => n.depth === 0) ?? d.data[0];
           const rootLevel: Level = levels.get(partnerId) ?? { rows: d.data.filter((n) => n.depth === 1), total: d.meta.total - 1, loading: false };
@@ -222,7 +250,7 @@ export function Team() {
               <li key={n.partner_id} role="treeitem" aria-expanded={n.children ? expanded : undefined} aria-selected={false}>
                 <div className="tree-row">
                   {n.children ? (
-                    <button type="button" className="btn btn-small tree-toggle" aria-label={`${expanded ? 'Collapse' : 'Expand'} ${n.name}`} onClick={() => toggle(n)}>
+                    <button type="button" className="btn btn-small tree-toggle" aria-label={expanded ? t('team.collapse', { name: n.name }) : t('team.expand', { name: n.name })} onClick={() => toggle(n)}>
                       {expanded ? '−' : '+'}
                     </button>
                   ) : (
@@ -230,23 +258,23 @@ export function Team() {
                   )}
                   <span className="strong">{n.name}</span>
                   <span className="small muted">{n.partner_id}</span>
-                  {n.children > 0 && <span className="small muted">{formatNumber(n.children)} sub-IBs</span>}
+                  {n.children > 0 && <span className="small muted">{t('team.subIbs', { count: formatNumber(n.children) })}</span>}
                   <span className="tree-figures">
-                    <span title="Registrations (with their team)">{formatNumber(n.subtree.registrations)} reg.</span>
-                    <span title="First deposits">{formatNumber(n.subtree.ftd_count)} FTD</span>
-                    <span title="Net deposits">{formatMoney(n.subtree.net_deposits, 'USD')}</span>
-                    <span title="Lots">{formatNumber(n.subtree.lots)} lots</span>
+                    <span title={t('team.registrationsTitle')}>{t('team.registrations', { count: formatNumber(n.subtree.registrations) })}</span>
+                    <span title={t('team.ftdTitle')}>{t('team.ftd', { count: formatNumber(n.subtree.ftd_count) })}</span>
+                    <span title={t('team.netDeposits')}>{formatMoney(n.subtree.net_deposits, 'USD')}</span>
+                    <span title={t('team.lotsTitle')}>{t('team.lots', { count: formatNumber(n.subtree.lots) })}</span>
                   </span>
                 </div>
                 {n.children > 0 && expanded && level && (
                   <ul role="group">
                     {level.rows.map(render)}
-                    {level.error && <li className="small error" role="alert">Could not load: {level.error}</li>}
-                    {level.loading && <li className="small muted" role="status">Loading…</li>}
+                    {level.error && <li className="small error" role="alert">{t('team.couldNotLoad', { error: level.error })}</li>}
+                    {level.loading && <li className="small muted" role="status">{t('common.loading')}</li>}
                     {!level.loading && level.rows.length < level.total && (
                       <li>
                         <button type="button" className="btn btn-small" onClick={() => more(n.partner_id, level)}>
-                          Show {formatNumber(Math.min(LEVEL_PAGE, level.total - level.rows.length))} more of {formatNumber(level.total)}
+                          {t('team.showMore', { count: formatNumber(Math.min(LEVEL_PAGE, level.total - level.rows.length)), total: formatNumber(level.total) })}
                         </button>
                       </li>
                     )}
@@ -257,7 +285,7 @@ export function Team() {
           };
           return (
             <div className="card">
-              <ul className="tree" role="tree" aria-label="Sub-IB tree">
+              <ul className="tree" role="tree" aria-label={t('team.title')}>
                 {root && render(root)}
               </ul>
             </div>

@@ -1,10 +1,11 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, enc, qs, routeExists } from '../api.ts';
-import { formatDateTime, titleCase } from '../format.ts';
+import { formatDateTime, formatNumber, titleCase } from '../format.ts';
 import { chooseLanguage, isLanguage, LANGUAGES } from '../i18n/index.ts';
 import { useSession } from '../session.tsx';
-import { ActionButton, Badge, DataView, Empty, ErrorMessage, fieldErrors, Loading, PageHeader, Panel, SelectField, TableWrap, TextField, useAsync } from '../ui.tsx';
+import { DataTable } from '../table.tsx';
+import { ActionButton, Badge, DataView, Empty, ErrorMessage, fieldErrors, Loading, PageHeader, Panel, SelectField, TableWrap, TextField, useAsync, useStatusLabel } from '../ui.tsx';
 
 interface Postback {
   id: string;
@@ -28,15 +29,11 @@ interface Attempt {
   error: string | null;
 }
 
-const EVENTS = [
-  { value: 'registration', label: 'Registration' },
-  { value: 'ftd', label: 'First deposit' },
-  { value: 'cpa_qualified', label: 'CPA qualified' },
-  { value: 'commission_approved', label: 'Commission approved' },
-  { value: 'ledger_checkpoint', label: 'Ledger checkpoint (signed; to keep as proof)' },
-];
+const EVENTS = ['registration', 'ftd', 'cpa_qualified', 'commission_approved', 'ledger_checkpoint'] as const;
 
 export function Postbacks() {
+  const { t } = useTranslation();
+  const label = useStatusLabel();
   const { me, can } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const list = useAsync((signal) => api.get<{ data: Postback[] }>(`/api/v1/partners/${enc(partnerId)}/postbacks`, { signal }), [partnerId]);
@@ -46,9 +43,15 @@ export function Postbacks() {
   return (
     <>
       <PageHeader
-        title="Postbacks"
-        subtitle="Tell your tracker about registrations, first deposits and commission, server to server."
-        actions={writable ? <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>Add postback</button> : undefined}
+        title={t('postbacks.title')}
+        subtitle={t('postbacks.subtitle')}
+        actions={
+          writable ? (
+            <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
+              {t('postbacks.add')}
+            </button>
+          ) : undefined
+        }
       />
       {adding && (
         <NewPostback
@@ -60,19 +63,19 @@ export function Postbacks() {
           }}
         />
       )}
-      <DataView state={list} isEmpty={(d) => d.data.length === 0} empty="No postbacks yet. Add one with your tracker's URL and macros such as {click_id} and {amount}.">
+      <DataView state={list} isEmpty={(d) => d.data.length === 0} empty={t('postbacks.empty')}>
         {(d) => (
-          <TableWrap label="Postbacks" columns={['Event', 'URL', 'Health', { label: 'Actions', srOnly: true }]}>
+          <TableWrap label={t('postbacks.tableLabel')} columns={[t('postbacks.colEvent'), t('postbacks.colUrl'), t('postbacks.colHealth'), { label: t('postbacks.colActions'), srOnly: true }]}>
             {d.data.map((p) => (
               <tr key={p.id}>
                 <td>
-                  {titleCase(p.event)}
+                  {t(`postbacks.events.${p.event}`, { defaultValue: titleCase(p.event) })}
                   <div className="small muted">{p.method}</div>
                 </td>
                 <td className="mono small break">{p.url}</td>
                 <td>
-                  <Badge tone={p.enabled ? (p.consecutive_failures ? 'held' : 'active') : 'disabled'}>{p.enabled ? (p.consecutive_failures ? `${p.consecutive_failures} failures` : 'OK') : 'Disabled'}</Badge>
-                  <div className="small muted">{p.last_success_at ? `Last delivered ${formatDateTime(p.last_success_at)}` : 'Not delivered yet'}</div>
+                  <Badge tone={p.enabled ? (p.consecutive_failures ? 'held' : 'active') : 'disabled'}>{p.enabled ? (p.consecutive_failures ? t('postbacks.failures', { count: formatNumber(p.consecutive_failures) }) : t('postbacks.ok')) : t('postbacks.disabled')}</Badge>
+                  <div className="small muted">{p.last_success_at ? t('postbacks.lastDelivered', { at: formatDateTime(p.last_success_at) }) : t('postbacks.notDelivered')}</div>
                 </td>
                 <td className="nowrap">
                   {writable && (
@@ -84,17 +87,17 @@ export function Postbacks() {
                           list.reload();
                         }}
                       >
-                        {p.enabled ? 'Disable' : 'Enable'}
+                        {p.enabled ? t('postbacks.disable') : t('postbacks.enable')}
                       </ActionButton>{' '}
                       <ActionButton
                         className="btn btn-small btn-danger"
-                        confirm="Delete this postback?"
+                        confirm={t('postbacks.confirmDelete')}
                         onClick={async () => {
                           await api.del(`/api/v1/partners/${enc(partnerId)}/postbacks/${enc(p.id)}`);
                           list.reload();
                         }}
                       >
-                        Delete
+                        {t('postbacks.delete')}
                       </ActionButton>
                     </>
                   )}
@@ -104,23 +107,32 @@ export function Postbacks() {
           </TableWrap>
         )}
       </DataView>
-      <h2>Delivery log</h2>
-      <DataView state={log} isEmpty={(d) => d.data.length === 0} empty="Nothing sent yet.">
+      <h2>{t('postbacks.log')}</h2>
+      <DataView state={log} isEmpty={(d) => d.data.length === 0} empty={t('postbacks.logEmpty')}>
         {(d) => (
-          <TableWrap label="Postback delivery log" columns={['When', 'Outcome', { label: 'HTTP', className: 'r' }, { label: 'Time', className: 'r' }, 'Error']}>
-            {d.data.map((a) => (
-              <tr key={a.id}>
-                <td>{formatDateTime(a.attempted_at)}</td>
-                <td>
-                  <Badge tone={a.outcome === 'delivered' ? 'active' : 'rejected'}>{a.outcome}</Badge>
-                  {a.attempt > 1 ? <span className="small muted"> attempt {a.attempt}</span> : null}
-                </td>
-                <td className="r">{a.status_code ?? '—'}</td>
-                <td className="r">{a.latency_ms} ms</td>
-                <td className="small">{a.error ?? ''}</td>
-              </tr>
-            ))}
-          </TableWrap>
+          <DataTable
+            label={t('postbacks.logLabel')}
+            filename="postback-log"
+            rows={d.data}
+            rowKey={(a) => String(a.id)}
+            columns={[
+              { id: 'attempted_at', header: t('postbacks.colWhen'), value: (a) => a.attempted_at, cell: (a) => formatDateTime(a.attempted_at) },
+              {
+                id: 'outcome',
+                header: t('postbacks.colOutcome'),
+                value: (a) => a.outcome,
+                cell: (a) => (
+                  <div>
+                    <Badge tone={a.outcome === 'delivered' ? 'active' : 'rejected'}>{label(a.outcome)}</Badge>
+                    {a.attempt > 1 ? <span className="small muted"> {t('postbacks.attempt', { attempt: formatNumber(a.attempt) })}</span> : null}
+                  </div>
+                ),
+              },
+              { id: 'status_code', header: 'HTTP', className: 'r', sort: 'number', value: (a) => a.status_code, cell: (a) => a.status_code ?? '—' },
+              { id: 'latency_ms', header: t('postbacks.colTime'), className: 'r', sort: 'number', value: (a) => a.latency_ms, cell: (a) => t('postbacks.ms', { ms: formatNumber(a.latency_ms) }) },
+              { id: 'error', header: t('postbacks.colError'), value: (a) => a.error, cell: (a) => <span className="small">{a.error ?? ''}</span> },
+            ]}
+          />
         )}
       </DataView>
     </>
@@ -128,6 +140,7 @@ export function Postbacks() {
 }
 
 function NewPostback({ partnerId, onClose, onCreated }: { partnerId: string; onClose: () => void; onCreated: () => void }) {
+  const { t } = useTranslation();
   const [event, setEvent] = useState('registration');
   const [url, setUrl] = useState('');
   const [method, setMethod] = useState('GET');
@@ -148,22 +161,22 @@ function NewPostback({ partnerId, onClose, onCreated }: { partnerId: string; onC
     }
   }
   return (
-    <Panel title="Add postback" onClose={onClose}>
+    <Panel title={t('postbacks.add')} onClose={onClose}>
       <form onSubmit={submit} className="form-grid">
-        <SelectField label="Event" value={event} onChange={setEvent} options={EVENTS} error={errors.event} />
-        <TextField label="Tracker URL" required value={url} onChange={setUrl} error={errors.url} placeholder="https://tracker.example/pb?cid={click_id}&amount={amount}" hint={
+        <SelectField label={t('postbacks.event')} value={event} onChange={setEvent} options={EVENTS.map((value) => ({ value, label: t(`postbacks.events.${value}`) }))} error={errors.event} />
+        <TextField label={t('postbacks.trackerUrl')} required value={url} onChange={setUrl} error={errors.url} placeholder="https://tracker.example/pb?cid={click_id}&amount={amount}" hint={
             event === 'ledger_checkpoint'
-              ? 'Macros: {partner_id} {checkpoint_id} {seq} {head} {key_id} {signature} {payload} — keep them to check later exports with openib verify.'
-              : 'Macros: {click_id} {customer_id} {event} {amount} {currency} {campaign_id} {sub_id} {partner_id} {transaction_id}'
+              ? t('postbacks.checkpointMacros')
+              : t('postbacks.macros')
           } />
-        <SelectField label="Method" value={method} onChange={setMethod} options={[{ value: 'GET', label: 'GET' }, { value: 'POST', label: 'POST (JSON body)' }]} />
+        <SelectField label={t('postbacks.method')} value={method} onChange={setMethod} options={[{ value: 'GET', label: 'GET' }, { value: 'POST', label: t('postbacks.postJson') }]} />
         <ErrorMessage error={error} />
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Add postback'}
+            {busy ? t('postbacks.saving') : t('postbacks.add')}
           </button>
           <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
         </div>
       </form>
@@ -183,55 +196,55 @@ interface Partner {
 }
 
 /** The fields of each payout method, as the server validates them (src/partners/payout-details.ts). */
-const PAYOUT_METHODS: Record<string, { label: string; fields: { name: string; label: string; required?: boolean; hint?: string }[] }> = {
+/** Labels are the `profile.methods.*` and `profile.field.*` messages. */
+const PAYOUT_METHODS: Record<string, { fields: { name: string; required?: boolean; hint?: boolean }[] }> = {
   bank_transfer: {
-    label: 'Bank transfer',
     fields: [
-      { name: 'account_holder', label: 'Account holder', required: true },
-      { name: 'iban', label: 'IBAN', hint: 'Or an account number below.' },
-      { name: 'account_number', label: 'Account number' },
-      { name: 'swift_bic', label: 'SWIFT / BIC', required: true },
-      { name: 'bank_name', label: 'Bank name' },
-      { name: 'bank_country', label: 'Bank country (2 letters)' },
+      { name: 'account_holder', required: true },
+      { name: 'iban', hint: true },
+      { name: 'account_number' },
+      { name: 'swift_bic', required: true },
+      { name: 'bank_name' },
+      { name: 'bank_country' },
     ],
   },
   crypto_wallet: {
-    label: 'Crypto wallet',
     fields: [
-      { name: 'network', label: 'Network (e.g. TRC20)', required: true },
-      { name: 'address', label: 'Wallet address', required: true },
-      { name: 'memo', label: 'Memo / tag' },
+      { name: 'network', required: true },
+      { name: 'address', required: true },
+      { name: 'memo' },
     ],
   },
   e_wallet: {
-    label: 'E-wallet',
     fields: [
-      { name: 'provider', label: 'Provider (e.g. Skrill)', required: true },
-      { name: 'account', label: 'Account', required: true },
+      { name: 'provider', required: true },
+      { name: 'account', required: true },
     ],
   },
-  other: { label: 'Other', fields: [{ name: 'instructions', label: 'Instructions', required: true }] },
+  other: { fields: [{ name: 'instructions', required: true }] },
 };
 
 export function Profile() {
+  const { t } = useTranslation();
+  const label = useStatusLabel();
   const { me } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const partner = useAsync((signal) => api.get<Partner>(`/api/v1/partners/${enc(partnerId)}`, { signal }), [partnerId]);
   return (
     <>
-      <PageHeader title="Profile" subtitle={me.user.email} />
+      <PageHeader title={t('profile.title')} subtitle={me.user.email} />
       <div className="grid-2">
         <section className="card" aria-labelledby="profile-details">
-          <h2 id="profile-details">Partner details</h2>
+          <h2 id="profile-details">{t('profile.details')}</h2>
           <DataView state={partner}>
             {(p) => (
               <dl className="details">
-                <div><dt>Name</dt><dd>{p.name}</dd></div>
-                <div><dt>Partner id</dt><dd className="mono">{p.partner_id}</dd></div>
-                <div><dt>Status</dt><dd><Badge>{p.status}</Badge></dd></div>
-                {p.referral_code ? <div><dt>Referral code</dt><dd className="mono">{p.referral_code}</dd></div> : null}
-                {p.country ? <div><dt>Country</dt><dd>{p.country}</dd></div> : null}
-                {p.payout_currency ? <div><dt>Payout currency</dt><dd>{p.payout_currency}</dd></div> : null}
+                <div><dt>{t('profile.name')}</dt><dd>{p.name}</dd></div>
+                <div><dt>{t('profile.partnerId')}</dt><dd className="mono">{p.partner_id}</dd></div>
+                <div><dt>{t('profile.status')}</dt><dd><Badge tone={p.status}>{label(p.status)}</Badge></dd></div>
+                {p.referral_code ? <div><dt>{t('profile.referralCode')}</dt><dd className="mono">{p.referral_code}</dd></div> : null}
+                {p.country ? <div><dt>{t('profile.country')}</dt><dd>{p.country}</dd></div> : null}
+                {p.payout_currency ? <div><dt>{t('profile.payoutCurrency')}</dt><dd>{p.payout_currency}</dd></div> : null}
               </dl>
             )}
           </DataView>
@@ -264,6 +277,7 @@ function PortalLanguageSetting() {
 }
 
 function ChangePassword() {
+  const { t } = useTranslation();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [done, setDone] = useState(false);
@@ -280,26 +294,27 @@ function ChangePassword() {
       setCurrent('');
       setNext('');
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? new Error('The current password is not right.') : err);
+      setError(err instanceof ApiError && err.status === 401 ? new Error(t('profile.wrongPassword')) : err);
     } finally {
       setBusy(false);
     }
   }
   return (
     <form className="card" onSubmit={submit} aria-labelledby="change-password">
-      <h2 id="change-password">Change password</h2>
-      <TextField label="Current password" type="password" autoComplete="current-password" required value={current} onChange={setCurrent} />
-      <TextField label="New password" type="password" autoComplete="new-password" minLength={10} required value={next} onChange={setNext} hint="At least 10 characters. Other sessions are signed out." />
+      <h2 id="change-password">{t('profile.changePassword')}</h2>
+      <TextField label={t('profile.currentPassword')} type="password" autoComplete="current-password" required value={current} onChange={setCurrent} />
+      <TextField label={t('profile.newPassword')} type="password" autoComplete="new-password" minLength={10} required value={next} onChange={setNext} hint={t('profile.newPasswordHint')} />
       <ErrorMessage error={error} />
-      {done && <p className="notice" role="status">Password changed.</p>}
+      {done && <p className="notice" role="status">{t('profile.passwordChanged')}</p>}
       <button type="submit" className="btn" disabled={busy}>
-        {busy ? 'Saving…' : 'Change password'}
+        {busy ? t('profile.saving') : t('profile.changePassword')}
       </button>
     </form>
   );
 }
 
 function PayoutDetails({ partnerId }: { partnerId: string }) {
+  const { t } = useTranslation();
   const [method, setMethod] = useState('bank_transfer');
   const [values, setValues] = useState<Record<string, string>>({});
   const [updatedAt, setUpdatedAt] = useState<string | null>(null);
@@ -332,9 +347,9 @@ function PayoutDetails({ partnerId }: { partnerId: string }) {
   const errors = fieldErrors(error);
   return (
     <section className="card" aria-labelledby="payout-details">
-      <h2 id="payout-details">Payout details</h2>
+      <h2 id="payout-details">{t('profile.payoutDetails')}</h2>
       {state === 'loading' && <Loading />}
-      {state === 'missing' && <Empty>This server does not manage payout details yet. Send your bank details to your partner manager.</Empty>}
+      {state === 'missing' && <Empty>{t('profile.payoutMissing')}</Empty>}
       {state === 'error' && <ErrorMessage error={error} />}
       {state === 'ready' && (
         <form
@@ -353,28 +368,28 @@ function PayoutDetails({ partnerId }: { partnerId: string }) {
             }
           }}
         >
-          {updatedAt && <p className="muted">Last changed {formatDateTime(updatedAt)}. The broker is told whenever they change.</p>}
+          {updatedAt && <p className="muted">{t('profile.lastChanged', { at: formatDateTime(updatedAt) })}</p>}
           <SelectField
-            label="Method"
+            label={t('profile.method')}
             value={method}
             onChange={setMethod}
-            options={Object.entries(PAYOUT_METHODS).map(([value, m]) => ({ value, label: m.label }))}
+            options={Object.keys(PAYOUT_METHODS).map((value) => ({ value, label: t(`profile.methods.${value}`) }))}
             error={errors.method}
           />
           {spec.fields.map((f) => (
             <TextField
               key={`${method}-${f.name}`}
-              label={f.required ? `${f.label} *` : f.label}
+              label={f.required ? `${t(`profile.field.${f.name}`)} *` : t(`profile.field.${f.name}`)}
               value={values[f.name] ?? ''}
               onChange={(v) => setValues({ ...values, [f.name]: v })}
               error={errors[`details.${f.name}`]}
-              hint={f.hint}
+              hint={f.hint ? t(`profile.field.${f.name}Hint`) : undefined}
             />
           ))}
           <ErrorMessage error={error} />
-          {saved && <p className="notice" role="status">Payout details saved.</p>}
+          {saved && <p className="notice" role="status">{t('profile.saved')}</p>}
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary">Save payout details</button>
+            <button type="submit" className="btn btn-primary">{t('profile.save')}</button>
           </div>
         </form>
       )}

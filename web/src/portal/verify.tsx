@@ -1,5 +1,7 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, download, enc } from '../api.ts';
+import { formatDate, formatDateTime, formatMoneyExact, formatNumber } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { ActionButton, Badge, ErrorMessage, Loading, PageHeader, TableWrap, useAsync } from '../ui.tsx';
 import { type Bundle, type Checkpoint, checkBundle, type PublicKey } from './ledger-check.ts';
@@ -29,6 +31,7 @@ function keep(partnerId: string, checkpoints: Checkpoint[]): number {
  * partner imports from statements or its tracker), without trusting the server's answer.
  */
 export function Verify() {
+  const { t } = useTranslation();
   const { me } = useSession();
   const partnerId = me.user.partner_id ?? '';
   const [imported, setImported] = useState<Checkpoint[]>([]);
@@ -57,45 +60,48 @@ export function Verify() {
         throw new Error('no checkpoints');
       setImported(list as Checkpoint[]);
     } catch {
-      setImportError('This file holds no checkpoints. Choose a JSON file with a list of checkpoints (each with key_id, payload and signature), such as a saved ledger export.');
+      setImportError(t('verify.noCheckpoints'));
     }
   }
 
   return (
     <>
       <PageHeader
-        title="Verify your ledger"
-        subtitle="Your browser recomputes every record of your ledger and checks the broker's signatures, so you do not have to trust this page's server. See docs/verification.md."
+        title={t('verify.title')}
+        subtitle={t('verify.subtitle')}
         actions={
           <ActionButton className="btn" onClick={() => download(`/api/v1/partners/${enc(partnerId)}/ledger/export`, 'openib-ledger.json')}>
-            Download proof bundle
+            {t('verify.download')}
           </ActionButton>
         }
       />
       <div className="card">
         <label>
-          Compare with checkpoints you saved (JSON file):{' '}
+          {t('verify.compare')}{' '}
           <input type="file" accept="application/json,.json" onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
         </label>
         {importError && <p className="error-details">{importError}</p>}
       </div>
-      {state.loading && <Loading label="Checking your ledger…" />}
+      {state.loading && <Loading label={t('verify.checking')} />}
       {state.error ? <ErrorMessage error={state.error} retry={state.reload} /> : null}
       {state.data && (
         <>
           <div className="card" role="status">
             {state.data.result.ok ? (
               <p>
-                <Badge tone="paid">Verified</Badge> {state.data.result.records} records, {state.data.result.checkpoints} signed checkpoints: every signature is valid, the chain is
-                unbroken, every checkpoint is part of today's ledger and every statement adds up. Compared with {state.data.compared} checkpoint(s) kept earlier; this browser now
-                keeps {state.data.kept}.
+                <Badge tone="paid">{t('verify.verified')}</Badge>{' '}
+                {t('verify.verifiedText', {
+                  records: formatNumber(state.data.result.records),
+                  checkpoints: formatNumber(state.data.result.checkpoints),
+                  compared: formatNumber(state.data.compared),
+                  kept: formatNumber(state.data.kept),
+                })}
               </p>
             ) : (
               <>
                 <p>
-                  <Badge tone="failed">Verification failed</Badge>{' '}
-                  {state.data.result.firstBroken !== null ? `The first broken record is number ${state.data.result.firstBroken}.` : 'See the findings below.'} Keep the proof bundle
-                  and the checkpoints you saved: they are the evidence.
+                  <Badge tone="failed">{t('verify.failed')}</Badge>{' '}
+                  {state.data.result.firstBroken !== null ? t('verify.firstBroken', { number: formatNumber(state.data.result.firstBroken) }) : t('verify.seeFindings')} {t('verify.keepEvidence')}
                 </p>
                 <ul className="error-details">
                   {state.data.result.findings.map((f, i) => (
@@ -106,27 +112,30 @@ export function Verify() {
             )}
           </div>
           {state.data.result.statements.length > 0 && (
-            <TableWrap label="Statements checked" columns={['Statement', 'Currency', { label: 'Statement total', className: 'r' }, { label: 'Sum of its entries', className: 'r' }]}>
+            <TableWrap
+              label={t('verify.statementsChecked')}
+              columns={[t('verify.colStatement'), t('verify.colCurrency'), { label: t('verify.colTotal'), className: 'r' }, { label: t('verify.colSum'), className: 'r' }]}
+            >
               {state.data.result.statements.map((s, i) => (
                 <tr key={`${s.statement_id}-${i}`}>
                   <td className="small">{s.statement_id}</td>
                   <td>{s.currency}</td>
-                  <td className="r">{s.ledger_total}</td>
-                  <td className="r">{s.sum}</td>
+                  <td className="r"><span title={s.ledger_total}>{formatMoneyExact(s.ledger_total, s.currency)}</span></td>
+                  <td className="r"><span title={s.sum}>{formatMoneyExact(s.sum, s.currency)}</span></td>
                 </tr>
               ))}
             </TableWrap>
           )}
-          <h2>Clients reassigned away from you</h2>
+          <h2>{t('verify.reassigned')}</h2>
           {state.data.result.reassignments.length === 0 ? (
-            <p className="muted">None: no client was moved from you to another partner.</p>
+            <p className="muted">{t('verify.noneReassigned')}</p>
           ) : (
-            <TableWrap label="Reassignments away" columns={['Client', 'To partner', 'From', 'Reason']}>
+            <TableWrap label={t('verify.reassignments')} columns={[t('verify.colClient'), t('verify.colTo'), t('verify.colFrom'), t('verify.colReason')]}>
               {state.data.result.reassignments.map((r) => (
                 <tr key={r.seq}>
                   <td>{r.customer_id}</td>
                   <td>{r.to}</td>
-                  <td>{r.from}</td>
+                  <td>{/^\d{4}-\d{2}-\d{2}$/.test(r.from) ? formatDate(r.from) : formatDateTime(r.from)}</td>
                   <td>{r.reason ?? '—'}</td>
                 </tr>
               ))}
