@@ -40,6 +40,7 @@ import { finiteNumbers } from './finite-numbers.ts';
 import { registerJsonParser } from './json-body.ts';
 import { registerObservability } from './observability.ts';
 import { rateLimitStore, windowCounterFor } from './rate-limit-store.ts';
+import { registerReadRouting } from './read-routing.ts';
 import { operationId, SCOPE_DESCRIPTIONS } from './operation-ids.ts';
 import './context.ts';
 
@@ -186,6 +187,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await registerWebPlugins(app);
   registerAuthGuard(app);
   registerObservability(app);
+  registerReadRouting(app);
   registerAuditFallback(app);
   registerPiiReadAudit(app);
   await app.register(authRoutes);

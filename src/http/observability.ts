@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { connectorGauges } from '../connectors/pull/catalogue.ts';
 import { AppError } from '../shared/errors.ts';
+import { replicaOf } from '../db/read-replica.ts';
 
 /** /healthz (process alive), /readyz (database answers) and /metrics (Prometheus text format). */
 export function registerObservability(app: FastifyInstance) {
@@ -20,7 +21,33 @@ export function registerObservability(app: FastifyInstance) {
     labelNames: ['entity', 'outcome'],
     registers: [registry],
   });
-  app.decorate('metrics', { ingested });
+  const readRequests = new Counter({
+    name: 'openib_read_requests_total',
+    help: 'Requests of report, list and export routes by the database pool that answered their reads (primary or replica) and why.',
+    labelNames: ['pool', 'reason'],
+    registers: [registry],
+  });
+  app.decorate('metrics', { ingested, readRequests });
+  const replicated = replicaOf(app.ctx.db);
+  const replicaLag = replicated
+    ? new Gauge({
+        name: 'openib_read_replica_lag_bytes',
+        help: 'Bytes of write-ahead log the read replica has yet to replay (read when scraped).',
+        registers: [registry],
+        // Absent while the replica cannot be reached (alert on absent() too).
+        async collect() {
+          this.reset();
+          try {
+            const [p] = await replicated.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+            const [r] = await replicated.replica.query<{ lag: string | null }>('SELECT pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn())::text AS lag', [p.lsn]);
+            this.set(Math.max(0, Number(r.lag ?? 0)));
+          } catch {
+            /* replica unreachable */
+          }
+        },
+      })
+    : undefined;
+  void replicaLag;
 
   // Connector gauges are read from the database when scraped, so every process reports the same.
   const lag = new Gauge({ name: 'openib_connector_lag_seconds', help: 'Seconds the connector is behind its source (see GET /api/v1/connectors).', labelNames: ['connector', 'kind'], registers: [registry] });
@@ -65,6 +92,6 @@ export function registerObservability(app: FastifyInstance) {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: { ingested: Counter<'entity' | 'outcome'> };
+    metrics: { ingested: Counter<'entity' | 'outcome'>; readRequests: Counter<'pool' | 'reason'> };
   }
 }
