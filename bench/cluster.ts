@@ -1,0 +1,69 @@
+/**
+ * npm run bench -- cluster: the cluster of test/cluster.test.ts at a larger size. The same mixed
+ * load (customers, deposits, activity, deals in batches; reports; webhooks) runs through HAProxy
+ * with one API process behind it (the baseline), then with two; then once more with one API
+ * process and one worker killed and restarted half-way, followed by the checks.
+ */
+import { clusterUnavailable, ClusterClient, ADMIN_CLIENT, startCluster } from '../test/helpers/cluster.ts';
+import { findings, type LoadSize, mixedLoad, prepareWorld, settled, type World } from '../test/helpers/cluster-load.ts';
+import type { BenchRow, BenchSuite } from './lib.ts';
+
+export const clusterBench: BenchSuite = async ({ quick }) => {
+  const missing = clusterUnavailable();
+  if (missing) {
+    process.stderr.write(`bench: cluster skipped: ${missing}\n`);
+    return [];
+  }
+  const size: LoadSize = quick ? { lanes: 2, batches: 2, customersPerBatch: 20 } : { lanes: 8, batches: 6, customersPerBatch: 250 };
+  const cluster = await startCluster({ apis: 2, workers: 2, rateLimitPerMinute: 1_000_000 });
+  const rows: BenchRow[] = [];
+  try {
+    const world = await prepareWorld(cluster);
+    const through = (url: string): World => ({
+      ...world,
+      writer: new ClusterClient(url, ADMIN_CLIENT, cluster.adminSecret, 999_000),
+      reader: new ClusterClient(url, world.readerId, world.readerSecret, 999_000),
+    });
+    const one = await mixedLoad(through(cluster.singleUrl), size, 'one');
+    await settled(cluster.db, 600);
+    const two = await mixedLoad(through(cluster.url), size, 'two');
+    await settled(cluster.db, 600);
+    const killed = await mixedLoad(world, size, 'kill', async () => {
+      await Promise.all([cluster.apis[0].kill(), cluster.workers[0].kill()]);
+      await Promise.all([cluster.apis[0].restart(), cluster.workers[0].restart()]);
+    });
+    const settleStart = performance.now();
+    await settled(cluster.db, 600);
+    const settleSeconds = (performance.now() - settleStart) / 1000;
+    const found = await findings(cluster, killed);
+    const rate = (r: typeof one) => r.records / r.seconds;
+    const requests = (r: typeof one) => r.requests / r.seconds;
+    const base = (metric: string, value: number, unit: string) => ({ metric, value, unit });
+    rows.push(
+      { suite: 'cluster', metric: 'mixed load, records/s, 1 API process', value: rate(one), unit: 'rows/s' },
+      { suite: 'cluster', metric: 'mixed load, records/s, 2 API processes', value: rate(two), unit: 'rows/s', baseline: base('1 API process', rate(one), 'rows/s') },
+      { suite: 'cluster', metric: 'mixed load, requests/s, 2 API processes', value: requests(two), unit: 'req/s', baseline: base('1 API process', requests(one), 'req/s') },
+      { suite: 'cluster', metric: 'records/s with kill -9 of 1 API + 1 worker', value: rate(killed), unit: 'rows/s', baseline: base('2 API processes, no kill', rate(two), 'rows/s') },
+      { suite: 'cluster', metric: 'workers settle after the kill run', value: settleSeconds, unit: 's' },
+      {
+        suite: 'cluster',
+        metric: 'acknowledged writes missing',
+        value: Object.values(found.missing).reduce((a, b) => a + b, 0),
+        unit: 'records',
+        goal: '0',
+        met: Object.values(found.missing).every((n) => n === 0),
+      },
+      { suite: 'cluster', metric: 'ledger drift vs full recomputation', value: found.ledgerDrift?.entries ?? -1, unit: 'entries', goal: '0', met: found.ledgerDrift?.entries === 0 && found.ledgerDrift.reversed === 0 },
+      { suite: 'cluster', metric: 'duplicate webhook ids', value: found.webhooks.received - found.webhooks.distinct, unit: 'ids', goal: '0', met: found.webhooks.received === found.webhooks.distinct },
+      {
+        suite: 'cluster',
+        metric: 'reports read from the replica',
+        value: (100 * (killed.reportPools.replica ?? 0)) / Object.values(killed.reportPools).reduce((a, b) => a + b, 0),
+        unit: '%',
+      },
+    );
+  } finally {
+    await cluster.stop();
+  }
+  return rows;
+};
