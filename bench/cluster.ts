@@ -14,7 +14,7 @@ export const clusterBench: BenchSuite = async ({ quick }) => {
     process.stderr.write(`bench: cluster skipped: ${missing}\n`);
     return [];
   }
-  const size: LoadSize = quick ? { lanes: 2, batches: 2, customersPerBatch: 20 } : { lanes: 8, batches: 6, customersPerBatch: 250 };
+  const size: LoadSize = quick ? { lanes: 2, batches: 2, customersPerBatch: 20 } : { lanes: 6, batches: 5, customersPerBatch: 200 };
   const cluster = await startCluster({ apis: 2, workers: 2, rateLimitPerMinute: 1_000_000 });
   const rows: BenchRow[] = [];
   try {

@@ -53,6 +53,27 @@ export function registerObservability(app: FastifyInstance) {
   const lag = new Gauge({ name: 'openib_connector_lag_seconds', help: 'Seconds the connector is behind its source (see GET /api/v1/connectors).', labelNames: ['connector', 'kind'], registers: [registry] });
   const rate = new Gauge({ name: 'openib_connector_rows_per_minute', help: 'Records a connector stored or refused per minute over the last five minutes.', labelNames: ['connector', 'kind'], registers: [registry] });
   const paused = new Gauge({ name: 'openib_connector_paused', help: '1 when the connector is paused.', labelNames: ['connector', 'kind'], registers: [registry] });
+  // Backlogs of the background work, read from the database when scraped (every process reports the same).
+  const webhookMessages = new Gauge({ name: 'openib_webhook_messages', help: 'Webhook messages waiting to be delivered (pending) or given up on (dead).', labelNames: ['status'], registers: [registry] });
+  const backlog = new Gauge({
+    name: 'openib_background_backlog_events',
+    help: 'Events the commission engine or the webhook fan-out has not read yet (counted up to 100,000).',
+    labelNames: ['consumer'],
+    registers: [registry],
+  });
+  const readBacklogs = async () => {
+    const db = app.ctx.db;
+    const counts = new Map((await db.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM webhook_messages WHERE status IN ('pending', 'dead') GROUP BY status`,
+    )).map((r) => [r.status, Number(r.n)]));
+    for (const status of ['pending', 'dead']) webhookMessages.set({ status }, counts.get(status) ?? 0);
+    const [row] = await db.query<{ commissions: number; webhooks: number }>(
+      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM events e, commission_event_position p WHERE (e.txid, e.id) > (p.last_txid, p.last_event_id) LIMIT 100000) c) AS commissions,
+              (SELECT count(*)::int FROM (SELECT 1 FROM events e, webhook_fanout f WHERE (e.txid, e.id) > (f.last_txid, f.last_event_id) LIMIT 100000) w) AS webhooks`,
+    );
+    backlog.set({ consumer: 'commissions' }, Number(row.commissions));
+    backlog.set({ consumer: 'webhooks' }, Number(row.webhooks));
+  };
   const readGauges = async () => {
     lag.reset();
     rate.reset();
@@ -85,6 +106,7 @@ export function registerObservability(app: FastifyInstance) {
     if (token && request.headers.authorization !== `Bearer ${token}`)
       throw new AppError(401, 'unauthorized', 'Send the OPENIB_METRICS_TOKEN as a bearer token to read metrics.');
     await readGauges().catch((err) => request.log.warn({ err }, 'connector gauges could not be read'));
+    await readBacklogs().catch((err) => request.log.warn({ err }, 'backlog gauges could not be read'));
     reply.header('Content-Type', registry.contentType);
     return registry.metrics();
   });
