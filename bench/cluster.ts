@@ -14,7 +14,7 @@ export const clusterBench: BenchSuite = async ({ quick }) => {
     process.stderr.write(`bench: cluster skipped: ${missing}\n`);
     return [];
   }
-  const size: LoadSize = quick ? { lanes: 2, batches: 2, customersPerBatch: 20 } : { lanes: 6, batches: 5, customersPerBatch: 200 };
+  const size: LoadSize = quick ? { lanes: 2, batches: 2, customersPerBatch: 20 } : { lanes: 4, batches: 4, customersPerBatch: 150 };
   const cluster = await startCluster({ apis: 2, workers: 2, rateLimitPerMinute: 1_000_000 });
   const rows: BenchRow[] = [];
   try {
@@ -24,16 +24,20 @@ export const clusterBench: BenchSuite = async ({ quick }) => {
       writer: new ClusterClient(url, ADMIN_CLIENT, cluster.adminSecret, 999_000),
       reader: new ClusterClient(url, world.readerId, world.readerSecret, 999_000),
     });
+    const say = (line: string) => process.stderr.write(`bench: cluster: ${line}\n`);
     const one = await mixedLoad(through(cluster.singleUrl), size, 'one');
-    await settled(cluster.db, 600);
+    say(`1 API process: ${one.records} records in ${one.seconds.toFixed(1)} s; waiting for the workers`);
+    await settled(cluster.db, 900);
     const two = await mixedLoad(through(cluster.url), size, 'two');
-    await settled(cluster.db, 600);
+    say(`2 API processes: ${two.records} records in ${two.seconds.toFixed(1)} s; waiting for the workers`);
+    await settled(cluster.db, 900);
     const killed = await mixedLoad(world, size, 'kill', async () => {
       await Promise.all([cluster.apis[0].kill(), cluster.workers[0].kill()]);
       await Promise.all([cluster.apis[0].restart(), cluster.workers[0].restart()]);
     });
+    say(`with kill -9: ${killed.records} records in ${killed.seconds.toFixed(1)} s; waiting for the workers`);
     const settleStart = performance.now();
-    await settled(cluster.db, 600);
+    await settled(cluster.db, 900);
     const settleSeconds = (performance.now() - settleStart) / 1000;
     const found = await findings(cluster, killed);
     const rate = (r: typeof one) => r.records / r.seconds;
