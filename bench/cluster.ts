@@ -58,7 +58,16 @@ export const clusterBench: BenchSuite = async ({ quick }) => {
         met: Object.values(found.missing).every((n) => n === 0),
       },
       { suite: 'cluster', metric: 'ledger drift vs full recomputation', value: found.ledgerDrift?.entries ?? -1, unit: 'entries', goal: '0', met: found.ledgerDrift?.entries === 0 && found.ledgerDrift.reversed === 0 },
-      { suite: 'cluster', metric: 'duplicate webhook ids', value: found.webhooks.received - found.webhooks.distinct, unit: 'ids', goal: '0', met: found.webhooks.received === found.webhooks.distinct },
+      { suite: 'cluster', metric: 'webhooks lost', value: found.webhooks.delivered - found.webhooks.distinct, unit: 'messages', goal: '0', met: found.webhooks.delivered === found.webhooks.distinct },
+      { suite: 'cluster', metric: 'webhook ids shared by two messages', value: found.webhooks.conflicting, unit: 'ids', goal: '0', met: found.webhooks.conflicting === 0 },
+      {
+        suite: 'cluster',
+        metric: 'webhook ids sent twice (killed worker\'s unrecorded batch)',
+        value: found.webhooks.repeated,
+        unit: 'ids',
+        goal: '≤ 10 (one batch)',
+        met: found.webhooks.repeated <= 10,
+      },
       {
         suite: 'cluster',
         metric: 'reports read from the replica',

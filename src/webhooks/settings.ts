@@ -18,6 +18,8 @@ export interface WebhookSettings {
   concurrency: number;
   /** Messages sent to one endpoint in one go, in event order. */
   perEndpointBatch: number;
+  /** Added to timeoutMs × perEndpointBatch to make a claim's lease: how long a dead worker's messages wait before another sends them. */
+  leaseGraceMs: number;
   /** Default overlap, in seconds, during which a rotated-out secret still signs. */
   rotationOverlapSeconds: number;
   /** Send to private, loopback and link-local addresses too (development only). */
@@ -74,6 +76,7 @@ export function loadWebhookSettings(env: Env): WebhookSettings {
     failingAfter: int(env, 'OPENIB_WEBHOOK_FAILING_AFTER', 5, 1),
     concurrency: int(env, 'OPENIB_WEBHOOK_CONCURRENCY', 16, 1),
     perEndpointBatch: int(env, 'OPENIB_WEBHOOK_ENDPOINT_BATCH', 10, 1),
+    leaseGraceMs: int(env, 'OPENIB_WEBHOOK_LEASE_GRACE_SECONDS', 60, 1) * 1000,
     rotationOverlapSeconds: int(env, 'OPENIB_WEBHOOK_ROTATION_OVERLAP_SECONDS', 86_400, 0),
     allowPrivate: /^(1|true|yes|on)$/i.test(allowPrivate),
     allowlist: cidrs(env),

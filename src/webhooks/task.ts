@@ -69,7 +69,7 @@ export function webhookDeliveryTask(options: DeliveryTaskOptions = {}): Task {
         perEndpoint: s.perEndpointBatch,
         breakerAfter: s.breakerAfter,
         // Long enough for a whole lane of timeouts; a worker that dies holds its messages this long.
-        leaseMs: s.timeoutMs * s.perEndpointBatch + 60_000,
+        leaseMs: s.timeoutMs * s.perEndpointBatch + s.leaseGraceMs,
         busy: [...lanes.keys()],
       });
       for (const lane of claimed) {

@@ -129,7 +129,15 @@ export interface ClusterFindings {
   missing: { customers: number; transactions: number; deals: number; activity: number };
   ledgerDrift: { entries: number; reversed: number; released: number; sample: unknown[] } | undefined;
   ledgerEntries: number;
-  webhooks: { received: number; distinct: number; delivered: number; failedStatuses: number };
+  webhooks: {
+    received: number;
+    distinct: number;
+    delivered: number;
+    /** Ids that arrived more than once: the same message sent again (at-least-once after a worker died mid-batch). */
+    repeated: number;
+    /** Ids that arrived with different bodies: two messages sharing an id (never allowed). */
+    conflicting: number;
+  };
 }
 
 export async function findings(cluster: Cluster, load: LoadResult): Promise<ClusterFindings> {
@@ -146,11 +154,23 @@ export async function findings(cluster: Cluster, load: LoadResult): Promise<Clus
   const { n: ledgerEntries } = await one<{ n: number }>(db, 'SELECT count(*)::int AS n FROM ledger_entries');
   const { n: delivered } = await one<{ n: number }>(db, `SELECT count(*)::int AS n FROM webhook_messages WHERE status = 'delivered'`);
   const received = cluster.receiver.received;
+  const bodies = new Map<string, Set<string>>();
+  const times = new Map<string, number>();
+  for (const r of received) {
+    bodies.set(r.id, (bodies.get(r.id) ?? new Set()).add(r.body));
+    times.set(r.id, (times.get(r.id) ?? 0) + 1);
+  }
   return {
     missing,
     ledgerDrift,
     ledgerEntries,
-    webhooks: { received: received.length, distinct: cluster.receiver.distinctIds().size, delivered, failedStatuses: 0 },
+    webhooks: {
+      received: received.length,
+      distinct: bodies.size,
+      delivered,
+      repeated: [...times.values()].filter((n) => n > 1).length,
+      conflicting: [...bodies.values()].filter((b) => b.size > 1).length,
+    },
   };
 }
 

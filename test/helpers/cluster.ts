@@ -96,7 +96,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       OPENIB_RATE_LIMIT_PER_MINUTE: String(rateLimitPerMinute),
       OPENIB_TOKEN_RATE_LIMIT_PER_MINUTE: '100000',
       OPENIB_OUTBOUND_ALLOWLIST: '127.0.0.1/32',
-      OPENIB_WEBHOOK_TIMEOUT_MS: '5000',
+      OPENIB_WEBHOOK_TIMEOUT_MS: '2000',
+      // A killed worker's claimed webhooks are sent by the other worker after 2 s × 10 + 5 s, not 80 s.
+      OPENIB_WEBHOOK_LEASE_GRACE_SECONDS: '5',
       OPENIB_WORKER_INTERVAL_MS: '50',
       OPENIB_COMMISSIONS_AUTO: '1',
       OPENIB_DB_POOL_SIZE: '8',
