@@ -10,7 +10,16 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type ReplicatedPostgres, replicationUnavailable, startReplicatedPostgres } from '../../test/helpers/pg-replication.ts';
 import { TEST_BACKEND, TEST_KEYS } from '../../test/helpers/database.ts';
+import { loadConfig } from '../config.ts';
 import { REPLICA_ROUTES } from './read-routing.ts';
+
+describe('OPENIB_READ_DATABASE_URL', () => {
+  it('needs DATABASE_URL: a replica follows a PostgreSQL server, not the embedded database', () => {
+    expect(() => loadConfig({ OPENIB_READ_DATABASE_URL: 'postgres://replica/openib' })).toThrow(/needs DATABASE_URL/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://primary/openib', OPENIB_READ_DATABASE_URL: 'postgres://replica/openib' }).readDatabaseUrl).toBe('postgres://replica/openib');
+    expect(loadConfig({}).readDatabaseUrl).toBeUndefined();
+  });
+});
 
 const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const missing = replicationUnavailable();
