@@ -17,6 +17,14 @@ export const clusterBench: BenchSuite = async ({ quick }) => {
   const size: LoadSize = quick ? { lanes: 2, batches: 2, customersPerBatch: 20 } : { lanes: 4, batches: 4, customersPerBatch: 150 };
   const cluster = await startCluster({ apis: 2, workers: 2, rateLimitPerMinute: 1_000_000 });
   const rows: BenchRow[] = [];
+  // Ctrl-C or a stop still shuts down the servers this suite started and removes their folders.
+  const interrupted = (signal: NodeJS.Signals) => {
+    // Connections the load still holds break as the servers stop; that is expected now.
+    process.on('uncaughtException', () => {});
+    void cluster.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const world = await prepareWorld(cluster);
     const through = (url: string): World => ({
@@ -76,6 +84,8 @@ export const clusterBench: BenchSuite = async ({ quick }) => {
       },
     );
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await cluster.stop();
   }
   return rows;
