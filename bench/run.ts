@@ -14,6 +14,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   reporting: async () => (await import('./reporting.ts')).reportingBench,
   'connector-match-trader': async () => (await import('./connector-match-trader.ts')).matchTraderBench,
   risk: async () => (await import('./risk.ts')).riskBench,
+  cluster: async () => (await import('./cluster.ts')).clusterBench,
 };
 
 const args = process.argv.slice(2);

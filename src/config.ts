@@ -15,6 +15,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   databaseUrl?: string;
+  /** A streaming replica that answers reports, lists and exports (OPENIB_READ_DATABASE_URL, docs/deployment.md). */
+  readDatabaseUrl?: string;
   dataDir: string;
   dbPoolSize: number;
   demo: boolean;
@@ -181,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host,
     publicUrl,
     databaseUrl: env.DATABASE_URL || undefined,
+    readDatabaseUrl: readReplicaUrl(env),
     dataDir: env.OPENIB_DATA_DIR === 'memory://' ? 'memory://' : resolve(env.OPENIB_DATA_DIR || '.openib-data'),
     dbPoolSize: int(env, 'OPENIB_DB_POOL_SIZE', 10, 1),
     demo: bool(env, 'OPENIB_DEMO', true),
@@ -228,4 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     web: loadWebSettings(env, publicUrl),
     compliance: loadComplianceSettings(env),
   };
+}
+
+function readReplicaUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = env.OPENIB_READ_DATABASE_URL || undefined;
+  if (url && !env.DATABASE_URL) throw new Error('OPENIB_READ_DATABASE_URL needs DATABASE_URL: a read replica follows a PostgreSQL server, not the embedded database.');
+  return url;
 }

@@ -3,6 +3,8 @@ import { loadSigningKey } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/index.ts';
 import { migrate } from './db/migrate.ts';
+import { openPostgres } from './db/postgres.ts';
+import { replicatedDatabase } from './db/read-replica.ts';
 import type { AppContext } from './http/context.ts';
 import { chainExistingHistory } from './ledger/backfill.ts';
 import { installLedgerSigner, loadLedgerSigner } from './ledger/signing.ts';
@@ -13,7 +15,9 @@ import { systemClock } from './worker/clock.ts';
 export async function openPlatform(config: Config): Promise<AppContext> {
   // Before connecting: a server database without a configured key is refused at once.
   if (config.databaseUrl) requireConfiguredKey(config.keys);
-  const db: Database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const primary: Database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  // Reports, lists and exports may read from a streaming replica; all else stays on the primary (src/http/read-routing.ts).
+  const db = config.readDatabaseUrl ? replicatedDatabase(primary, openPostgres(config.readDatabaseUrl, config.dbPoolSize)) : primary;
   try {
     await migrate(db);
     if (config.adminClientId && config.adminClientSecret)

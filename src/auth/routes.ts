@@ -17,7 +17,6 @@ import {
 } from './clients.ts';
 import { ipAllowed, parseAllowlist } from './ip-allowlist.ts';
 import { brokerOnly, PARTNER_SCOPES, parseScopes, type Scope, SCOPES } from './scopes.ts';
-import { MinuteLimiter } from './token-rate-limit.ts';
 import { issueToken } from './tokens.ts';
 import { IdempotencyHeaders, idempotentWrite } from '../http/idempotency.ts';
 
@@ -104,8 +103,12 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app.ctx;
-  const byIp = new MinuteLimiter(config.tokenRateLimitPerMinute);
-  const byClient = new MinuteLimiter(config.tokenRateLimitPerMinute);
+  // Counted per address and per client_id in one-minute windows, shared by every API process on a
+  // PostgreSQL server: guessing client secrets needs many attempts.
+  const tokenWait = async (key: string) => {
+    const { count, ttlMs } = await app.windowCounter.hit(key, 60_000);
+    return count > config.tokenRateLimitPerMinute ? Math.max(1, Math.ceil(ttlMs / 1000)) : 0;
+  };
 
   app.post(
     '/oauth/token',
@@ -152,7 +155,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const id = basic?.id ?? body.client_id;
       const secret = basic?.secret ?? body.client_secret;
       if (!id || !secret) throw oauthError(401, 'invalid_client', 'client_id and client_secret are required.', Boolean(basic));
-      const wait = Math.max(byIp.hit(request.ip), byClient.hit(id));
+      const wait = Math.max(await tokenWait(`token-ip:${request.ip}`), await tokenWait(`token-client:${id}`));
       if (wait) {
         reply.header('Retry-After', String(wait));
         throw oauthError(429, 'slow_down', `Too many token requests from this address or for this client; retry in ${wait} s.`);

@@ -39,6 +39,8 @@ import { AppError } from '../shared/errors.ts';
 import { finiteNumbers } from './finite-numbers.ts';
 import { registerJsonParser } from './json-body.ts';
 import { registerObservability } from './observability.ts';
+import { rateLimitStore, windowCounterFor } from './rate-limit-store.ts';
+import { registerReadRouting } from './read-routing.ts';
 import { operationId, SCOPE_DESCRIPTIONS } from './operation-ids.ts';
 import './context.ts';
 
@@ -116,7 +118,12 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     // Content-Security-Policy per route (src/web/routes.ts).
     contentSecurityPolicy: false,
   });
+  // On a PostgreSQL server the counts live in the database, so N API processes still allow one limit.
+  const counter = windowCounterFor(ctx.db);
+  app.decorate('windowCounter', counter);
+  app.addHook('onClose', async () => counter.close());
   await app.register(rateLimit, {
+    store: rateLimitStore(counter),
     max: ctx.config.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => {
@@ -180,6 +187,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await registerWebPlugins(app);
   registerAuthGuard(app);
   registerObservability(app);
+  registerReadRouting(app);
   registerAuditFallback(app);
   registerPiiReadAudit(app);
   await app.register(authRoutes);

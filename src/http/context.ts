@@ -29,6 +29,8 @@ export interface Caller {
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
+    /** Rate-limit windows: in the database on a PostgreSQL server (shared by all API processes), else in memory. */
+    windowCounter: import('./rate-limit-store.ts').WindowCounter;
   }
   interface FastifyRequest {
     caller?: Caller;

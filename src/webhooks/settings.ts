@@ -20,6 +20,8 @@ export interface WebhookSettings {
   perEndpointBatch: number;
   /** Milliseconds a lane may spend sending before it hands the rest of its batch back (bounds the lease). */
   laneBudgetMs: number;
+  /** Added to the lane budget and one timeout to make a claim's lease: how long a dead worker's messages wait before another sends them. */
+  leaseGraceMs: number;
   /** Default overlap, in seconds, during which a rotated-out secret still signs. */
   rotationOverlapSeconds: number;
   /** Send to private, loopback and link-local addresses too (development only). */
@@ -77,6 +79,7 @@ export function loadWebhookSettings(env: Env): WebhookSettings {
     concurrency: int(env, 'OPENIB_WEBHOOK_CONCURRENCY', 16, 1),
     perEndpointBatch: int(env, 'OPENIB_WEBHOOK_ENDPOINT_BATCH', 100, 1),
     laneBudgetMs: int(env, 'OPENIB_WEBHOOK_LANE_BUDGET_MS', 5_000, 100),
+    leaseGraceMs: int(env, 'OPENIB_WEBHOOK_LEASE_GRACE_SECONDS', 60, 1) * 1000,
     rotationOverlapSeconds: int(env, 'OPENIB_WEBHOOK_ROTATION_OVERLAP_SECONDS', 86_400, 0),
     allowPrivate: /^(1|true|yes|on)$/i.test(allowPrivate),
     allowlist: cidrs(env),

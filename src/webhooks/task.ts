@@ -69,9 +69,9 @@ export function webhookDeliveryTask(options: DeliveryTaskOptions = {}): Task {
         lanes: free,
         perEndpoint: s.perEndpointBatch,
         breakerAfter: s.breakerAfter,
-        // A lane starts no send after its budget, so this covers the last one's timeout; a worker
-        // that dies holds its messages this long.
-        leaseMs: s.laneBudgetMs + s.timeoutMs + 60_000,
+        // A lane starts no send after its budget, so this covers the last one's timeout and a grace;
+        // a worker that dies holds its messages this long.
+        leaseMs: s.laneBudgetMs + s.timeoutMs + s.leaseGraceMs,
         busy: [...lanes.keys()],
       });
       for (const lane of claimed) {
