@@ -35,7 +35,7 @@ export const fxRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const records = validateBatch<FxRateRecord>(FX_FIELDS, readBatch(request.body), fxKey, 'date+base+quote', checkFxRate);
+      const records = validateBatch<FxRateRecord>(FX_FIELDS, readBatch(request.body), fxKey, 'date+base+quote', checkFxRate, { unknown: 'refuse' });
       return idempotentWrite(db, request, reply, 200, (tx) => upsertFxRates(tx, records));
     },
   );

@@ -27,7 +27,7 @@ export function readBatch(body: unknown): unknown[] {
 
 /**
  * Validates every record of a batch and refuses the whole batch if any record fails, listing all
- * failures. Two records with the same key in one batch are refused too: the outcome would depend
+ * failures (with `unknown: 'refuse'`, fields the record type does not have are failures too). Two records with the same key in one batch are refused too: the outcome would depend
  * on their order.
  */
 export function validateBatch<T>(
@@ -36,12 +36,13 @@ export function validateBatch<T>(
   keyOf: (r: T) => string,
   keyName: string,
   check?: (record: T, index: number) => FieldIssue[],
+  opts: { unknown?: 'refuse' | 'ignore' } = {},
 ): T[] {
   const issues: FieldIssue[] = [];
   const records: T[] = [];
   const firstIndexOfKey = new Map<string, number>();
   raws.forEach((raw, index) => {
-    const result = normaliseRecord<T>(specs, raw, index);
+    const result = normaliseRecord<T>(specs, raw, index, opts);
     if (!result.record) {
       issues.push(...result.issues);
       return;

@@ -101,6 +101,19 @@ describe('POST /api/v1/forex/customers', () => {
     expect((await get()).body.meta.total).toBe(before);
   });
 
+  it('refuses fields a customer record does not have, naming each and the field meant, and stores nothing', async () => {
+    const before = (await get()).body.meta.total;
+    const res = await post([customer('strict-1', { affilate_id: 'IB-1', country: 'GB', colour: 'blue' }), { ...customer('strict-2'), kyc_status: 'approved' }]);
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual([
+      { index: 0, field: 'affilate_id', reason: 'is not a field of this record; did you mean affiliate_id?' },
+      { index: 0, field: 'country', reason: 'is not a field of this record; did you mean country_code?' },
+      { index: 0, field: 'colour', reason: 'is not a field of this record' },
+      { index: 1, field: 'kyc_status', reason: 'is not a field of this record; did you mean kyc_status_id?' },
+    ]);
+    expect((await get()).body.meta.total).toBe(before);
+  });
+
   it('requires customer_id, signup_date and affiliate_id', async () => {
     const res = await post([{ email: 'a@b.co' }]);
     expect(res.status).toBe(422);

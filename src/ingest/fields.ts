@@ -74,7 +74,7 @@ export function recordSchema(specs: readonly FieldSpec[], id: string, descriptio
     const schema = fieldSchema(spec);
     properties[spec.name] = spec.required ? schema : Type.Optional(Type.Union([schema, Type.Null()]));
   }
-  return Type.Object(properties, { $id: id, description, additionalProperties: true });
+  return Type.Object(properties, { $id: id, description, additionalProperties: false });
 }
 
 function normaliseField(spec: FieldSpec, value: unknown): { value: unknown } | { reason: string } {
@@ -123,16 +123,45 @@ function normaliseField(spec: FieldSpec, value: unknown): { value: unknown } | {
   }
 }
 
+/** Edit distance of two short names (a misspelt field name is one or two edits away). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The issues of fields a record carries that none of the specs (nor their aliases) names. */
+export function unknownFields(specs: readonly FieldSpec[], input: Record<string, unknown>, index: number): FieldIssue[] {
+  const known = specs.flatMap((s) => [s.name, ...(s.aliases ?? [])]);
+  const names = new Set(known);
+  return Object.keys(input)
+    .filter((k) => !names.has(k))
+    .map((k) => {
+      // A name one or two edits away, or the start of a known one ("country" for country_code).
+      const lower = k.toLowerCase();
+      const close = known
+        .map((n) => [n, lower.length >= 4 && (n.startsWith(lower) || lower.startsWith(n)) ? 1 : distance(lower, n)] as const)
+        .filter(([, d]) => d <= 2)
+        .sort((x, y) => x[1] - y[1])[0];
+      return { index, field: k.slice(0, 100), reason: `is not a field of this record${close ? `; did you mean ${close[0]}?` : ''}` };
+    });
+}
+
 /**
  * Validates one raw record against its field specs. Absent and null optional fields come back as
- * undefined; unknown fields are ignored.
+ * undefined. Fields no spec names are refused with `unknown: 'refuse'` (what the API does: a
+ * misspelt field would otherwise be dropped without a word), else ignored (records a mapping built).
  */
-export function normaliseRecord<T>(specs: readonly FieldSpec[], raw: unknown, index: number): { record?: T; issues: FieldIssue[] } {
+export function normaliseRecord<T>(specs: readonly FieldSpec[], raw: unknown, index: number, opts: { unknown?: 'refuse' | 'ignore' } = {}): { record?: T; issues: FieldIssue[] } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return { issues: [{ index, field: '(record)', reason: 'must be a JSON object' }] };
   const input = raw as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  const issues: FieldIssue[] = [];
+  const issues: FieldIssue[] = opts.unknown === 'refuse' ? unknownFields(specs, input, index) : [];
   for (const spec of specs) {
     let name: string | undefined = input[spec.name] == null ? undefined : spec.name;
     if (name === undefined && spec.aliases) name = spec.aliases.find((n) => input[n] != null);

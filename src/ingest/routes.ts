@@ -200,7 +200,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const raws = readBatch(request.body);
         let records: T[];
         try {
-          records = validateBatch<T>(route.specs, raws, route.keyOf, route.keyName, route.check);
+          records = validateBatch<T>(route.specs, raws, route.keyOf, route.keyName, route.check, { unknown: 'refuse' });
         } catch (err) {
           if (route.refersToCustomers && err instanceof AppError && err.status === 422) throw await withUnknownCustomers(db, raws, err);
           throw err;

@@ -5,7 +5,7 @@ import { AppError } from '../shared/errors.ts';
 import { queueEmail } from '../compliance/email/outbox.ts';
 import { payoutGates } from '../compliance/gates.ts';
 import { roundMoney } from '../commissions/maths/money.ts';
-import { payoutBlocks } from '../risk/overlay.ts';
+import { payoutBlocks, withheldByRiskCases } from '../risk/overlay.ts';
 import { type PayableEntry, payability, statementFigures } from './lines.ts';
 import { daysBefore, type Period } from './periods.ts';
 import type { PayoutSettings } from './settings.ts';
@@ -67,6 +67,10 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
      ORDER BY e.id`,
     [input.period.end, holdUntil],
   );
+  // Uplines' positive pay from a client under an open risk case waits too (the client's own partner
+  // is blocked whole, below): it stays approved in the pool until the case is decided.
+  const withheld = await withheldByRiskCases(tx, entries);
+  if (withheld.size) entries.splice(0, entries.length, ...entries.filter((e) => !withheld.has(e.id)));
   if (entries.length === 0) await refuseEmptyRepeat(tx, input.period.period);
   const [run] = await tx.query<{ run_id: string }>(
     `INSERT INTO payout_runs (period, period_start, period_end, as_of, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING run_id`,

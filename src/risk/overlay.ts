@@ -107,3 +107,24 @@ export async function payoutBlocks(tx: Sql, partnerIds: string[]): Promise<Map<s
   );
   return new Map(rows.map((r) => [r.partner_id, `risk case${r.cases.length > 1 ? 's' : ''} ${r.cases.map((c) => `#${c}`).join(', ')} open: payout blocked until ${r.cases.length > 1 ? 'they are' : 'it is'} closed`]));
 }
+
+/**
+ * Entries an open case keeps out of a payout run without blocking their partner whole: an upline's
+ * positive pay (overrides, splits) from a client whose own case is open and blocks payout. The
+ * client's own partner is blocked by payoutBlocks; negative entries are never held back.
+ */
+export async function withheldByRiskCases(tx: Sql, entries: { id: number; partner_id: string; customer_id: string | null; amount: string }[]): Promise<Set<number>> {
+  const positive = entries.filter((e) => e.customer_id && new Dec(e.amount).gt(0));
+  const customers = [...new Set(positive.map((e) => e.customer_id as string))];
+  if (!customers.length) return new Set();
+  const cases = await tx.query<{ customer_id: string; partner_id: string | null }>(
+    `SELECT subject_id AS customer_id, partner_id FROM risk_cases
+     WHERE status = 'open' AND subject_type = 'customer' AND subject_id = ANY($1::text[]) AND coalesce((consequences->>'block_payout')::boolean, true)`,
+    [customers],
+  );
+  if (!cases.length) return new Set();
+  const ownerOf = new Map(cases.map((c) => [c.customer_id, c.partner_id]));
+  return new Set(
+    positive.filter((e) => ownerOf.has(e.customer_id as string) && ownerOf.get(e.customer_id as string) !== e.partner_id).map((e) => e.id),
+  );
+}

@@ -238,6 +238,46 @@ describe('payout hijacking', () => {
   });
 });
 
+describe('payouts while a client is under review', () => {
+  it("holds back an upline's pay from the client under an open case, pays the rest, and pays it once the case is dismissed", async () => {
+    await b.plan({
+      plan_id: 'risk-override', name: 'Per lot with override', currency: 'USD',
+      rules: [{ type: 'per_lot', rates: [{ symbol: 'EURUSD', rate: '10' }] }],
+      hierarchy: { mode: 'override', levels: [{ level: 1, per_lot: '2' }] },
+    });
+    const master = await b.partner('UPM');
+    const sub = await b.partner('UPS', { parent_id: master });
+    await b.assign(master, 'risk-override');
+    await b.assign(sub, 'risk-override');
+    await customer('UP-1', 'UPS', { signup_date: '2026-01-02T10:00:00Z' });
+    await customer('UP-2', 'UPS', { signup_date: '2026-01-02T10:00:00Z' });
+    // March pay is approved before anything is found: 10 lots each, 100 to the sub-IB and 20 to the master per client.
+    await b.activity([{ customer_id: 'UP-1', instrument: 'EURUSD', lots_traded: '10', date: '2026-03-10' }, { customer_id: 'UP-2', instrument: 'EURUSD', lots_traded: '10', date: '2026-03-10' }]);
+    await b.run('2026-03-01', '2026-03-31');
+    // Then UP-1 farms volume with trades held seconds.
+    const deals = Array.from({ length: 12 }, (_, i) => {
+      const open = new Date(Date.UTC(2026, 10, 16, 9, i * 5)).toISOString();
+      return { ...deal(`up-${i}`, 'UP-1', 'buy', '0.5', open, new Date(Date.parse(open) + 20_000).toISOString()), symbol: 'GBPUSD' };
+    });
+    await b.ok('POST', '/api/v1/forex/deals', deals);
+    await scan();
+    const [review] = await casesOf('UP-1');
+    expect(review).toMatchObject({ status: 'open', partner_id: sub });
+
+    await b.ok('POST', '/api/v1/periods/2026-03/close');
+    const statementOf = (r: any, id: string) => r.statements.find((s: any) => s.partner_id === id);
+    const run = await b.ok('POST', '/api/v1/payout-runs', { period: '2026-03', as_of: '2030-01-01' });
+    expect(statementOf(run, sub)).toMatchObject({ status: 'carried', carry_reason: expect.stringMatching(new RegExp(`risk case #${review.case_id} open`)) });
+    expect(statementOf(run, master)).toMatchObject({ status: 'draft', amount_payable: '20.00' }); // UP-2's override only
+    const held = (await b.ledger(`partner_id=${master}&customer_id=UP-1`)).filter((e: any) => e.kind === 'override');
+    expect(held.map((e: any) => [e.amount, e.status])).toEqual([['20', 'approved']]);
+
+    expect((await decide(review.case_id, 'dismissed', 'Scalping is allowed on this account type.')).status).toBe(200);
+    const next = await b.ok('POST', '/api/v1/payout-runs', { period: '2026-03', as_of: '2030-01-01' });
+    expect(statementOf(next, master)).toMatchObject({ status: 'draft', amount_payable: '20.00' });
+  });
+});
+
 describe('rules and simulation', () => {
   it('versions a programme\'s rules, refuses bad ones with 422, and simulates what they would have opened and held', async () => {
     const bad = await t.call('POST', '/api/v1/risk/rules', { token, body: { programme: '*', definition: { hedging: { window_seconds: -1 } } } });

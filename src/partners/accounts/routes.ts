@@ -47,7 +47,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       assertBrokerCaller(request.caller, 'map trading accounts');
       const keyOf = (r: TradingAccount) => `${r.platform.toLowerCase()}|${r.server ?? ''}|${r.login}`;
-      const records = checkLogins(validateBatch<TradingAccount>(TRADING_ACCOUNT_FIELDS, readBatch(request.body), keyOf, 'platform+server+login'));
+      const records = checkLogins(validateBatch<TradingAccount>(TRADING_ACCOUNT_FIELDS, readBatch(request.body), keyOf, 'platform+server+login', undefined, { unknown: 'refuse' }));
       return idempotentWrite(db, request, reply, 200, (tx) => upsertTradingAccounts(tx, records));
     },
   );
