@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, TEST_BACKEND, TEST_KEYS } from '../../test/helpers/database.ts';
+import { freePort } from '../../test/helpers/pg-replication.ts';
 import { memoryWindowCounter } from './rate-limit-store.ts';
 
 const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
@@ -27,16 +27,6 @@ describe('the in-memory window counter (embedded database)', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(TEST_BACKEND !== 'postgres')('two API processes on one PostgreSQL database', () => {
   const children: ChildProcess[] = [];
@@ -56,7 +46,7 @@ describe.skipIf(TEST_BACKEND !== 'postgres')('two API processes on one PostgreSQ
           PORT: String(port),
           HOST: '127.0.0.1',
           OPENIB_ENCRYPTION_KEYS: TEST_KEYS,
-                    OPENIB_DEMO: '0',
+          OPENIB_DEMO: '0',
           OPENIB_LOG_LEVEL: 'warn',
           OPENIB_ADMIN_CLIENT_ID: 'limits-admin',
           OPENIB_ADMIN_CLIENT_SECRET: secret,
