@@ -124,7 +124,11 @@ describe('workers side by side', () => {
   });
 
   it('a lane that has spent its time budget hands the rest of its messages back unsent', async () => {
-    const r = await startReceiver(() => ({ status: 200, delayMs: 150 }));
+    // Each answer takes 150 ms on the workers' clock (moved by the receiver, not by the machine's speed).
+    const r = await startReceiver(() => {
+      w.clock.advance(150);
+      return { status: 200 };
+    });
     const id = await endpointAt(r, 'budget');
     await w.register(customers('BU', 5));
     const { ctx } = w.t.server;
@@ -134,7 +138,7 @@ describe('workers side by side', () => {
     const http = createHttpClient();
     const result = await deliverLane(lane, { http, clock: w.clock, policy: webhookDeps(ctx).policy(), timeoutMs: 2000, budgetMs: 200, responseLimitBytes: 100 });
     http.close();
-    // Sent at 0 ms and about 150 ms; at about 300 ms the budget is spent.
+    // Sent at 0 ms and at 150 ms; at 300 ms the budget is spent.
     expect(result.attempts.map((a) => a.outcome)).toEqual(['delivered', 'delivered']);
     expect(result.unsent.map((m) => m.id)).toEqual(lane.messages.slice(2).map((m) => m.id));
     await w.t.call('DELETE', `/api/v1/webhooks/endpoints/${id}`, { token: w.admin });

@@ -31,7 +31,7 @@ export interface DeliveryEnv {
   clock: Clock;
   policy: AddressPolicy;
   timeoutMs: number;
-  /** No send starts once the lane has spent this long (its lease covers the budget plus one timeout). */
+  /** No send starts once the lane has spent this long on its clock (its lease covers the budget plus one timeout). */
   budgetMs?: number;
   responseLimitBytes: number;
   lookup?: Lookup;
@@ -100,9 +100,9 @@ export async function deliverLane(lane: Lane, env: DeliveryEnv): Promise<{ attem
   }
   let webhookSigners: Webhook[] = [];
   let target: CheckedUrl | undefined;
-  const started = performance.now();
+  const started = env.clock.now().getTime();
   for (const [i, message] of lane.messages.entries()) {
-    if (i > 0 && env.budgetMs !== undefined && performance.now() - started >= env.budgetMs) return { attempts, unsent: lane.messages.slice(i) };
+    if (i > 0 && env.budgetMs !== undefined && env.clock.now().getTime() - started >= env.budgetMs) return { attempts, unsent: lane.messages.slice(i) };
     let outbound: ReturnType<typeof request>;
     try {
       if (lane.endpoint.kind === 'webhook' && i === 0) webhookSigners = signers(lane, env);
