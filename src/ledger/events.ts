@@ -97,9 +97,8 @@ export function approvedEventsOf(entries: Entry[], extra: Record<string, unknown
       deals += u.deals.length;
     }
     if (current.length) parts.push(current);
-    const announced = parts.filter((p) => !p.reduce((s, u) => s.plus(u.amount), new Dec(0)).isZero());
-    announced.forEach((p, i) => {
-      const amount = p.reduce((s, u) => s.plus(u.amount), new Dec(0));
+    const announced = parts.map((p) => ({ p, amount: p.reduce((s, u) => s.plus(u.amount), new Dec(0)) })).filter((x) => !x.amount.isZero());
+    announced.forEach(({ p, amount }, i) => {
       const dealList = p.flatMap((u) => [...u.deals].sort(newestFirst).slice(0, FACT_DEALS_LIMIT));
       const full = p.every((u) => u.deals.length <= FACT_DEALS_LIMIT);
       out.push({
