@@ -58,6 +58,11 @@ export interface RunSummary {
   desired: DesiredEntry[];
 }
 
+/** Appends without spreading: a whole month of a large broker is more entries than one call takes as arguments. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 /** The advisory lock every engine run holds: runs never overlap. */
 export const ENGINE_LOCK = 727_202;
 // CPA windows are at most a year in practice; customers who signed up earlier cannot still qualify.
@@ -165,7 +170,7 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
       tierLots.set(r.partner_id, days);
     }
   }
-  desired.push(...tierEntries(tierLots, plans, closed));
+  append(desired, tierEntries(tierLots, plans, closed));
   // Revenue share is netted over all of a partner's customers: the partners who owned these facts'
   // customers at the end of a closed month, with a revenue-share plan then, are recomputed whole.
   const revenuePartners = new Set<string>();
@@ -195,17 +200,22 @@ export async function computeCommissions(tx: Sql, settings: EngineSettings, req:
     for (const b of bonusMonths) if (closed.has(b.period)) withRevenueShare(b.partner_id, b.period);
   }
   const revenue = await loadPartnerMonthlyRevenue(tx, [...revenuePartners], monthTo, settings, settings.brokerTimeZone);
-  desired.push(
-    ...revenueShareEntries(revenue, { plans, closed }).filter((e) => (cells ? revenueMonths.has(`${e.partner_id}|${periodOf(e.fact_date)}`) : e.fact_date >= monthFrom && e.fact_date <= monthTo)),
+  append(
+    desired,
+    revenueShareEntries(revenue, { plans, closed }).filter((e) => (cells ? revenueMonths.has(`${e.partner_id}|${periodOf(e.fact_date)}`) : e.fact_date >= monthFrom && e.fact_date <= monthTo)),
   );
-  desired.push(...(await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now })));
+  append(desired, await cpaEntries(cpaCustomers, { plans, ownerAt, kycOf, timeZone: settings.brokerTimeZone, now }));
   // Jurisdiction policies cut what the plans pay per client, then their period caps and the plans' caps apply to the rest.
   const countries = new Map<string, string | null>([...facts.map((f): [string, string | null] => [f.customer_id, f.country_code]), ...cpaCustomers.map((c): [string, string | null] => [c.customer_id, c.country_code])]);
   const policyCtx = { policies, countryOf: (id: string) => countries.get(id), dealsOf: ctx.dealsOf };
-  desired.splice(0, desired.length, ...applyPolicies([...desired], facts, policyCtx));
-  if (!scoped) desired.push(...policyPeriodCaps(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), policyCtx));
+  const policed = applyPolicies(desired, facts, policyCtx);
+  if (policed !== desired) {
+    desired.length = 0;
+    append(desired, policed);
+  }
+  if (!scoped) append(desired, policyPeriodCaps(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), policyCtx));
   applyRiskCases(risk, desired);
-  if (!scoped) desired.push(...capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
+  if (!scoped) append(desired, capEntries(desired.filter((e) => e.fact_date >= from && e.fact_date <= to), plans));
 
   const currencies = new Map(
     (await tx.query<{ partner_id: string; payout_currency: string }>('SELECT partner_id, payout_currency FROM partners WHERE partner_id = ANY($1::text[])', [[...new Set(desired.map((d) => d.partner_id))]])).map((r) => [
