@@ -59,7 +59,7 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
   await tx.query(`SELECT pg_advisory_xact_lock(hashtext('openib.payout_runs'))`);
   await assertPeriodReady(tx, input.period, today);
   const holdUntil = daysBefore(input.asOf, settings.holdDays);
-  const entries = await tx.query<PayableEntry>(
+  const pool = await tx.query<PayableEntry>(
     `SELECT e.id, e.partner_id, e.currency::text AS currency, e.amount, e.kind, e.level, e.customer_id, e.instrument, e.fact_date::text AS fact_date
      FROM ledger_entries e LEFT JOIN ledger_entry_status s ON s.entry_id = e.id
      WHERE coalesce(s.status, e.initial_status) = 'approved' AND e.fact_date <= $1::date AND (e.amount < 0 OR e.fact_date <= $2::date)
@@ -69,8 +69,8 @@ export async function createRun(tx: Sql, settings: PayoutSettings, input: RunInp
   );
   // Uplines' positive pay from a client under an open risk case waits too (the client's own partner
   // is blocked whole, below): it stays approved in the pool until the case is decided.
-  const withheld = await withheldByRiskCases(tx, entries);
-  if (withheld.size) entries.splice(0, entries.length, ...entries.filter((e) => !withheld.has(e.id)));
+  const withheld = await withheldByRiskCases(tx, pool);
+  const entries = withheld.size ? pool.filter((e) => !withheld.has(e.id)) : pool;
   if (entries.length === 0) await refuseEmptyRepeat(tx, input.period.period);
   const [run] = await tx.query<{ run_id: string }>(
     `INSERT INTO payout_runs (period, period_start, period_end, as_of, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING run_id`,
